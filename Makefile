@@ -1,0 +1,49 @@
+# microdir: `make demo` to run it with demo data, `make test` to run every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 5000
+export FLASK_APP := microdir:create_app
+
+.PHONY: demo test setup assets db bench lint clean
+
+$(VENV)/.installed: requirements.txt requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/build/microdir.css: node_modules/.installed static/scss/*.scss
+	npm run -s build
+
+assets: static/build/microdir.css
+
+setup: $(VENV)/.installed assets
+
+instance/config.py:
+	$(PY) scripts/write_dev_config.py $@
+
+db: setup instance/config.py
+	$(PY) -m flask db upgrade
+	$(PY) -m flask taxonomy seed
+	$(PY) -m flask geo load --if-missing
+	$(PY) -m flask demo load --if-empty
+
+demo: db
+	$(PY) -m flask demo accounts
+	$(PY) -m flask run --port $(PORT)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) bench/geo.py
+
+lint: setup
+	$(VENV)/bin/ruff check microdir tests bench
+
+clean:
+	rm -rf $(VENV) node_modules static/build

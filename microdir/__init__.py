@@ -1,0 +1,87 @@
+"""microdir: a directory of micro-providers and a referral engine."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, send_from_directory
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from .config import CONFIGS, environment_overrides, normalise_database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+GOVUK_DIST = ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config layers, extensions, then each subsystem's ``init_app``."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("MICRODIR_INSTANCE_PATH", str(ROOT / "instance")),
+        instance_relative_config=True,
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+    )
+    _configure(app, config or {})
+
+    from .extensions import csrf, db, limiter, login_manager, mail, migrate
+    from .models import track_directory_changes
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        track_directory_changes()
+
+    from . import auth, cli, demo, errors, geo, oruk, public, search, security, templating
+
+    templating.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    geo.init_app(app)
+    auth.init_app(app)
+    public.init_app(app)
+    search.init_app(app)
+    oruk.init_app(app)
+    demo.init_app(app)
+    cli.init_app(app)
+    _serve_govuk_assets(app)
+    return app
+
+
+def _configure(app: Flask, overrides: dict[str, Any]) -> None:
+    name = overrides.get("CONFIG") or os.environ.get("MICRODIR_CONFIG", "default")
+    app.config.from_object(CONFIGS[name])
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(environment_overrides())
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI") or "sqlite:///" + os.path.join(app.instance_path, "microdir.db")
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(uri)
+    if uri.startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+    app.config["SEARCH_INDEX_DIR"] = app.config.get("SEARCH_INDEX_DIR") or os.path.join(app.instance_path, "index")
+    app.config["GEO_DATABASE"] = app.config.get("GEO_DATABASE") or os.path.join(app.instance_path, "geo.sqlite")
+    if app.config.get("REDIS_URL") and app.config.get("RATELIMIT_STORAGE_URI", "memory://") == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "Set MICRODIR_SECRET_KEY or SECRET_KEY in instance/config.py (`make demo` writes one for development)."
+        )
+
+
+def _serve_govuk_assets(app: Flask) -> None:
+    """Serve GOV.UK Frontend's images at /assets/, where its CSS expects them (no fonts: we use system fonts)."""
+    from .permissions import public
+
+    @public
+    def govuk_assets(filename: str) -> Any:
+        return send_from_directory(GOVUK_DIST / "assets", filename, max_age=86400)
+
+    app.add_url_rule("/assets/<path:filename>", "govuk_assets", govuk_assets)
+    app.view_functions["static"] = public(app.view_functions["static"])

@@ -1,0 +1,32 @@
+"""Sign in, sign out, password reset, and the signed-in person's account page."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ..extensions import db, login_manager
+from ..models import User
+
+
+def init_app(app: Flask) -> None:
+    from .routes import account, bp
+
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see this page"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        # The id carries the session epoch, so a password change signs out every other session.
+        try:
+            raw_id, epoch = user_id.split(":")
+            user = db.session.get(User, int(raw_id))
+        except ValueError:
+            return None
+        if user is None or str(user.session_epoch) != epoch:
+            return None
+        return user
+
+    app.register_blueprint(bp)
+    app.register_blueprint(account)

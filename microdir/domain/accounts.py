@@ -1,0 +1,129 @@
+"""Accounts: create, authenticate, change passwords, reset by emailed link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..mail import send_email
+from ..models import Organization, Role, Team, User, utcnow
+from . import audit
+
+MIN_PASSWORD_LENGTH = 12
+# A hash to compare against when the email is unknown, so both paths take the same time.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
+
+
+class AccountError(ValueError):
+    """A problem with account details, worded for the person who entered them."""
+
+
+def normalise_email(email: str) -> str:
+    """Validate an email address's form (no DNS lookup) and return it in lower case."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise AccountError("Enter an email address in the correct format, like name@example.com") from error
+
+
+def check_password_strength(password: str) -> None:
+    """Raise AccountError unless the password is long enough to resist guessing."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Your password must be {MIN_PASSWORD_LENGTH} characters or more")
+
+
+def hash_password(password: str) -> str:
+    """Hash with scrypt (werkzeug's default); the test suite sets a cheaper method to stay fast."""
+    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
+
+
+def create_user(
+    email: str,
+    name: str,
+    password: str,
+    role: Role,
+    *,
+    team: Team | None = None,
+    organizations: list[Organization] | None = None,
+    actor: User | None = None,
+) -> User:
+    """Create an account; raise AccountError with a message a person can act on."""
+    email = normalise_email(email)
+    check_password_strength(password)
+    if find_user_by_email(email) is not None:
+        raise AccountError("An account with this email address already exists")
+    if role is Role.LINK_WORKER and team is None:
+        raise AccountError("A link worker must belong to a team")
+    user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role, team=team)
+    user.organizations = list(organizations or [])
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", "user", user.id, actor=actor, role=role.value)
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active user with these credentials, or None. Takes the same time for unknown emails."""
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    user.last_sign_in_at = utcnow()
+    audit.record("user.sign_in", "user", user.id, actor=user)
+    return user
+
+
+def set_password(user: User, password: str, *, actor: User | None = None) -> None:
+    """Change a password, ending every other session and any outstanding reset link."""
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    user.session_epoch = (user.session_epoch or 0) + 1
+    audit.record("user.password_change", "user", user.id, actor=actor or user)
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="microdir.password-reset")
+
+
+def make_reset_token(user: User) -> str:
+    return _reset_serializer().dumps({"user": user.id, "epoch": user.session_epoch})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """Return the user a reset token is for, or None if it is bad, expired or already used."""
+    try:
+        data: Any = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except (BadSignature, SignatureExpired):
+        return None
+    user = db.session.get(User, data.get("user"))
+    if user is None or not user.active or user.session_epoch != data.get("epoch"):
+        return None
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if the address has an account. Says nothing either way, so accounts cannot be probed."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    body = (
+        f"Hello {user.name},\n\n"
+        f"Someone asked to reset the password for your {current_app.config['SERVICE_NAME']} account.\n\n"
+        f"To choose a new password, open this link within {minutes} minutes:\n\n{link}\n\n"
+        "The link works once. If you did not ask for this, you can ignore this email: your password has not changed.\n"
+    )
+    send_email(user.email, "Reset your password", body, secret=True)
+    audit.record("user.password_reset_request", "user", user.id, actor=user)

@@ -1,0 +1,100 @@
+"""The micro-provider rule and listing freshness: one module, called by views, the API, the CLI and jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from ..models import ListingStatus, MicroProviderProfile, Service
+
+MAX_FTE = Decimal("5")
+
+
+@dataclass(frozen=True)
+class MicroProviderVerdict:
+    """Whether an organisation counts as a micro-provider, and why, in words a person can read."""
+
+    is_micro_provider: bool
+    reasons: list[str] = field(default_factory=list)
+    overridden: bool = False
+
+    @property
+    def summary(self) -> str:
+        if self.is_micro_provider:
+            return "This is a micro-provider"
+        return "This is not a micro-provider"
+
+
+def _fte(value: Decimal | float | int | None) -> Decimal:
+    return Decimal(str(value or 0))
+
+
+def _format_fte(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+def assess_micro_provider(profile: MicroProviderProfile | None) -> MicroProviderVerdict:
+    """Apply the rule: at most 5 full-time-equivalent workers, paid and unpaid together, and independent.
+
+    A moderator's recorded override wins, and says so.
+    """
+    if profile is None:
+        return MicroProviderVerdict(False, ["We do not know yet how many people work for it or who runs it."])
+    reasons: list[str] = []
+    total = _fte(profile.paid_workers_fte) + _fte(profile.unpaid_workers_fte)
+    within_size = total <= MAX_FTE
+    if within_size:
+        reasons.append(
+            f"It has {_format_fte(total)} full-time equivalent workers, paid and unpaid together, "
+            f"which is within the limit of {MAX_FTE}."
+        )
+    else:
+        reasons.append(
+            f"It has {_format_fte(total)} full-time equivalent workers, paid and unpaid together. "
+            f"A micro-provider has {MAX_FTE} or fewer."
+        )
+    if profile.independent:
+        reasons.append("It has declared that it is independent of any larger or parent organisation.")
+    else:
+        parent = f" ({profile.parent_body})" if profile.parent_body else ""
+        reasons.append(f"It is part of, or run by, a larger organisation{parent}. A micro-provider is independent.")
+    verdict = within_size and bool(profile.independent)
+    if profile.moderator_override is not None and profile.moderator_override != verdict:
+        reasons.append(
+            "A moderator decided it "
+            + ("is" if profile.moderator_override else "is not")
+            + f" a micro-provider: {profile.moderator_override_reason or 'no reason given'}"
+        )
+        return MicroProviderVerdict(bool(profile.moderator_override), reasons, overridden=True)
+    return MicroProviderVerdict(verdict, reasons)
+
+
+def is_stale(service: Service, now: datetime, stale_after_days: int) -> bool:
+    """Return True when nobody has confirmed the listing for longer than ``stale_after_days``."""
+    checked = service.last_verified_at or service.first_published_at or service.created_at
+    return checked is None or now - checked > timedelta(days=stale_after_days)
+
+
+def is_publicly_visible(service: Service, now: datetime, hide_after_days: int) -> bool:
+    """Return True when residents may see the listing: published, and not stale past the hiding point."""
+    return service.listing_status is ListingStatus.PUBLISHED and not is_stale(service, now, hide_after_days)
+
+
+def checked_ago(when: datetime | None, now: datetime) -> str:
+    """Say how long ago a listing was checked, the way a person would ("Checked 3 weeks ago")."""
+    if when is None:
+        return "Not checked yet"
+    days = (now - when).days
+    if days < 1:
+        return "Checked today"
+    if days < 2:
+        return "Checked yesterday"
+    if days < 14:
+        return f"Checked {days} days ago"
+    if days < 62:
+        return f"Checked {days // 7} weeks ago"
+    if days < 730:
+        return f"Checked {days // 30} months ago"
+    return f"Checked {days // 365} years ago"

@@ -1,0 +1,29 @@
+"""Shared form parts: a whitespace-stripping base form and GOV.UK-styled fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import SubmitField
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class BaseForm(FlaskForm):
+    """Every form strips surrounding spaces from what people type."""
+
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            filters = list(unbound_field.kwargs.get("filters", []))
+            if _strip not in filters:
+                filters.insert(0, _strip)
+            unbound_field.kwargs["filters"] = filters
+            return unbound_field.bind(form=form, **options)
+
+
+def submit_button(label: str = "Continue") -> SubmitField:
+    return SubmitField(label, widget=GovSubmitInput())

@@ -1,0 +1,41 @@
+"""Jobs: each idempotent, run by `flask jobs run-due` (cron) or on RQ workers in production.
+
+Subsystems register their jobs with ``register_job``; ``run_due`` runs every registered job once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..extensions import db
+
+Job = Callable[[], Any]
+_JOBS: dict[str, Job] = {}
+
+
+def register_job(name: str, job: Job) -> None:
+    _JOBS[name] = job
+
+
+def deliver_pending_email() -> str:
+    from ..mail import deliver_pending
+
+    sent, waiting = deliver_pending()
+    return f"{sent} sent, {waiting} waiting"
+
+
+register_job("mail.deliver_pending", deliver_pending_email)
+
+
+def run_due() -> dict[str, Any]:
+    """Run each registered job, committing after each so one failure does not undo the others."""
+    outcomes: dict[str, Any] = {}
+    for name, job in _JOBS.items():
+        try:
+            outcomes[name] = job()
+            db.session.commit()
+        except Exception as error:  # report and carry on with the next job
+            db.session.rollback()
+            outcomes[name] = f"failed: {type(error).__name__}: {error}"
+    return outcomes

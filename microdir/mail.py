@@ -1,0 +1,59 @@
+"""Send email over SMTP. Every message is stored first, so a failed send is retried, never lost."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+
+from flask import current_app
+from flask_mailman import EmailMessage
+
+from .extensions import db
+from .models import OutboundEmail, utcnow
+
+
+def queue_email(to: str, subject: str, body: str, *, secret: bool = False) -> OutboundEmail:
+    """Store a message to send; the caller's transaction commits it with the action that caused it."""
+    message = OutboundEmail(to=to, subject=subject, body=body, erase_after_send=secret)
+    db.session.add(message)
+    return message
+
+
+def deliver(message: OutboundEmail) -> bool:
+    """Try to hand one message to the SMTP server; record the outcome. Return True when it was accepted."""
+    message.attempts += 1
+    try:
+        EmailMessage(
+            subject=message.subject,
+            body=message.body,
+            from_email=current_app.config["MAIL_DEFAULT_SENDER"],
+            to=[message.to],
+        ).send()
+    except (smtplib.SMTPException, OSError, socket.timeout) as error:
+        message.last_error = f"{type(error).__name__}: {error}"[:2000]
+        current_app.logger.warning("Email %s not sent yet: %s", message.id, message.last_error)
+        return False
+    message.sent_at = utcnow()
+    message.last_error = None
+    if message.erase_after_send:
+        message.body = "(removed after sending: it held a private link)"
+    return True
+
+
+def send_email(to: str, subject: str, body: str, *, secret: bool = False) -> OutboundEmail:
+    """Queue a message and try to send it now; if SMTP is down it stays queued for `flask jobs run-due`."""
+    message = queue_email(to, subject, body, secret=secret)
+    db.session.flush()
+    deliver(message)
+    return message
+
+
+def deliver_pending(max_attempts: int = 10) -> tuple[int, int]:
+    """Retry every unsent message; return (sent, still waiting)."""
+    pending = db.session.scalars(
+        db.select(OutboundEmail)
+        .where(OutboundEmail.sent_at.is_(None), OutboundEmail.attempts < max_attempts)
+        .order_by(OutboundEmail.id)
+    ).all()
+    sent = sum(1 for message in pending if deliver(message))
+    return sent, len(pending) - sent

@@ -1,0 +1,43 @@
+"""All models, imported here so Alembic and the app see one metadata."""
+
+from .accounts import ROLE_LABELS, Role, Team, TeamKind, User, organization_membership
+from .audit import AuditEvent
+from .base import new_uuid, utcnow
+from .changes import DirectoryChange, track_directory_changes
+from .mail import OutboundEmail
+from .directory import (
+    ACCESSIBILITY_FEATURES,
+    Accessibility,
+    Address,
+    AreaType,
+    Attribute,
+    CapacityStatus,
+    Contact,
+    CostOption,
+    CostType,
+    Language,
+    ListingStatus,
+    Location,
+    LocationType,
+    Organization,
+    OrganizationIdentifier,
+    Phone,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceStatus,
+    Taxonomy,
+    TaxonomyTerm,
+    VerifiedHow,
+)
+from .providers import (
+    LEGAL_FORM_LABELS,
+    QUALITY_CHECK_LABELS,
+    LegalForm,
+    MicroProviderProfile,
+    QualityCheck,
+    QualityCheckType,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,71 @@
+"""Jinja set-up: our templates first, then the GOV.UK Frontend macros; globals every page needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, request, url_for
+from flask_login import current_user
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from .models import Role
+
+
+def navigation_items() -> list[dict[str, Any]]:
+    """Return the service navigation links for whoever is signed in."""
+    items: list[tuple[str, str]] = [("Find services", "public.home")]
+    if current_user.is_authenticated:
+        role = current_user.role
+        if role is Role.PROVIDER:
+            items.append(("Your listings", "account.home"))
+        if role is Role.LINK_WORKER:
+            items.append(("Your caseload", "account.home"))
+        if role in (Role.MODERATOR, Role.ADMIN):
+            items.append(("Moderation", "moderation.queue"))
+        if role in (Role.COMMISSIONER, Role.ADMIN):
+            items.append(("Insights", "account.home"))
+        if role is Role.ADMIN:
+            items.append(("Users", "admin.users"))
+        items.append(("Your account", "account.home"))
+        items.append(("Sign out", "auth.sign_out"))
+    else:
+        items.append(("Sign in", "auth.sign_in"))
+    seen: set[str] = set()
+    result = []
+    for text, endpoint in items:
+        if text in seen:
+            continue
+        seen.add(text)
+        try:
+            href = url_for(endpoint)
+        except Exception:  # a blueprint from a later feature is not installed: leave the link out
+            continue
+        result.append({"text": text, "href": href, "active": request.endpoint == endpoint})
+    return result
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(app.template_folder),  # type: ignore[arg-type]
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+
+    @app.context_processor
+    def inject_globals() -> dict[str, Any]:
+        return {
+            "service_name": app.config["SERVICE_NAME"],
+            "place_name": app.config["PLACE_NAME"],
+            "csp_nonce": getattr(g, "csp_nonce", ""),
+            "navigation_items": navigation_items,
+        }

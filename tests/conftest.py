@@ -1,0 +1,197 @@
+"""Shared fixtures: one migrated database per run (SQLite by default, PostgreSQL with DATABASE_URL),
+emptied after every test; a real SMTP server on loopback; a client that checks every page it fetches."""
+
+from __future__ import annotations
+
+import email
+import os
+import socket
+import threading
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
+from sqlalchemy import text
+
+from microdir import create_app
+from microdir.extensions import db, limiter
+from tests.pages import ClientRequest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("MICRODIR_SHARED_DIR", REPO.parent / "shared"))
+SAMPLE_POSTCODES = SHARED / "geo" / "sample_postcodes.csv"
+KEEP_TABLES = {"alembic_version", "taxonomy", "taxonomy_term"}  # seeded once per run
+
+
+class Inbox:
+    """Messages received by the test SMTP server."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.port = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.original_content, policy=policy.default)
+        self.messages.append(message)  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["To"]]
+
+    def body(self, message: EmailMessage) -> str:
+        part = message.get_body(preferencelist=("plain",))
+        assert part is not None
+        return part.get_content()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Any:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def smtpd(smtp_server: Inbox) -> Inbox:
+    smtp_server.messages.clear()
+    return smtp_server
+
+
+def _database_url(tmp: Path) -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'test.db'}"
+
+
+def _reset_database(app: Flask) -> None:
+    """Start the run from an empty database, whatever an earlier run left."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory, smtp_server: Inbox) -> Any:
+    import flask_migrate
+
+    from microdir.domain.taxonomy import seed_taxonomy
+    from microdir.geo import load_gazetteer
+
+    tmp = tmp_path_factory.mktemp("microdir")
+    geo_path = tmp / "geo.sqlite"
+    load_gazetteer(str(geo_path), postcodes_csv=str(SAMPLE_POSTCODES))
+    app = create_app(
+        {
+            "CONFIG": "test",
+            "SQLALCHEMY_DATABASE_URI": _database_url(tmp),
+            "SEARCH_INDEX_DIR": str(tmp / "index"),
+            "GEO_DATABASE": str(geo_path),
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp_server.port,
+            "MAIL_BACKEND": "smtp",
+            "SERVER_NAME": None,
+        }
+    )
+    _reset_database(app)
+    with app.app_context():
+        flask_migrate.upgrade()
+        seed_taxonomy()
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_tables(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _isolate(request: pytest.FixtureRequest) -> Any:
+    """Empty the database and the rate limiter after each test that used the app."""
+    yield
+    if "app" in request.fixturenames:
+        app = request.getfixturevalue("app")
+        _empty_tables(app)
+        with app.app_context():
+            limiter.reset()
+        for hook in app.extensions.get("microdir.test_reset_hooks", []):
+            hook()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Any:
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def client_request(app: Flask) -> ClientRequest:
+    return ClientRequest(app)
+
+
+@pytest.fixture
+def cli_runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+# ---- browser -------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Use Debian's Chromium (never a downloaded browser) and resolve nothing but loopback."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("MICRODIR_CHROMIUM", "/usr/bin/chromium"),
+        "args": ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost"],
+    }
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Any:
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: str) -> str:
+    return live_server
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "java_script_enabled": True}
