@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         track_directory_changes()
 
     from . import auth, cli, demo, errors, geo, oruk, public, search, security, templating
+    from . import referrals
 
     templating.init_app(app)
     security.init_app(app)
@@ -46,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     geo.init_app(app)
     auth.init_app(app)
     public.init_app(app)
+    referrals.init_app(app)
     search.init_app(app)
     oruk.init_app(app)
     demo.init_app(app)

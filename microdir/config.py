@@ -37,6 +37,9 @@ class Config:
     REDIS_URL: str | None = None  # MICRODIR_REDIS_URL: rate limits and job queue go to Redis when set
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Residents: "Report a problem" and "Email me this list", per client address.
+    REPORT_RATE_LIMIT = "5 per hour"
+    SHORTLIST_EMAIL_RATE_LIMIT = "5 per hour"
 
     MAIL_BACKEND = "smtp"
     MAIL_SERVER = "127.0.0.1"
@@ -58,7 +61,20 @@ class Config:
     # Geocoding is offline. An online geocoder may be enabled explicitly; it is never used by default.
     ONLINE_GEOCODER: str | None = None
 
+    # Open Referral UK open-data API (/api/oruk): public, no key, throttled per client address.
+    ORUK_RATE_LIMIT = "600 per minute"
+    ORUK_IMPORT_FROM_URL_ENABLED = False  # `flask oruk import https://…` refuses unless this is turned on
+
     PROXY_FIX = False  # trust X-Forwarded-* from one proxy (set behind a load balancer)
+
+    # Referrals: personal fields are encrypted at rest with these Fernet keys; the first encrypts, all decrypt.
+    # MICRODIR_FIELD_ENCRYPTION_KEYS='["new", "old"]'. Rotation steps: microdir/crypto.py.
+    FIELD_ENCRYPTION_KEYS: list[str] = []
+    # Without keys, development and tests derive one from SECRET_KEY; production refuses to start.
+    FIELD_ENCRYPTION_KEYS_REQUIRED = False
+    REFERRAL_OVERDUE_WORKING_DAYS = 5  # a sent referral with no answer after this many working days is overdue
+    # Further wellbeing scales, for services that hold the licence (format: microdir/domain/outcomes.py).
+    OUTCOME_SCALES: dict[str, Any] = {}
 
 
 class TestConfig(Config):
@@ -77,6 +93,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    FIELD_ENCRYPTION_KEYS_REQUIRED = True  # never derive the referral data key from SECRET_KEY in production
 
 
 CONFIGS = {"default": Config, "test": TestConfig, "production": ProductionConfig}

@@ -195,3 +195,13 @@ def base_url(live_server: str) -> str:
 @pytest.fixture
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     return {**browser_context_args, "java_script_enabled": True}
+
+
+@pytest.fixture
+def nojs_page(browser: Any, base_url: str) -> Any:
+    """A page with JavaScript switched off, to prove every journey works without it."""
+    context = browser.new_context(java_script_enabled=False, base_url=base_url)
+    page = context.new_page()
+    page._microdir_nojs = True  # axe cannot run here; tests.browser.axe.assert_accessible checks a twin page
+    yield page
+    context.close()

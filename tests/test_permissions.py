@@ -54,7 +54,8 @@ def test_role_route_matrix(app_ctx: Any, client_request: ClientRequest, role: Ro
         if route.method == "GET":
             response = client_request.client.get(url)
         else:
-            page = client_request.client.get("/sign-in")  # any page, to get a CSRF token in the session
+            # Any page with a POST form puts a CSRF token in the session; /sign-in redirects once signed in.
+            page = client_request.client.get("/sign-in" if role is None else "/sign-out")
             from tests.pages import Page
 
             token = Page(page).form_data().get("csrf_token", "")

@@ -1,7 +1,57 @@
-"""Demo data (being built)."""
+"""Demo data: `flask demo load` fills the directory with fictional micro-providers; `flask demo accounts`
+creates one sign-in per role. Content lives in ``content.py``, the builder in ``builder.py``."""
 
+from __future__ import annotations
+
+import time
+
+import click
 from flask import Flask
+from flask.cli import AppGroup
+
+from ..extensions import db
+from ..models import Organization
+
+demo = AppGroup("demo", help="Fictional demo data for trying microdir out.")
+
+
+@demo.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing if any organisation exists.")
+@click.option("--seed", default=1, show_default=True, help="Random seed; the same seed gives the same data and ids.")
+def load_command(if_empty: bool, seed: int) -> None:
+    """Create 200+ fictional micro-providers and their services."""
+    from .builder import load_demo
+
+    if db.session.scalar(db.select(Organization.id).limit(1)) is not None:
+        if if_empty:
+            click.echo("The directory already has organisations: demo data not loaded.")
+            return
+        raise click.ClickException("The directory is not empty; use a fresh database (or --if-empty to skip).")
+    started = time.perf_counter()
+    click.echo(f"Loading demo data (seed {seed})…")
+    counts = load_demo(seed, progress=click.echo)
+    click.echo(f"Done in {time.perf_counter() - started:.1f}s: "
+               + ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in counts.items()))
+
+
+@demo.command("accounts")
+def accounts_command() -> None:
+    """Create (or repair) one demo account per role and print the sign-ins."""
+    from .builder import create_demo_accounts
+
+    rows = create_demo_accounts()
+    headers = ("Role", "Email", "Password")
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(3)]
+    line = "+-" + "-+-".join("-" * w for w in widths) + "-+"
+    click.echo(line)
+    click.echo("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |")
+    click.echo(line)
+    for row in rows:
+        click.echo("| " + " | ".join(v.ljust(w) for v, w in zip(row, widths)) + " |")
+    click.echo(line)
+    click.echo("Demo accounts only: never use these on a real deployment.")
 
 
 def init_app(app: Flask) -> None:
-    """Register `flask demo`."""
+    """Register `flask demo …`."""
+    app.cli.add_command(demo)

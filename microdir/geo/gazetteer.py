@@ -299,9 +299,7 @@ class Gazetteer:
         councils = dict(conn.execute("SELECT lad_code, name FROM councils"))
         outcodes = {
             row[0]: OutcodeLocation(row[0], row[1], row[2], row[3], councils.get(row[3] or ""), row[4], row[5])
-            for row in conn.execute(
-                "SELECT outcode, lat, lon, lad_code, place_name, live_postcodes FROM outcodes"
-            )
+            for row in conn.execute("SELECT outcode, lat, lon, lad_code, place_name, live_postcodes FROM outcodes")
         }
         by_key: dict[str, list[Place]] = {}
         for name, key, lat, lon, pop, lad, outcode in conn.execute(
@@ -446,7 +444,14 @@ class Gazetteer:
         loc = self.geocode_postcode(pc)
         if loc is not None:
             return ResolvedPlace(
-                raw, PlaceKind.POSTCODE, loc.postcode, loc.lat, loc.lon, loc.lad_code, loc.council, loc.outcode,
+                raw,
+                PlaceKind.POSTCODE,
+                loc.postcode,
+                loc.lat,
+                loc.lon,
+                loc.lad_code,
+                loc.council,
+                loc.outcode,
                 loc.postcode,
             )
         district = self.outcode_centroid(pc.outward)
@@ -466,8 +471,14 @@ class Gazetteer:
                 self._similar_outcodes(code),
             )
         return ResolvedPlace(
-            raw, PlaceKind.DISTRICT, district.label, district.lat, district.lon, district.lad_code,
-            district.council, district.outcode,
+            raw,
+            PlaceKind.DISTRICT,
+            district.label,
+            district.lat,
+            district.lon,
+            district.lad_code,
+            district.council,
+            district.outcode,
         )
 
     def _similar_outcodes(self, code: str) -> list[str]:
@@ -684,9 +695,7 @@ def _project_km(lats: Any, lons: Any) -> tuple[Any, Any]:
     return np.radians(lons) * 6371.0 * np.cos(lat_r), lat_r * 6371.0
 
 
-def _nearest(
-    px: Any, py: Any, qx: Any, qy: Any, max_km: float
-) -> tuple[Any, Any]:
+def _nearest(px: Any, py: Any, qx: Any, qy: Any, max_km: float) -> tuple[Any, Any]:
     """Return, for each query point, the index of the nearest point within max_km (or -1) and its distance."""
     import numpy as np
 
@@ -710,7 +719,7 @@ def _nearest(
         base = (qgx + dx) * (offset * 4) + qgy
         spans.append((np.searchsorted(skeys, base - 2, "left"), np.searchsorted(skeys, base + 2, "right")))
     for j in range(n_q):
-        parts = [order[lo[j]:hi[j]] for lo, hi in spans if hi[j] > lo[j]]
+        parts = [order[lo[j] : hi[j]] for lo, hi in spans if hi[j] > lo[j]]
         if not parts:
             continue
         cand = np.concatenate(parts)
@@ -793,8 +802,14 @@ def load_gazetteer(
             end = min(start + BATCH, total)
             conn.executemany(
                 "INSERT INTO postcodes (postcode, lat, lon, lad_code, live) VALUES (?, ?, ?, ?, ?)",
-                zip(postcodes[start:end], lat_list[start:end], lon_list[start:end], lads[start:end],
-                    live_list[start:end], strict=True),
+                zip(
+                    postcodes[start:end],
+                    lat_list[start:end],
+                    lon_list[start:end],
+                    lads[start:end],
+                    live_list[start:end],
+                    strict=True,
+                ),
             )
             report("written", end)
         timings["write_postcodes"] = time.perf_counter() - t
@@ -962,4 +977,3 @@ def _places(
             if idx >= 0:
                 names[row[0]] = rows[idx][0]
     return rows, names
-

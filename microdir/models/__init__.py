@@ -5,6 +5,7 @@ from .audit import AuditEvent
 from .base import new_uuid, utcnow
 from .changes import DirectoryChange, track_directory_changes
 from .mail import OutboundEmail
+from .search import SearchLog, Synonym
 from .directory import (
     ACCESSIBILITY_FEATURES,
     Accessibility,
@@ -38,6 +39,16 @@ from .providers import (
     MicroProviderProfile,
     QualityCheck,
     QualityCheckType,
+)
+from .reports import ProblemReport, ReportStatus
+from .referrals import (
+    CloseOutcome,
+    ContactMethod,
+    DeclineReason,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+    WellbeingScore,
 )
 
 __all__ = [name for name in dir() if not name.startswith("_")]

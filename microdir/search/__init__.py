@@ -1,7 +1,142 @@
-"""Placeholder: being built (see the issue)."""
+"""Search: the Whoosh index of published listings, kept in step with the directory change log.
 
-from flask import Flask
+``init_app`` registers the ``flask index`` commands, the /healthz check, the after-commit hook that
+applies changes at once (unless ``SEARCH_SYNC_ON_COMMIT`` is False, for nodes that run ``flask index
+follow``), and the moderators' synonyms pages.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+from flask import Flask, current_app, has_app_context
+from flask.cli import AppGroup
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..models import DirectoryChange
+from . import indexer
+from .queries import SearchHit, SearchRequest, SearchResults, find_service_ids, log_search, search_services
+
+__all__ = [
+    "SearchHit",
+    "SearchRequest",
+    "SearchResults",
+    "find_service_ids",
+    "init_app",
+    "log_search",
+    "search_services",
+]
+
+index_cli = AppGroup("index", help="The search index on this node.")
+PENDING = "microdir.search_pending"
+
+
+def _note_changes(session: Session, flush_context: Any) -> None:
+    """Remember that this transaction wrote change-log rows, so the commit hook knows to index."""
+    if any(isinstance(obj, DirectoryChange) for obj in session.new):
+        session.info[PENDING] = True
+
+
+def _after_commit(session: Session) -> None:
+    """Apply pending changes to this node's index right after the commit (embedded default)."""
+    if not session.info.pop(PENDING, False) or not has_app_context():
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("SEARCH_SYNC_ON_COMMIT", True):
+        return
+    try:
+        indexer.update_index(app)
+    except Exception:  # the commit stands; the change stays in the log for the next commit or the follower
+        app.logger.exception("Search index update after commit failed; `flask index update` will catch up")
+
+
+def _after_rollback(session: Session, previous_transaction: Any) -> None:
+    if getattr(previous_transaction, "nested", False):
+        return  # a savepoint rolled back: what the outer transaction flushed before it still stands
+    session.info.pop(PENDING, None)
+
+
+def _health() -> tuple[bool, dict[str, Any]]:
+    return indexer.status()
 
 
 def init_app(app: Flask) -> None:
-    """Register this subsystem with the app."""
+    """Register the index commands, the health check, the commit hook and the synonyms pages."""
+    from ..public import register_health_check
+    from .admin import bp as admin_bp
+
+    app.config.setdefault("SEARCH_SYNC_ON_COMMIT", True)
+    app.config.setdefault("SEARCH_FOLLOW_INTERVAL", 0.5)
+    app.cli.add_command(index_cli)
+    register_health_check(app, "search_index", _health)
+    app.register_blueprint(admin_bp)
+    with app.app_context():
+        if not event.contains(db.session, "after_flush", _note_changes):
+            event.listen(db.session, "after_flush", _note_changes)
+            event.listen(db.session, "after_commit", _after_commit)
+            event.listen(db.session, "after_soft_rollback", _after_rollback)
+
+
+@index_cli.command("rebuild")
+@click.option("--procs", default=1, show_default=True, help="Writer processes (2 is ~1.9× faster on 2 cores).")
+def rebuild_command(procs: int) -> None:
+    """Build a fresh index from the database, catch up with the change log and swap it in."""
+    started = time.perf_counter()
+    count, position = indexer.rebuild(procs=procs)
+    seconds = time.perf_counter() - started
+    click.echo(f"Indexed {count:,} listings in {seconds:.1f} s ({count / seconds if seconds else 0:,.0f}/s); "
+               f"change log position {position}")
+
+
+@index_cli.command("update")
+def update_command() -> None:
+    """Apply pending change-log rows, and drop listings that went stale with time."""
+    position = indexer.update_index()
+    swept = indexer.sweep_stale()
+    click.echo(f"Index at change log position {position}; removed {swept} stale listing(s)")
+
+
+@index_cli.command("check")
+def check_command() -> None:
+    """Compare listing ids and versions in the database with the index; exit 1 on any difference."""
+    problems = indexer.check()
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        click.echo(f"{len(problems)} difference(s): run `flask index update` or `flask index rebuild`")
+        raise click.exceptions.Exit(1)
+    click.echo("The index matches the database")
+
+
+@index_cli.command("follow")
+@click.option("--interval", type=float, default=None, help="Seconds between polls (default SEARCH_FOLLOW_INTERVAL).")
+@click.option("--once", is_flag=True, help="Poll once and stop (for tests and cron).")
+def follow_command(interval: float | None, once: bool) -> None:
+    """Keep this node's index in step with the change log (for SEARCH_SYNC_ON_COMMIT = False)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    interval = interval if interval is not None else float(app.config["SEARCH_FOLLOW_INTERVAL"])
+    last_sweep = 0.0
+    while True:
+        position = indexer.update_index(app)
+        if time.monotonic() - last_sweep > 3600:
+            indexer.sweep_stale(app)
+            last_sweep = time.monotonic()
+        db.session.remove()
+        if once:
+            click.echo(f"Index at change log position {position}")
+            return
+        time.sleep(interval)
+
+
+@index_cli.command("seed-synonyms")
+def seed_synonyms_command() -> None:
+    """Add the starter synonyms that are missing (never overwrites a moderator's edit)."""
+    from .synonyms import seed_synonyms
+
+    added = seed_synonyms()
+    db.session.commit()
+    click.echo(f"Added {added} synonym(s)")

@@ -121,7 +121,15 @@ def test_postcode_error_is_a_value_error() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("B66", "B66"), ("b66", "B66"), (" sw1a ", "SW1A"), ("M1", "M1"), ("W1A", "W1A"), ("EC1A", "EC1A"), ("DN55", "DN55")],
+    [
+        ("B66", "B66"),
+        ("b66", "B66"),
+        (" sw1a ", "SW1A"),
+        ("M1", "M1"),
+        ("W1A", "W1A"),
+        ("EC1A", "EC1A"),
+        ("DN55", "DN55"),
+    ],
 )
 def test_parse_outcode(text: str, expected: str) -> None:
     assert parse_outcode(text) == expected
@@ -166,7 +174,14 @@ def test_looks_like(text: str, postcode: bool, outcode: bool) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("B1  1AA", "B1 1AA"), ("B661AA", "B66 1AA"), ("sw1a 1aa", "SW1A 1AA"), ("GIR 0AA", "GIR 0AA"), ("NPT 0AD", None), ("x", None)],
+    [
+        ("B1  1AA", "B1 1AA"),
+        ("B661AA", "B66 1AA"),
+        ("sw1a 1aa", "SW1A 1AA"),
+        ("GIR 0AA", "GIR 0AA"),
+        ("NPT 0AD", None),
+        ("x", None),
+    ],
 )
 def test_normalise_postcode_for_bulk_loads(text: str, expected: str | None) -> None:
     # ONSPD's pcd7 pads the outward code to four characters ("B1  1AA").

@@ -1,0 +1,584 @@
+"""Import ORUK / HSDS 3.0 services: upsert by id, one savepoint per record, idempotent.
+
+Each record is checked against the published service schema first; an invalid record is reported with its id
+and the reason and not imported. A record that would write nothing counts as unchanged. Taxonomy terms that
+microdir already has are used as they are (an import never rewrites microdir's own categories).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..domain import audit
+from ..extensions import db
+from ..models import (
+    Accessibility,
+    Address,
+    AreaType,
+    Attribute,
+    Contact,
+    CostOption,
+    CostType,
+    Language,
+    ListingStatus,
+    Location,
+    LocationType,
+    Organization,
+    OrganizationIdentifier,
+    Phone,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceStatus,
+    Taxonomy,
+    TaxonomyTerm,
+    User,
+    VerifiedHow,
+    utcnow,
+)
+from . import serialise, validate
+
+
+class RecordProblem(ValueError):
+    """A record cannot be imported as it is; the message says why."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    record_id: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.record_id or '(no id)'}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejections)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged + self.rejected
+
+    def summary(self) -> str:
+        return (
+            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, {self.rejected} rejected"
+        )
+
+
+# ---- reading a file -----------------------------------------------------------------------------------------
+
+
+def read_records(text: str) -> tuple[list[Any], list[Rejection]]:
+    """Parse a ``/services`` page envelope, a JSON array, one service object, or ndjson, into records."""
+    stripped = text.strip()
+    if not stripped:
+        return [], [Rejection(None, "The file is empty")]
+    try:
+        data = json.loads(stripped)
+    except ValueError:
+        data = None
+    else:
+        if isinstance(data, dict) and isinstance(data.get("contents"), list):
+            return list(data["contents"]), []
+        if isinstance(data, list):
+            return data, []
+        if isinstance(data, dict):
+            return [data], []
+        return [], [Rejection(None, "The file is JSON, but not a service, a list of services or a page of services")]
+    records: list[Any] = []
+    problems: list[Rejection] = []
+    for number, line in enumerate(stripped.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except ValueError as error:
+            problems.append(Rejection(None, f"line {number} is not JSON ({error.msg})"))
+    return records, problems
+
+
+# ---- value conversion -------------------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _date(value: Any, name: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError as error:
+        raise RecordProblem(f"{name} {value!r} is not a date like 2024-01-31") from error
+
+
+def _time(value: Any, name: str) -> time | None:
+    if value in (None, ""):
+        return None
+    text = re.sub(r"(Z|[+-]\d\d:?\d\d)$", "", str(value).strip())  # wall-clock time; the zone is not stored
+    try:
+        return time.fromisoformat(text)
+    except ValueError as error:
+        raise RecordProblem(f"{name} {value!r} is not a time like 10:00:00") from error
+
+
+def _datetime(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed.astimezone(timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+def _int(value: Any, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation as error:
+        raise RecordProblem(f"{name} {value!r} is not a number") from error
+    if number != number.to_integral_value():
+        raise RecordProblem(f"{name} {value!r} is not a whole number")
+    return int(number)
+
+
+def _coordinate(value: Any) -> float | None:
+    # Stored to 6 decimal places (about 10 cm); round now so a second import of the same file changes nothing.
+    return None if value in (None, "") else round(float(value), 6)
+
+
+def _money(value: Any) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+# ---- writing --------------------------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Upsert objects, remembering whether anything was actually changed."""
+
+    def __init__(self) -> None:
+        self.changed = False
+        self.warnings: list[str] = []
+
+    def set(self, obj: Any, **values: Any) -> None:
+        for key, value in values.items():
+            if getattr(obj, key) != value:
+                setattr(obj, key, value)
+                self.changed = True
+
+    def get(self, model: type[Any], record_id: Any, name: str) -> tuple[Any, bool]:
+        if not isinstance(record_id, str) or not record_id:
+            raise RecordProblem(f"a {name} has no id")
+        obj = db.session.get(model, record_id)
+        if obj is None:
+            obj = model(id=record_id)
+            self.changed = True
+            return obj, True
+        return obj, False
+
+    def replace(self, owner: Any, relation: str, items: list[Any]) -> None:
+        current = getattr(owner, relation)
+        if {id(x) for x in current} != {id(x) for x in items}:
+            setattr(owner, relation, items)
+            self.changed = True
+
+
+def _organization(w: _Writer, data: dict[str, Any]) -> Organization:
+    org, _ = w.get(Organization, data.get("id"), "organization")
+    w.set(
+        org,
+        name=_text(data.get("name")) or "",
+        description=data.get("description") or "",
+        email=_text(data.get("email")),
+        website=_text(data.get("website")),
+        logo=_text(data.get("logo")),
+        uri=_text(data.get("uri")),
+        parent_organization_id=_text(data.get("parent_organization_id")),
+    )
+    identifiers = []
+    for item in data.get("organization_identifiers") or []:
+        ident, _ = w.get(OrganizationIdentifier, item.get("id"), "organization identifier")
+        w.set(
+            ident,
+            identifier_scheme=_text(item.get("identifier_scheme")),
+            identifier_type=_text(item.get("identifier_type")) or "",
+            identifier=_text(item.get("identifier")) or "",
+        )
+        identifiers.append(ident)
+    w.replace(org, "identifiers", identifiers)
+    if org not in db.session:
+        db.session.add(org)
+    return org
+
+
+def _location(w: _Writer, data: dict[str, Any], organization: Organization) -> Location:
+    loc, created = w.get(Location, data.get("id"), "location")
+    if created:
+        loc.organization = organization
+        loc.is_private_home = False
+    w.set(
+        loc,
+        location_type=LocationType(data.get("location_type") or "physical"),
+        url=_text(data.get("url")),
+        name=_text(data.get("name")),
+        alternate_name=_text(data.get("alternate_name")),
+        description=_text(data.get("description")),
+        transportation=_text(data.get("transportation")),
+        latitude=_coordinate(data.get("latitude")),
+        longitude=_coordinate(data.get("longitude")),
+        external_identifier=_text(data.get("external_identifier")),
+        external_identifier_type=_text(data.get("external_identifier_type")),
+    )
+    addresses = []
+    for item in data.get("addresses") or []:
+        addr, _ = w.get(Address, item.get("id"), "address")
+        w.set(
+            addr,
+            attention=_text(item.get("attention")),
+            address_1=_text(item.get("address_1")) or "",
+            address_2=_text(item.get("address_2")),
+            city=_text(item.get("city")) or "",
+            region=_text(item.get("region")),
+            state_province=_text(item.get("state_province")) or "",
+            postal_code=_text(item.get("postal_code")) or "",
+            country=_text(item.get("country")) or "GB",
+            address_type=_text(item.get("address_type")) or "physical",
+        )
+        addresses.append(addr)
+    w.replace(loc, "addresses", addresses)
+    features = []
+    for item in data.get("accessibility") or []:
+        acc, _ = w.get(Accessibility, item.get("id"), "accessibility")
+        w.set(
+            acc,
+            description=_text(item.get("description")),
+            details=_text(item.get("details")),
+            url=_text(item.get("url")),
+        )
+        features.append(acc)
+    w.replace(loc, "accessibility", features)
+    return loc
+
+
+def _phone(w: _Writer, data: dict[str, Any]) -> Phone:
+    item, _ = w.get(Phone, data.get("id"), "phone")
+    w.set(
+        item,
+        number=_text(data.get("number")) or "",
+        extension=_text(data.get("extension")),
+        type=_text(data.get("type")),
+        description=_text(data.get("description")),
+    )
+    return item
+
+
+def _term(w: _Writer, attribute: dict[str, Any]) -> TaxonomyTerm | None:
+    """Find the attribute's term, or create it from the embedded one; None when neither is possible."""
+    embedded = attribute.get("taxonomy_term") if isinstance(attribute.get("taxonomy_term"), dict) else {}
+    term_id = attribute.get("taxonomy_term_id") or embedded.get("id")
+    if not term_id:
+        w.warnings.append(f"attribute {attribute.get('id')} has no taxonomy term; skipped")
+        return None
+    term = db.session.get(TaxonomyTerm, term_id)
+    if term is not None:
+        return term
+    if not embedded.get("name"):
+        w.warnings.append(f"taxonomy term {term_id} is unknown here and the file does not describe it; skipped")
+        return None
+    parent_id = _text(embedded.get("parent_id"))
+    if parent_id and db.session.get(TaxonomyTerm, parent_id) is None:
+        w.warnings.append(f"taxonomy term {term_id}: its parent {parent_id} is not in microdir, so it has no parent here")
+        parent_id = None
+    taxonomy_id = _text(embedded.get("taxonomy_id"))
+    if taxonomy_id and db.session.get(Taxonomy, taxonomy_id) is None:
+        taxonomy_id = None
+    term = TaxonomyTerm(
+        id=term_id,
+        name=embedded["name"],
+        description=embedded.get("description") or "",
+        parent_id=parent_id,
+        taxonomy=_text(embedded.get("taxonomy")),
+        taxonomy_id=taxonomy_id,
+        term_uri=_text(embedded.get("term_uri")),
+        code=_text(embedded.get("term")) or _text(embedded.get("code")),
+        language=_text(embedded.get("language")),
+    )
+    db.session.add(term)
+    w.changed = True
+    return term
+
+
+def _cost_type(data: dict[str, Any], amount: Decimal | None) -> CostType:
+    if amount == 0 or (amount is None and "free" in f"{data.get('option', '')} {data.get('amount_description', '')}".lower()):
+        return CostType.FREE
+    return CostType.FIXED
+
+
+def _apply(w: _Writer, record: dict[str, Any], *, publish: bool, source: str | None) -> tuple[Service, bool]:
+    service, created = w.get(Service, record["id"], "service")
+    org_data = record.get("organization")
+    if isinstance(org_data, dict):
+        if record.get("organization_id") and record["organization_id"] != org_data.get("id"):
+            raise RecordProblem("organization_id does not match the embedded organization's id")
+        organization = _organization(w, org_data)
+    else:
+        organization = db.session.get(Organization, record.get("organization_id") or "")
+        if organization is None:
+            raise RecordProblem("it has no organization, and no organization with its organization_id is in microdir")
+    now = utcnow()
+    if created:
+        service.listing_status = ListingStatus.PUBLISHED if publish else ListingStatus.PENDING_REVIEW
+        service.first_published_at = now if publish else None
+        service.last_modified = _datetime(record.get("last_modified")) or now
+        service.created_at = now
+        db.session.add(service)
+    elif publish and service.listing_status is not ListingStatus.PUBLISHED:
+        w.set(service, listing_status=ListingStatus.PUBLISHED, first_published_at=service.first_published_at or now)
+    if service.organization is not organization:
+        service.organization = organization
+        w.changed = True
+    w.set(
+        service,
+        name=_text(record.get("name")) or "",
+        alternate_name=_text(record.get("alternate_name")),
+        description=record.get("description") or "",
+        url=_text(record.get("url")),
+        email=_text(record.get("email")),
+        status=ServiceStatus(record["status"]),
+        interpretation_services=_text(record.get("interpretation_services")),
+        application_process=_text(record.get("application_process")),
+        fees_description=_text(record.get("fees")) or _text(record.get("fees_description")),
+        accreditations=_text(record.get("accreditations")),
+        eligibility_description=_text(record.get("eligibility_description")),
+        minimum_age=_int(record.get("minimum_age"), "minimum_age"),
+        maximum_age=_int(record.get("maximum_age"), "maximum_age"),
+        assured_date=_date(record.get("assured_date"), "assured_date"),
+        assurer_email=_text(record.get("assurer_email")),
+        alert=_text(record.get("alert")),
+        verified_how=VerifiedHow.IMPORTED,
+        source=source,
+    )
+
+    sals = []
+    for item in record.get("service_at_locations") or []:
+        sal, _ = w.get(ServiceAtLocation, item.get("id"), "service_at_location")
+        if isinstance(item.get("location"), dict):
+            loc = _location(w, item["location"], organization)
+        else:
+            loc = db.session.get(Location, item.get("location_id") or "")
+            if loc is None:
+                raise RecordProblem(f"service_at_location {item.get('id')} names no location microdir knows")
+        if sal.location is not loc:
+            sal.location = loc
+            w.changed = True
+        w.set(sal, description=_text(item.get("description")))
+        sals.append(sal)
+    w.replace(service, "service_at_locations", sals)
+
+    schedules = []
+    for item in record.get("schedules") or []:
+        sched, _ = w.get(Schedule, item.get("id"), "schedule")
+        w.set(
+            sched,
+            service_at_location_id=_text(item.get("service_at_location_id")) if any(s.id == item.get("service_at_location_id") for s in sals) else None,
+            valid_from=_date(item.get("valid_from"), "valid_from"),
+            valid_to=_date(item.get("valid_to"), "valid_to"),
+            dtstart=_date(item.get("dtstart"), "dtstart"),
+            timezone=_text(item.get("timezone")),
+            until=_date(item.get("until"), "until"),
+            count=_int(item.get("count"), "count"),
+            wkst=_text(item.get("wkst")),
+            freq=_text(item.get("freq")),
+            interval=_int(item.get("interval"), "interval"),
+            byday=_text(item.get("byday")),
+            byweekno=_text(item.get("byweekno")),
+            bymonthday=_text(item.get("bymonthday")),
+            byyearday=_text(item.get("byyearday")),
+            description=_text(item.get("description")),
+            opens_at=_time(item.get("opens_at"), "opens_at"),
+            closes_at=_time(item.get("closes_at"), "closes_at"),
+            schedule_link=_text(item.get("schedule_link")),
+            attending_type=_text(item.get("attending_type")),
+            notes=_text(item.get("notes")),
+        )
+        schedules.append(sched)
+    w.replace(service, "schedules", schedules)
+
+    areas = []
+    for item in record.get("service_areas") or []:
+        area, new = w.get(ServiceArea, item.get("id"), "service_area")
+        if new:
+            # A free-text area from elsewhere: microdir cannot match postcodes against it, so it covers no council.
+            area.area_type, area.lad_codes, area.outcodes = AreaType.COUNCILS, [], []
+        w.set(
+            area,
+            name=_text(item.get("name")),
+            description=_text(item.get("service_area")) or _text(item.get("description")),
+            extent=_text(item.get("extent")),
+            extent_type=_text(item.get("extent_type")),
+            uri=_text(item.get("uri")),
+        )
+        areas.append(area)
+    w.replace(service, "service_areas", areas)
+
+    costs = []
+    for item in record.get("cost_options") or []:
+        cost, new = w.get(CostOption, item.get("id"), "cost_option")
+        amount = _money(item.get("amount"))
+        if new:
+            cost.cost_type = _cost_type(item, amount)
+        w.set(
+            cost,
+            valid_from=_date(item.get("valid_from"), "valid_from"),
+            valid_to=_date(item.get("valid_to"), "valid_to"),
+            option=_text(item.get("option")),
+            currency=_text(item.get("currency")),
+            amount=amount,
+            amount_description=_text(item.get("amount_description")),
+        )
+        costs.append(cost)
+    w.replace(service, "cost_options", costs)
+
+    seen_phones: set[str] = set()
+    contacts = []
+    for item in record.get("contacts") or []:
+        person, _ = w.get(Contact, item.get("id"), "contact")
+        w.set(
+            person,
+            name=_text(item.get("name")),
+            title=_text(item.get("title")),
+            department=_text(item.get("department")),
+            email=_text(item.get("email")),
+        )
+        phones = []
+        for p in item.get("phones") or []:
+            if p.get("id") in seen_phones:
+                continue
+            seen_phones.add(p.get("id"))
+            phones.append(_phone(w, p))
+        w.replace(person, "phones", phones)
+        contacts.append(person)
+    w.replace(service, "contacts", contacts)
+
+    service_phones = [p for p in service.phones if p.contact_id is not None or p.location_id is not None]
+    for p in record.get("phones") or []:
+        if p.get("id") in seen_phones:
+            w.warnings.append(f"phone {p.get('id')} appears twice in service {record['id']}; kept once")
+            continue
+        seen_phones.add(p.get("id"))
+        service_phones.append(_phone(w, p))
+    w.replace(service, "phones", service_phones)
+
+    languages = []
+    for item in record.get("languages") or []:
+        lang, _ = w.get(Language, item.get("id"), "language")
+        w.set(lang, name=_text(item.get("name")), code=_text(item.get("code")), note=_text(item.get("note")))
+        languages.append(lang)
+    w.replace(service, "languages", languages)
+
+    facts = serialise.fact_terms_by_id()
+    attributes = []
+    for item in record.get("attributes") or []:
+        term_id = item.get("taxonomy_term_id") or (item.get("taxonomy_term") or {}).get("id")
+        if term_id in facts:
+            continue  # another microdir's checks: facts about its listing, not data to take over
+        term = _term(w, item)
+        if term is None:
+            continue
+        attr, _ = w.get(Attribute, item.get("id"), "attribute")
+        w.set(
+            attr,
+            link_id=service.id,
+            link_type="service",
+            link_entity=_text(item.get("link_entity")),
+            taxonomy_term_id=term.id,
+            value=_text(item.get("value")),
+            label=_text(item.get("label")),
+        )
+        if attr.taxonomy_term is not term:
+            attr.taxonomy_term = term
+        attributes.append(attr)
+    w.replace(service, "attributes", attributes)
+    return service, created
+
+
+def import_services(
+    records: Iterable[Any],
+    *,
+    publish: bool,
+    actor: User | None = None,
+    source: str | None = None,
+    progress: Callable[[int, ImportReport], None] | None = None,
+) -> ImportReport:
+    """Validate and upsert each record in its own savepoint; audit the run once; the caller commits."""
+    report = ImportReport()
+    for number, record in enumerate(records, start=1):
+        record_id = record.get("id") if isinstance(record, dict) else None
+        if not isinstance(record, dict):
+            report.rejections.append(Rejection(None, f"record {number} is not a JSON object"))
+        elif problems := validate.errors(record, "service"):
+            report.rejections.append(Rejection(str(record_id) if record_id else None, "; ".join(problems[:3])))
+        else:
+            _import_one(record, report, publish=publish, source=source)
+        if progress is not None:
+            progress(number, report)
+    audit.record(
+        "oruk.import",
+        "service",
+        None,
+        actor=actor,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        rejected=report.rejected,
+        source=source,
+        published=publish,
+    )
+    return report
+
+
+def _import_one(record: dict[str, Any], report: ImportReport, *, publish: bool, source: str | None) -> None:
+    writer = _Writer()
+    savepoint = db.session.begin_nested()
+    try:
+        with db.session.no_autoflush:
+            _, created = _apply(writer, record, publish=publish, source=source)
+        db.session.flush()
+    except (RecordProblem, ValueError, SQLAlchemyError, KeyError, TypeError) as error:
+        savepoint.rollback()
+        reason = str(error) if isinstance(error, RecordProblem) else f"could not be saved ({type(error).__name__}: {str(error).splitlines()[0][:200]})"
+        report.rejections.append(Rejection(record["id"], reason))
+        return
+    savepoint.commit()
+    report.warnings.extend(f"{record['id']}: {message}" for message in writer.warnings)
+    if created:
+        report.created += 1
+    elif writer.changed:
+        report.updated += 1
+    else:
+        report.unchanged += 1

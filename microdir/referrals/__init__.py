@@ -1,0 +1,39 @@
+"""Referrals: link workers' pages under /referrals, providers' inbox under /inbox, and `flask referrals …`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from ..crypto import check_configuration
+
+cli = AppGroup("referrals", help="Referrals: encryption keys and maintenance.")
+
+
+@cli.command("rotate-keys")
+@click.option("--check", is_flag=True, help="Only count values still encrypted under an old key.")
+def rotate_keys_command(check: bool) -> None:
+    """Re-encrypt every personal field under the first key in FIELD_ENCRYPTION_KEYS."""
+    from ..extensions import db
+    from .keys import count_old_values, rotate_all
+
+    if check:
+        left = count_old_values()
+        click.echo(f"{left} values left under old keys")
+        if left:
+            raise SystemExit(1)
+        return
+    rotated = rotate_all()
+    db.session.commit()
+    click.echo(f"Re-encrypted {rotated} values under the current key")
+
+
+def init_app(app: Flask) -> None:
+    """Register the referral pages, the inbox and the CLI; refuse to start without a usable encryption key."""
+    from .routes import bp, inbox
+
+    check_configuration(app)
+    app.register_blueprint(bp)
+    app.register_blueprint(inbox)
+    app.cli.add_command(cli)

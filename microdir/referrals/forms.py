@@ -1,0 +1,237 @@
+"""Referral forms, in GOV.UK voice. Forms take their choices through ``__init__``."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovDateInput,
+    GovRadioInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from ..domain import outcomes
+from ..domain.referrals import CONTACT_METHOD_LABELS, DECLINE_REASON_LABELS, OUTCOME_LABELS, ReferralDetails
+from ..forms import BaseForm, submit_button
+from ..models import CloseOutcome, ContactMethod, DeclineReason, Referral
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
+
+
+class VersionedForm(BaseForm):
+    """Carries the version the person saw, so a change made meanwhile by someone else is noticed."""
+
+    expected_version = HiddenField()
+
+    def version(self) -> int:
+        try:
+            return int(self.expected_version.data or "")
+        except ValueError:
+            return -1  # never matches: treated as "changed by someone else"
+
+
+class OptionalDateField(DateField):
+    """A GOV.UK date input (day, month, year) that may be left empty."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        # The widget redraws exactly three boxes from raw_data; a crafted post may send fewer or more.
+        self.raw_data = ([*valuelist, "", "", ""][:3]) if valuelist else None
+        if not valuelist or all(not (v or "").strip() for v in valuelist):
+            self.data = None
+            return
+        parts = [(v or "").strip() for v in valuelist]
+        if len(parts) != 3 or not all(p.isdigit() for p in parts):
+            self.data = None
+            raise ValueError("Date of birth must be a real date, for example 27 3 1948")
+        day, month, year = (int(p) for p in parts)
+        try:
+            self.data = date(year, month, day)
+        except ValueError as error:
+            self.data = None
+            raise ValueError("Date of birth must be a real date, for example 27 3 1948") from error
+
+
+class ReferralDetailsForm(VersionedForm):
+    person_name = StringField(
+        "Full name", widget=GovTextInput(),
+        validators=[InputRequired("Enter the person’s full name"), Length(max=200, message="Name must be 200 characters or fewer")],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    contact_method = RadioField(
+        "How does the person want to be contacted?", widget=GovRadioInput(),
+        choices=[SelectChoice(m.value, CONTACT_METHOD_LABELS[m]) for m in ContactMethod],
+        validators=[InputRequired("Select how the person wants to be contacted")],
+    )
+    contact_phone = StringField("Phone number", widget=GovTextInput(), validators=[Optional(), Length(max=30)],
+                                render_kw={"autocomplete": "off", "inputmode": "tel"})
+    contact_email = StringField("Email address", widget=GovTextInput(), validators=[Optional(), Length(max=255)],
+                                render_kw={"autocomplete": "off", "spellcheck": "false"})
+    contact_address = TextAreaField("Postal address", widget=GovTextArea(), validators=[Optional(), Length(max=500)],
+                                    render_kw={"autocomplete": "off"})
+    date_of_birth = OptionalDateField(
+        "Date of birth (optional)", widget=GovDateInput(), format="%d %m %Y",
+        description="For example, 27 3 1948. Only if the provider needs it, for example for an age-limited group.",
+    )
+    needs = SelectMultipleField("What matters to the person?", widget=GovCheckboxesInput(), choices=[],
+                                description="Select all that apply.")
+    reasons_text = TextAreaField(
+        "In their own words (optional)", widget=GovTextArea(),
+        description="What they would like to get from the service.",
+        validators=[Optional(), Length(max=2000, message="Keep this to 2000 characters or fewer")],
+    )
+    provider_notes = TextAreaField(
+        "Anything the provider should know (optional)", widget=GovTextArea(),
+        description="For example access needs, or the best time to call.",
+        validators=[Optional(), Length(max=2000, message="Keep this to 2000 characters or fewer")],
+    )
+    safeguarding_flag = BooleanField(
+        "There is a safeguarding concern the provider should ask me about", widget=GovCheckboxInput(),
+        description="Do not describe the concern here. The provider will contact you.",
+    )
+    submit = submit_button("Continue")
+
+    def __init__(self, *args: Any, needs: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.needs.choices = [SelectChoice(code, name) for code, name in needs]
+
+    def validate_date_of_birth(self, field: Any) -> None:
+        if field.data is not None and (field.data >= date.today() or field.data.year < 1900):
+            raise ValidationError("Date of birth must be in the past")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        method = self.contact_method.data
+        required = {
+            ContactMethod.PHONE.value: (self.contact_phone, "Enter a phone number", PHONE,
+                                        "Enter a phone number, like 01632 960 001 or 07700 900 982"),
+            ContactMethod.EMAIL.value: (self.contact_email, "Enter an email address", EMAIL,
+                                        "Enter an email address in the correct format, like name@example.com"),
+            ContactMethod.LETTER.value: (self.contact_address, "Enter a postal address", None, ""),
+        }
+        if method in required:
+            field, missing, pattern, wrong = required[method]
+            if not field.data:
+                field.errors = [*field.errors, missing]
+                valid = False
+            elif pattern is not None and not pattern.match(field.data):
+                field.errors = [*field.errors, wrong]
+                valid = False
+        return valid
+
+    def details(self) -> ReferralDetails:
+        method = ContactMethod(self.contact_method.data)
+        contact = {
+            ContactMethod.PHONE: self.contact_phone.data,
+            ContactMethod.EMAIL: self.contact_email.data,
+            ContactMethod.LETTER: self.contact_address.data,
+        }.get(method)
+        return ReferralDetails(
+            person_name=self.person_name.data or "",
+            contact_method=method,
+            contact_details=contact or None,
+            date_of_birth=self.date_of_birth.data,
+            needs=list(self.needs.data or []),
+            reasons_text=self.reasons_text.data or None,
+            provider_notes=self.provider_notes.data or None,
+            safeguarding_flag=bool(self.safeguarding_flag.data),
+        )
+
+    def fill_from(self, referral: Referral) -> None:
+        """Prefill from a draft (for "Change")."""
+        self.person_name.data = referral.person_name
+        self.contact_method.data = referral.contact_method
+        field = {
+            ContactMethod.PHONE.value: self.contact_phone,
+            ContactMethod.EMAIL.value: self.contact_email,
+            ContactMethod.LETTER.value: self.contact_address,
+        }.get(referral.contact_method or "")
+        if field is not None:
+            field.data = referral.contact_details
+        self.date_of_birth.data = referral.date_of_birth
+        self.needs.data = list(referral.needs or [])
+        self.reasons_text.data = referral.reasons_text
+        self.provider_notes.data = referral.provider_notes
+        self.safeguarding_flag.data = referral.safeguarding_flag
+        self.expected_version.data = str(referral.version)
+
+
+class ConsentForm(VersionedForm):
+    agreed = BooleanField("The person agreed to share these details, for this purpose", widget=GovCheckboxInput())
+    submit = submit_button("Continue")
+
+    def validate_agreed(self, field: Any) -> None:
+        if not field.data:
+            raise ValidationError("Confirm that the person agreed, or tell us they did not")
+
+
+class SendForm(VersionedForm):
+    waiting_list_seen = HiddenField()
+    submit = submit_button("Send referral")
+
+
+class ActionForm(VersionedForm):
+    """Accept, first contact, taking part, withdraw: a button and an optional note."""
+
+    note = TextAreaField("Note (optional)", widget=GovTextArea(), validators=[Optional(), Length(max=2000)])
+
+
+class DeclineForm(VersionedForm):
+    reason = RadioField(
+        "Why are you declining this referral?", widget=GovRadioInput(),
+        choices=[SelectChoice(r.value, DECLINE_REASON_LABELS[r]) for r in DeclineReason],
+        validators=[InputRequired("Select why you are declining the referral")],
+    )
+    note = TextAreaField("Note for the link worker (optional)", widget=GovTextArea(),
+                         description="For example, another service that might suit the person.",
+                         validators=[Optional(), Length(max=2000, message="Keep the note to 2000 characters or fewer")])
+    submit = submit_button("Decline referral")
+
+
+def _score_field(item: outcomes.Item, number: int) -> StringField:
+    return StringField(
+        f"{number}. {item.question}", widget=GovTextInput(), description=item.hint,
+        render_kw={"inputmode": "numeric", "class": "govuk-input--width-2", "autocomplete": "off"},
+    )
+
+
+class WellbeingForm(VersionedForm):
+    life_satisfaction = _score_field(outcomes.ONS4.items[0], 1)
+    worthwhile = _score_field(outcomes.ONS4.items[1], 2)
+    happiness = _score_field(outcomes.ONS4.items[2], 3)
+    anxiety = _score_field(outcomes.ONS4.items[3], 4)
+    submit = submit_button("Save scores")
+
+    def answers(self) -> dict[str, str]:
+        return {item.code: getattr(self, item.code).data or "" for item in outcomes.ONS4.items}
+
+    def any_answered(self) -> bool:
+        return any(value for value in self.answers().values())
+
+    def scores_or_errors(self) -> dict[str, int] | None:
+        """Return validated scores, or None after putting a message on each bad field."""
+        try:
+            return outcomes.validate_scores(outcomes.ONS4, self.answers())
+        except outcomes.ScoreError as error:
+            for code, message in error.errors.items():
+                getattr(self, code).errors = [*getattr(self, code).errors, message]
+            return None
+
+
+class CloseForm(WellbeingForm):
+    outcome = RadioField(
+        "What was the outcome?", widget=GovRadioInput(),
+        choices=[SelectChoice(o.value, OUTCOME_LABELS[o]) for o in CloseOutcome],
+        validators=[InputRequired("Select the outcome of the referral")],
+    )
+    note = TextAreaField("Note for the link worker (optional)", widget=GovTextArea(),
+                         validators=[Optional(), Length(max=2000, message="Keep the note to 2000 characters or fewer")])
+    submit = submit_button("Close referral")

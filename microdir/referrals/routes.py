@@ -1,0 +1,346 @@
+"""Link workers' referral pages (/referrals) and providers' inbox (/inbox). Thin: load, check, operate, redirect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..domain import audit
+from ..domain import referrals as ops
+from ..domain.outcomes import ONS4
+from ..domain.taxonomy import needs as taxonomy_needs
+from ..extensions import db
+from ..models import CapacityStatus, CloseOutcome, DeclineReason, Referral, ReferralStatus, Service
+from ..permissions import require, requires
+from .forms import ActionForm, CloseForm, ConsentForm, DeclineForm, ReferralDetailsForm, SendForm, WellbeingForm
+
+bp = Blueprint("referrals", __name__, url_prefix="/referrals")
+inbox = Blueprint("inbox", __name__, url_prefix="/inbox")
+
+PROVIDER_BUTTONS = {"accept": "Accept referral", "first_contact": "Record first contact", "engage": "Record that they are taking part"}
+
+
+@bp.app_context_processor
+def referral_labels() -> dict[str, Any]:
+    return {
+        "status_labels": ops.STATUS_LABELS,
+        "status_tags": ops.STATUS_TAG_CLASSES,
+        "decline_labels": ops.DECLINE_REASON_LABELS,
+        "outcome_labels": ops.OUTCOME_LABELS,
+        "contact_labels": ops.CONTACT_METHOD_LABELS,
+        "ons4": ONS4,
+        "action_labels": ops.ACTION_LABELS,
+    }
+
+
+def _load(referral_id: str, capability: str) -> Referral:
+    referral = db.session.get(Referral, referral_id)
+    if referral is None:
+        abort(404)
+    require(capability, referral)
+    return referral
+
+
+def _need_names() -> dict[str, str]:
+    return {term.code: term.name for term in taxonomy_needs() if term.code}
+
+
+def _details_form(**kwargs: Any) -> ReferralDetailsForm:
+    return ReferralDetailsForm(needs=[(code, name) for code, name in _need_names().items()], **kwargs)
+
+
+def _conflict(error: ops.TransitionError | ops.ReferralError) -> None:
+    db.session.rollback()
+    flash(str(error), "error")
+
+
+# ---- link workers ------------------------------------------------------------------------------------------------
+
+@bp.route("/")
+@requires("referral.create")
+def caseload() -> Any:
+    status_value = request.args.get("status", "")
+    status = next((s for s in ReferralStatus if s.value == status_value), None)
+    overdue = request.args.get("overdue") == "yes"
+    team_id = current_user.team_id
+    rows = ops.team_caseload(team_id, status=status, overdue=overdue) if team_id else []
+    if rows:
+        audit.record("referral.view_personal_data", "team", team_id, page="caseload", referral_ids=[r.id for r in rows])
+        db.session.commit()
+    return render_template(
+        "referrals/caseload.html", title="Your team’s referrals", referrals=rows, status=status, overdue=overdue,
+        statuses=list(ReferralStatus), is_overdue=ops.is_overdue,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("referral.create")
+def new() -> Any:
+    service = db.session.get(Service, request.args.get("service", ""))
+    if service is None or not ops.can_refer_to(service):
+        abort(404)
+    if service.capacity_status is CapacityStatus.FULL:
+        return render_template("referrals/service_full.html", title=f"{service.name} is full",
+                               service=service, similar=ops.similar_services(service))
+    form = _details_form()
+    if form.validate_on_submit():
+        try:
+            referral = ops.create_draft(service, current_user, form.details())
+        except ops.ReferralError as error:
+            _conflict(error)
+            return redirect(url_for(".new", service=service.id))
+        db.session.commit()
+        return redirect(url_for(".consent", referral_id=referral.id))
+    return render_template("referrals/details.html", title=f"Refer someone to {service.name}", form=form,
+                           service=service, action=url_for(".new", service=service.id))
+
+
+def _draft(referral_id: str) -> Referral | Any:
+    referral = _load(referral_id, "referral.create")
+    if referral.status is not ReferralStatus.DRAFT:
+        flash("This referral has already been sent, so it cannot be changed.", "error")
+        return redirect(url_for(".timeline", referral_id=referral.id))
+    return referral
+
+
+@bp.route("/<referral_id>/details", methods=["GET", "POST"])
+@requires("referral.create")
+def details(referral_id: str) -> Any:
+    referral = _draft(referral_id)
+    if not isinstance(referral, Referral):
+        return referral
+    form = _details_form()
+    if form.validate_on_submit():
+        try:
+            ops.update_draft(referral, current_user, form.details(), expected_version=form.version())
+        except (ops.TransitionError, ops.ReferralError) as error:
+            _conflict(error)
+            return redirect(url_for(".details", referral_id=referral_id))
+        db.session.commit()
+        return redirect(url_for(".consent", referral_id=referral.id))
+    if request.method == "GET":
+        form.fill_from(referral)
+        ops.record_personal_data_view(referral, current_user, "details")
+        db.session.commit()
+    return render_template("referrals/details.html", title=f"Refer someone to {referral.service.name}", form=form,
+                           service=referral.service, action=url_for(".details", referral_id=referral.id))
+
+
+@bp.route("/<referral_id>/consent", methods=["GET", "POST"])
+@requires("referral.create")
+def consent(referral_id: str) -> Any:
+    referral = _draft(referral_id)
+    if not isinstance(referral, Referral):
+        return referral
+    form = ConsentForm()
+    if form.validate_on_submit():
+        try:
+            ops.record_consent(referral, current_user, expected_version=form.version())
+        except (ops.TransitionError, ops.ReferralError) as error:
+            _conflict(error)
+            return redirect(url_for(".consent", referral_id=referral_id))
+        db.session.commit()
+        return redirect(url_for(".check", referral_id=referral.id))
+    if request.method == "GET":
+        form.expected_version.data = str(referral.version)
+        ops.record_personal_data_view(referral, current_user, "consent")
+        db.session.commit()
+    return render_template("referrals/consent.html", title="Does the person agree to share their details?",
+                           form=form, referral=referral, wording=ops.consent_wording(referral),
+                           need_names=_need_names())
+
+
+@bp.route("/<referral_id>/cannot-send")
+@requires("referral.create")
+def cannot_send(referral_id: str) -> Any:
+    referral = _load(referral_id, "referral.create")
+    return render_template("referrals/cannot_send.html", title="You cannot send this referral", referral=referral)
+
+
+@bp.route("/<referral_id>/wellbeing", methods=["GET", "POST"])
+@requires("referral.create")
+def wellbeing(referral_id: str) -> Any:
+    referral = _draft(referral_id)
+    if not isinstance(referral, Referral):
+        return referral
+    form = WellbeingForm()
+    if form.validate_on_submit():
+        scores = form.scores_or_errors()
+        if scores is not None:
+            ops.record_scores(referral, current_user, "ons4", "referral", scores)
+            db.session.commit()
+            flash("Wellbeing scores saved", "success")
+            return redirect(url_for(".check", referral_id=referral.id))
+    elif request.method == "GET":
+        saved = ops.scores_at(referral, "ons4", "referral")
+        for code, value in (saved.items if saved else {}).items():
+            getattr(form, code).data = str(value)
+    return render_template("referrals/wellbeing.html", title="Wellbeing at referral (optional)", form=form,
+                           referral=referral, action=url_for(".wellbeing", referral_id=referral.id),
+                           back=url_for(".check", referral_id=referral.id))
+
+
+@bp.route("/<referral_id>/check")
+@requires("referral.create")
+def check(referral_id: str) -> Any:
+    referral = _draft(referral_id)
+    if not isinstance(referral, Referral):
+        return referral
+    if referral.consent_given_at is None:
+        return redirect(url_for(".consent", referral_id=referral.id))
+    ops.record_personal_data_view(referral, current_user, "check")
+    db.session.commit()
+    form = SendForm(expected_version=str(referral.version),
+                    waiting_list_seen="yes" if referral.service.capacity_status is CapacityStatus.WAITING_LIST else "")
+    return render_template("referrals/check.html", title="Check the referral before you send it", referral=referral,
+                           send_form=form, need_names=_need_names(),
+                           scores=ops.scores_at(referral, "ons4", "referral"))
+
+
+@bp.route("/<referral_id>/send", methods=["POST"])
+@requires("referral.create")
+def send(referral_id: str) -> Any:
+    referral = _draft(referral_id)
+    if not isinstance(referral, Referral):
+        return referral
+    form = SendForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ops.send(referral, current_user, expected_version=form.version(),
+                 waiting_list_seen=form.waiting_list_seen.data == "yes")
+    except ops.NoConsent:
+        db.session.rollback()
+        return redirect(url_for(".cannot_send", referral_id=referral_id))
+    except ops.ServiceFull as full:
+        db.session.rollback()
+        return render_template("referrals/service_full.html", title=f"{full.service.name} is full",
+                               service=full.service, similar=full.similar)
+    except (ops.TransitionError, ops.ReferralError) as error:
+        _conflict(error)
+        return redirect(url_for(".check", referral_id=referral_id))
+    db.session.commit()
+    return render_template("referrals/sent.html", title="Referral sent", referral=referral)
+
+
+@bp.route("/<referral_id>")
+@requires("referral.create")
+def timeline(referral_id: str) -> Any:
+    referral = _load(referral_id, "referral.create")
+    ops.record_personal_data_view(referral, current_user, "timeline")
+    db.session.commit()
+    return render_template(
+        "referrals/timeline.html", title=f"Referral {referral.reference}", referral=referral,
+        need_names=_need_names(), can_withdraw="withdraw" in ops.available_actions(referral, current_user),
+        withdraw_form=ActionForm(expected_version=str(referral.version)), is_overdue=ops.is_overdue(referral),
+        change=ops.wellbeing_change(referral),
+    )
+
+
+@bp.route("/<referral_id>/withdraw", methods=["POST"])
+@requires("referral.create")
+def withdraw(referral_id: str) -> Any:
+    referral = _load(referral_id, "referral.create")
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ops.transition(referral, "withdraw", actor=current_user, note=form.note.data, expected_version=form.version())
+    except ops.TransitionError as error:
+        _conflict(error)
+    else:
+        db.session.commit()
+        flash(f"Referral {referral.reference} withdrawn", "success")
+    return redirect(url_for(".timeline", referral_id=referral_id))
+
+
+# ---- providers ---------------------------------------------------------------------------------------------------
+
+@inbox.route("/")
+@requires("referral.respond")
+def index() -> Any:
+    rows = ops.organisation_inbox(current_user)
+    if rows:
+        audit.record("referral.view_personal_data", "inbox", None, page="inbox", referral_ids=[r.id for r in rows])
+        db.session.commit()
+    return render_template("referrals/inbox.html", title="Referrals to your organisation", referrals=rows,
+                           is_overdue=ops.is_overdue)
+
+
+@inbox.route("/<referral_id>")
+@requires("referral.respond")
+def referral(referral_id: str) -> Any:
+    item = _load(referral_id, "referral.respond")
+    ops.record_personal_data_view(item, current_user, "inbox")
+    db.session.commit()
+    actions = ops.available_actions(item, current_user)
+    return render_template(
+        "referrals/inbox_referral.html", title=f"Referral {item.reference}", referral=item, actions=actions,
+        buttons={a: PROVIDER_BUTTONS[a] for a in actions if a in PROVIDER_BUTTONS}, need_names=_need_names(),
+        change=ops.wellbeing_change(item),
+    )
+
+
+@inbox.route("/<referral_id>/act/<action>", methods=["POST"])
+@requires("referral.respond")
+def act(referral_id: str, action: str) -> Any:
+    item = _load(referral_id, "referral.respond")
+    if action not in PROVIDER_BUTTONS:
+        abort(404)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ops.transition(item, action, actor=current_user, note=form.note.data, expected_version=form.version())
+    except ops.TransitionError as error:
+        _conflict(error)
+    else:
+        db.session.commit()
+        flash(f"Referral {item.reference}: {ops.ACTION_LABELS[action].lower()}", "success")
+    return redirect(url_for(".referral", referral_id=referral_id))
+
+
+@inbox.route("/<referral_id>/decline", methods=["GET", "POST"])
+@requires("referral.respond")
+def decline(referral_id: str) -> Any:
+    item = _load(referral_id, "referral.respond")
+    form = DeclineForm()
+    if form.validate_on_submit():
+        try:
+            ops.transition(item, "decline", actor=current_user, note=form.note.data,
+                           reason=DeclineReason(form.reason.data), expected_version=form.version())
+        except ops.TransitionError as error:
+            _conflict(error)
+            return redirect(url_for(".referral", referral_id=referral_id))
+        db.session.commit()
+        flash(f"Referral {item.reference} declined. We have let the link worker know.", "success")
+        return redirect(url_for(".index"))
+    if request.method == "GET":
+        form.expected_version.data = str(item.version)
+    return render_template("referrals/decline.html", title="Decline this referral", form=form, referral=item)
+
+
+@inbox.route("/<referral_id>/close", methods=["GET", "POST"])
+@requires("referral.respond")
+def close(referral_id: str) -> Any:
+    item = _load(referral_id, "referral.respond")
+    form = CloseForm()
+    if form.validate_on_submit():
+        scores = form.scores_or_errors() if form.any_answered() else {}
+        if scores is not None:
+            try:
+                ops.transition(item, "close", actor=current_user, note=form.note.data,
+                               outcome=CloseOutcome(form.outcome.data), expected_version=form.version())
+                if scores:
+                    ops.record_scores(item, current_user, "ons4", "close", scores)
+            except ops.TransitionError as error:
+                _conflict(error)
+                return redirect(url_for(".referral", referral_id=referral_id))
+            db.session.commit()
+            flash(f"Referral {item.reference} closed", "success")
+            return redirect(url_for(".referral", referral_id=referral_id))
+    elif request.method == "GET":
+        form.expected_version.data = str(item.version)
+    return render_template("referrals/close.html", title="Close this referral", form=form, referral=item)

@@ -1,0 +1,428 @@
+"""The index on this app node: open, search safely, follow the change log, rebuild, check.
+
+Layout of ``SEARCH_INDEX_DIR``::
+
+    current -> gen-<stamp>/     a symlink, swapped atomically by ``rebuild``
+    gen-<stamp>/                a Whoosh index plus position.json (last applied change-log id)
+
+The index is a derived, disposable copy of the database: it can always be rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+from whoosh import index as whoosh_index
+from whoosh.index import FileIndex
+from whoosh.searching import Searcher
+from whoosh.writing import IndexWriter
+
+from ..extensions import db
+from ..models import (
+    DirectoryChange,
+    ListingStatus,
+    Location,
+    Organization,
+    Service,
+    ServiceAtLocation,
+    utcnow,
+)
+from .documents import is_indexable, service_document
+from .schema import SCHEMA
+
+POSITION_FILE = "position.json"
+CURRENT = "current"
+# A hole in the change-log ids younger than this may be a transaction still committing (PostgreSQL hands
+# out ids at INSERT, so id 41 can commit after id 42). We stop before such a hole and look again next
+# time; an older hole is a rolled-back insert and is skipped.
+GAP_GRACE_SECONDS = 5.0
+WRITER_TIMEOUT_SECONDS = 10.0
+BATCH = 500
+
+
+class IndexMissing(RuntimeError):
+    """Raised when this node has no search index yet (run `flask index rebuild`)."""
+
+
+def _index_root(app: Flask | None = None) -> str:
+    return (app or current_app).config["SEARCH_INDEX_DIR"]
+
+
+def current_dir(root: str) -> str:
+    """Return the directory of the index in use (following the ``current`` symlink)."""
+    return os.path.realpath(os.path.join(root, CURRENT))
+
+
+def read_position(directory: str) -> int:
+    """Return the last change-log id applied to the index in ``directory`` (0 when none)."""
+    try:
+        with open(os.path.join(directory, POSITION_FILE), encoding="utf-8") as f:
+            return int(json.load(f)["position"])
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+def write_position(directory: str, position: int) -> None:
+    """Store the applied position atomically; called only after the Whoosh commit succeeded."""
+    tmp = os.path.join(directory, f".{POSITION_FILE}.{uuid.uuid4().hex}")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump({"position": position, "at": utcnow().isoformat()}, f)
+    os.replace(tmp, os.path.join(directory, POSITION_FILE))
+
+
+def _new_generation(root: str) -> str:
+    os.makedirs(root, exist_ok=True)
+    path = os.path.join(root, f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}")
+    os.makedirs(path)
+    whoosh_index.create_in(path, SCHEMA)
+    return path
+
+
+def _point_current_at(root: str, directory: str) -> None:
+    """Swap the ``current`` symlink to ``directory`` atomically (rename over the old link)."""
+    tmp = os.path.join(root, f".current-{uuid.uuid4().hex}")
+    os.symlink(os.path.basename(directory), tmp)
+    os.replace(tmp, os.path.join(root, CURRENT))
+
+
+def ensure_index(root: str) -> str:
+    """Create an empty index when this node has none; return its directory."""
+    link = os.path.join(root, CURRENT)
+    if not os.path.exists(link):
+        _point_current_at(root, _new_generation(root))
+    return current_dir(root)
+
+
+def _remove_old_generations(root: str, keep: str) -> None:
+    # Open searchers keep their files: on POSIX an unlinked file stays readable until closed.
+    for name in os.listdir(root):
+        path = os.path.join(root, name)
+        if name.startswith("gen-") and os.path.realpath(path) != os.path.realpath(keep):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass
+class SearcherState:
+    """A searcher and the per-searcher caches built from it (docnum sets for facets, geocells, areas)."""
+
+    directory: str
+    ix: FileIndex
+    searcher: Searcher
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+class IndexManager:
+    """One per app and process: hands out a long-lived searcher, reopened when the index changed.
+
+    Whoosh readers share file handles, so one searcher is not safe for two threads at once; ``use()``
+    holds a lock for the length of one search. With the GIL and ~10 ms searches this costs little, and it
+    keeps the docnum caches (rebuilt only on reopen) shared by every thread.
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self._lock = threading.RLock()
+        self._state: SearcherState | None = None
+        self.write_lock = threading.Lock()
+
+    def exists(self) -> bool:
+        return os.path.exists(os.path.join(self.root, CURRENT))
+
+    def open_index(self, create: bool = True) -> FileIndex:
+        """Return the current index, creating an empty one when allowed."""
+        if not self.exists():
+            if not create:
+                raise IndexMissing("No search index yet: run `flask index rebuild`.")
+            ensure_index(self.root)
+        return whoosh_index.open_dir(current_dir(self.root))
+
+    @contextmanager
+    def use(self) -> Iterator[SearcherState]:
+        """Yield an up-to-date searcher state, holding the lock so no other thread uses it meanwhile."""
+        with self._lock:
+            state = self._state
+            directory = current_dir(self.root) if self.exists() else None
+            # Never Searcher.refresh(): in whoosh3/reloaded it keeps stale deletion sets (SEARCH-NOTES.md).
+            if state is None or directory is None or state.directory != directory or not state.searcher.up_to_date():
+                if state is not None:
+                    state.searcher.close()
+                ix = self.open_index(create=True)
+                state = self._state = SearcherState(current_dir(self.root), ix, ix.searcher())
+            yield state
+
+    def close(self) -> None:
+        with self._lock:
+            if self._state is not None:
+                self._state.searcher.close()
+                self._state = None
+
+
+def get_manager(app: Flask | None = None) -> IndexManager:
+    """Return this app's index manager."""
+    app = app or current_app
+    manager = app.extensions.get("microdir.search")
+    if manager is None or manager.root != _index_root(app):
+        manager = app.extensions["microdir.search"] = IndexManager(_index_root(app))
+    return manager
+
+
+# ---- reading listings --------------------------------------------------------------------------------------------
+
+def _load_options() -> list[Any]:
+    return [
+        selectinload(Service.organization).selectinload(Organization.profile),
+        selectinload(Service.service_at_locations)
+        .selectinload(ServiceAtLocation.location)
+        .options(
+            selectinload(Location.addresses),
+            selectinload(Location.accessibility),
+            selectinload(Location.languages),
+        ),
+        selectinload(Service.schedules),
+        selectinload(Service.service_areas),
+        selectinload(Service.cost_options),
+        selectinload(Service.languages),
+        selectinload(Service.attributes),
+    ]
+
+
+def _stale_days(app: Flask | None = None) -> int:
+    return int((app or current_app).config["STALE_HIDE_DAYS"])
+
+
+def _read_services(session: Session, ids: Iterable[str]) -> dict[str, Service]:
+    ids = list(ids)
+    found: dict[str, Service] = {}
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        for service in session.scalars(select(Service).where(Service.id.in_(chunk)).options(*_load_options())):
+            found[service.id] = service
+    return found
+
+
+def _indexer_session() -> Session:
+    # A session of its own: it runs inside the request session's after_commit hook, where that session
+    # may not emit SQL, and it must never flush anything of the request's.
+    return Session(bind=db.engine, autoflush=False, expire_on_commit=False)
+
+
+def _apply(writer: IndexWriter, session: Session, service_ids: list[str], now: datetime, hide_days: int) -> int:
+    services = _read_services(session, service_ids)
+    for service_id in service_ids:
+        service = services.get(service_id)
+        if is_indexable(service, now, hide_days):
+            assert service is not None
+            writer.update_document(**service_document(service))
+        else:
+            writer.delete_by_term("id", service_id)
+    return len(service_ids)
+
+
+def pending_changes(session: Session, position: int) -> tuple[list[str], int]:
+    """Return the service ids changed after ``position`` (in log order) and the position they reach.
+
+    Stops before a hole in the ids younger than GAP_GRACE_SECONDS (see above): that change may still be
+    committing, so we must not move past it.
+    """
+    rows = session.execute(
+        select(DirectoryChange.id, DirectoryChange.service_id, DirectoryChange.at)
+        .where(DirectoryChange.id > position)
+        .order_by(DirectoryChange.id)
+    ).all()
+    ids: list[str] = []
+    reached = position
+    grace = utcnow() - timedelta(seconds=GAP_GRACE_SECONDS)
+    for row_id, service_id, at in rows:
+        if row_id != reached + 1 and at is not None and at > grace:
+            break
+        if service_id not in ids:
+            ids.append(service_id)
+        reached = row_id
+    return ids, reached
+
+
+def index_changes_since(position: int, app: Flask | None = None) -> int:
+    """Apply change-log rows after ``position`` to this node's index, in order; return the new position.
+
+    Idempotent: each change re-reads the service, so applying a row twice gives the same index.
+    """
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    manager = get_manager(app)
+    with manager.write_lock:
+        ix = manager.open_index(create=True)
+        session = _indexer_session()
+        try:
+            service_ids, reached = pending_changes(session, position)
+            if reached == position:
+                return position
+            writer = ix.writer(timeout=WRITER_TIMEOUT_SECONDS)
+            try:
+                _apply(writer, session, service_ids, utcnow(), _stale_days(app))
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+        finally:
+            session.close()
+        write_position(ix.storage.folder, reached)
+        return reached
+
+
+def update_index(app: Flask | None = None) -> int:
+    """Apply every pending change to this node's index; return the new position."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    manager = get_manager(app)
+    manager.open_index(create=True)
+    return index_changes_since(read_position(current_dir(manager.root)), app)
+
+
+def sweep_stale(app: Flask | None = None) -> int:
+    """Delete listings that became stale-hidden with time alone (no change row); return how many."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    manager = get_manager(app)
+    indexed = indexed_versions(app)
+    with manager.write_lock:
+        session = _indexer_session()
+        try:
+            services = _read_services(session, indexed)
+            now, days = utcnow(), _stale_days(app)
+            gone = [i for i in indexed if not is_indexable(services.get(i), now, days)]
+        finally:
+            session.close()
+        if gone:
+            ix = manager.open_index()
+            with ix.writer(timeout=WRITER_TIMEOUT_SECONDS) as writer:
+                for service_id in gone:
+                    writer.delete_by_term("id", service_id)
+    return len(gone)
+
+
+def rebuild(app: Flask | None = None, procs: int = 1) -> tuple[int, int]:
+    """Build a fresh index beside the current one, catch up with the log, swap it in; return (documents, position)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    manager = get_manager(app)
+    root = manager.root
+    directory = _new_generation(root)
+    ix = whoosh_index.open_dir(directory)
+    session = _indexer_session()
+    try:
+        # Note the log position BEFORE reading listings: anything changed while we read is replayed below.
+        start = session.scalar(select(func.coalesce(func.max(DirectoryChange.id), 0))) or 0
+        ids = list(session.scalars(select(Service.id).where(Service.listing_status == ListingStatus.PUBLISHED)))
+        now, days = utcnow(), _stale_days(app)
+        count = 0
+        # procs=2 with multisegment is ~1.9× faster on 2 cores (SEARCH-NOTES.md); procs>1 without it is slower.
+        writer = ix.writer(procs=procs, multisegment=True) if procs > 1 else ix.writer()
+        try:
+            for begin in range(0, len(ids), BATCH):
+                services = _read_services(session, ids[begin:begin + BATCH])
+                for service in services.values():
+                    if is_indexable(service, now, days):
+                        writer.add_document(**service_document(service))
+                        count += 1
+                session.expunge_all()
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+    finally:
+        session.close()
+    write_position(directory, start)
+    position = index_changes_since_in(directory, start, app)
+    with manager.write_lock:
+        _point_current_at(root, directory)
+    # Changes applied to the old index after our catch-up are in the log too: catch up once more.
+    position = index_changes_since(position, app)
+    _remove_old_generations(root, directory)
+    return count, position
+
+
+def index_changes_since_in(directory: str, position: int, app: Flask) -> int:
+    """Apply pending changes to the index in ``directory`` (not necessarily the current one)."""
+    ix = whoosh_index.open_dir(directory)
+    session = _indexer_session()
+    try:
+        service_ids, reached = pending_changes(session, position)
+        if reached == position:
+            return position
+        with ix.writer(timeout=WRITER_TIMEOUT_SECONDS) as writer:
+            _apply(writer, session, service_ids, utcnow(), _stale_days(app))
+    finally:
+        session.close()
+    write_position(directory, reached)
+    return reached
+
+
+def indexed_versions(app: Flask | None = None) -> dict[str, int]:
+    """Return {service id: version} as stored in this node's index."""
+    with get_manager(app).use() as state:
+        return {f["id"]: int(f["version"]) for f in state.searcher.all_stored_fields()}
+
+
+def indexed_documents(app: Flask | None = None) -> dict[str, dict[str, Any]]:
+    """Return every stored document by id (for tests and `flask index check`)."""
+    with get_manager(app).use() as state:
+        return {f["id"]: dict(f) for f in state.searcher.all_stored_fields()}
+
+
+def database_versions(app: Flask | None = None) -> dict[str, int]:
+    """Return {service id: version} of the listings that should be in the index."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    session = _indexer_session()
+    try:
+        ids = list(session.scalars(select(Service.id).where(Service.listing_status == ListingStatus.PUBLISHED)))
+        services = _read_services(session, ids)
+        now, days = utcnow(), _stale_days(app)
+        return {s.id: s.version for s in services.values() if is_indexable(s, now, days)}
+    finally:
+        session.close()
+
+
+def check(app: Flask | None = None) -> list[str]:
+    """Compare ids and versions in the database with the index; return the differences in words."""
+    wanted, have = database_versions(app), indexed_versions(app)
+    problems = [f"missing from the index: {i} (version {wanted[i]})" for i in sorted(wanted.keys() - have.keys())]
+    problems += [f"in the index but should not be: {i}" for i in sorted(have.keys() - wanted.keys())]
+    problems += [
+        f"out of date: {i} (index version {have[i]}, database version {wanted[i]})"
+        for i in sorted(wanted.keys() & have.keys())
+        if wanted[i] != have[i]
+    ]
+    return problems
+
+
+def status(app: Flask | None = None) -> tuple[bool, dict[str, Any]]:
+    """Return (ok, details) for /healthz: documents, position, changes behind."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    manager = get_manager(app)
+    if not manager.exists():
+        return False, {"error": "no search index: run `flask index rebuild`"}
+    try:
+        directory = current_dir(manager.root)
+        ix = whoosh_index.open_dir(directory)
+        documents = ix.doc_count()
+        position = read_position(directory)
+    except Exception as exc:  # an unreadable index is exactly what the health check reports
+        return False, {"error": f"search index unreadable: {type(exc).__name__}"}
+    behind = db.session.scalar(select(func.count()).select_from(DirectoryChange).where(DirectoryChange.id > position))
+    return True, {"documents": documents, "position": position, "behind": int(behind or 0)}
+
+
+def reset(app: Flask) -> None:
+    """Delete this node's index entirely (tests)."""
+    manager = get_manager(app)
+    manager.close()
+    shutil.rmtree(manager.root, ignore_errors=True)
