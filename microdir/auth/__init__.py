@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 
 from ..extensions import db, login_manager
 from ..models import User
@@ -27,6 +27,12 @@ def init_app(app: Flask) -> None:
         if user is None or str(user.session_epoch) != epoch:
             return None
         return user
+
+    @app.before_request
+    def forget_cached_user() -> None:
+        # Each request identifies its user from its own session cookie, even where an app context outlives
+        # one request (the test client inside a test's app context, or a CLI command making requests).
+        g.pop("_login_user", None)
 
     app.register_blueprint(bp)
     app.register_blueprint(account)
