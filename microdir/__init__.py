@@ -38,7 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         track_directory_changes()
 
-    from . import auth, cli, demo, errors, geo, oruk, public, search, security, templating
+    from . import admin, auth, cli, demo, errors, geo, oruk, public, search, security, templating
     from . import referrals
 
     templating.init_app(app)
@@ -46,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     geo.init_app(app)
     auth.init_app(app)
+    admin.init_app(app)
     public.init_app(app)
     referrals.init_app(app)
     search.init_app(app)

@@ -53,6 +53,7 @@ class Config:
 
     PASSWORD_HASH_METHOD = "scrypt"
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
+    INVITATION_MAX_AGE = 72 * 3600  # seconds an emailed invitation to choose a password stays valid
 
     # Listings not verified for this many days are "stale"; hidden from search after STALE_HIDE_DAYS.
     STALE_AFTER_DAYS = 365

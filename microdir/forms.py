@@ -7,6 +7,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import SubmitField
+from wtforms.fields.choices import SelectChoice
 
 
 def _strip(value: Any) -> Any:
@@ -27,3 +28,8 @@ class BaseForm(FlaskForm):
 
 def submit_button(label: str = "Continue") -> SubmitField:
     return SubmitField(label, widget=GovSubmitInput())
+
+
+def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    """Turn (value, label) pairs into WTForms choices (tuples are deprecated from WTForms 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -52,13 +52,21 @@ def test_plain_http_cookie_is_httponly_and_lax(client: Any) -> None:
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
 
 
-def test_healthz_reports_database_and_index(client: Any) -> None:
+def test_healthz_reports_database_and_index(app: Flask, client: Any) -> None:
+    from microdir.search import indexer
+
+    with app.app_context():
+        indexer.rebuild(app)
     response = client.get("/healthz")
     body = response.get_json()
     assert response.status_code == 200, body
     assert body["status"] == "ok"
     assert body["checks"]["database"]["ok"] is True
     assert body["checks"]["search_index"]["ok"] is True
+    indexer.reset(app)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["search_index"]["ok"] is False
 
 
 def test_healthz_is_503_when_the_database_is_down(tmp_path: Any) -> None:

@@ -10,7 +10,7 @@ from microdir.models import Role
 from microdir.permissions import access_of, can
 from tests import factories
 from tests.access import ALL_ROLES, Route, all_routes
-from tests.pages import ClientRequest
+from tests.pages import ClientRequest, Page
 
 ROUTES = all_routes()
 

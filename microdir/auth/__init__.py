@@ -29,10 +29,11 @@ def init_app(app: Flask) -> None:
         return user
 
     @app.before_request
-    def forget_cached_user() -> None:
+    def forget_cached_identity() -> None:
         # Each request identifies its user from its own session cookie, even where an app context outlives
         # one request (the test client inside a test's app context, or a CLI command making requests).
         g.pop("_login_user", None)
+        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
     app.register_blueprint(bp)
     app.register_blueprint(account)

@@ -103,7 +103,9 @@ def make_reset_token(user: User) -> str:
 def user_for_reset_token(token: str) -> User | None:
     """Return the user a reset token is for, or None if it is bad, expired or already used."""
     try:
-        data: Any = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+        # Invitations use the same link and may be older than a reset link; the epoch makes either single-use.
+        max_age = max(current_app.config["PASSWORD_RESET_MAX_AGE"], current_app.config["INVITATION_MAX_AGE"])
+        data: Any = _reset_serializer().loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired):
         return None
     user = db.session.get(User, data.get("user"))
@@ -127,3 +129,31 @@ def request_password_reset(email: str) -> None:
     )
     send_email(user.email, "Reset your password", body, secret=True)
     audit.record("user.password_reset_request", "user", user.id, actor=user)
+
+
+def invite_user(
+    email: str, name: str, role: Role, *, team: Team | None = None, organizations: list[Organization] | None = None
+) -> User:
+    """Create an account with no usable password and email its owner a link to choose one."""
+    import secrets
+
+    user = create_user(email, name, secrets.token_urlsafe(32), role, team=team, organizations=organizations)
+    link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+    hours = current_app.config["INVITATION_MAX_AGE"] // 3600
+    body = (
+        f"Hello {user.name},\n\n"
+        f"An account has been made for you on {current_app.config['SERVICE_NAME']} ({current_app.config['PLACE_NAME']}) "
+        f"as a {role.label.lower()}.\n\n"
+        f"To choose your password, open this link within {hours} hours:\n\n{link}\n\n"
+        "The link works once.\n"
+    )
+    send_email(user.email, "Your microdir account", body, secret=True)
+    return user
+
+
+def set_active(user: User, active: bool, *, actor: User | None = None) -> None:
+    """Allow or stop sign-in; stopping also ends the person's sessions."""
+    user.active = active
+    if not active:
+        user.session_epoch = (user.session_epoch or 0) + 1
+    audit.record("user.activate" if active else "user.deactivate", "user", user.id, actor=actor)

@@ -97,9 +97,13 @@ def init_app(app: Flask) -> None:
     help="Load postcodes from a CSV (postcode,latitude,longitude,lad_code,status) instead of the ONSPD package.",
 )
 @click.option("--areas", default="", help="Only these postcode areas, comma-separated (e.g. B,CV,SK).")
-def load_command(postcodes_csv: str | None, areas: str) -> None:
+@click.option("--if-missing", is_flag=True, help="Do nothing when a geo database is already loaded.")
+def load_command(postcodes_csv: str | None, areas: str, if_missing: bool) -> None:
     """Build the geo database from the pinned packages, replacing any existing one atomically."""
     path = current_app.config["GEO_DATABASE"]
+    if if_missing and is_loaded():
+        click.echo(f"Geo database already loaded at {path}")
+        return
     area_list = [a for a in areas.split(",") if a.strip()] or None
     click.echo(f"Building {path}")
     last = [time.perf_counter()]

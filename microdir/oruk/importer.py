@@ -187,6 +187,11 @@ class _Writer:
 
     def set(self, obj: Any, **values: Any) -> None:
         for key, value in values.items():
+            column = obj.__table__.c.get(key)
+            limit = getattr(getattr(column, "type", None), "length", None)
+            if isinstance(value, str) and limit and len(value) > limit:
+                # PostgreSQL refuses it and SQLite would keep it silently: say so the same way on both.
+                raise RecordProblem(f"{obj.__tablename__}.{key} is {len(value)} characters; microdir keeps at most {limit}")
             if getattr(obj, key) != value:
                 setattr(obj, key, value)
                 self.changed = True

@@ -35,6 +35,7 @@ def one(items: list[Any]) -> Any:
 def nojs_page(browser: Any, base_url: str) -> Iterator[Any]:
     """A page with JavaScript switched off, to prove the resident's journey works without it."""
     context = browser.new_context(java_script_enabled=False, base_url=base_url)
+    context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
     context.close()

@@ -1,0 +1,11 @@
+from microdir.models import Role
+from tests.access import Route
+
+ADMIN = frozenset({Role.ADMIN})
+
+ROUTES = [
+    Route("admin.users", "/admin/users", ADMIN),
+    Route("admin.invite_user", "/admin/users/new", ADMIN),
+    # An unknown account: admins get 404 (allowed through the guard), everyone else is refused first.
+    Route("admin.toggle_active", "/admin/users/999999/active", ADMIN, method="POST", ok_statuses=frozenset({404})),
+]
