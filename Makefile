@@ -7,9 +7,9 @@ export FLASK_APP := microdir:create_app
 
 .PHONY: demo test setup assets db bench lint clean
 
-$(VENV)/.installed: requirements.txt requirements-test.txt
+$(VENV)/.installed: requirements.txt requirements-test.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-test.txt -c constraints.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -31,6 +31,8 @@ db: setup instance/config.py
 	$(PY) -m flask taxonomy seed
 	$(PY) -m flask geo load --if-missing
 	$(PY) -m flask demo load --if-empty
+	$(PY) -m flask index seed-synonyms
+	$(PY) -m flask index update
 
 demo: db
 	$(PY) -m flask demo accounts
