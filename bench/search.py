@@ -144,6 +144,7 @@ class Corpus:
             "id": f"00000000-0000-4000-8000-{i:012d}",
             "version": 1,
             "name": name,
+            "topics": parts["topics"],
             "text": searchable_text(parts),
             "_parts": parts,
             "category": ",".join(c[0] for c in cats),

@@ -12,7 +12,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request, stream_with_context, url_for
@@ -154,7 +154,7 @@ def _datetime_arg(name: str) -> datetime | None:
         except ValueError:
             abort(400, description=f"{name} must be a date-time, like 2023-03-15T10:30:45.123Z")
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 
@@ -207,7 +207,7 @@ def json_response(body: Any, *, last_modified: datetime | None = None) -> Respon
     )
     response.add_etag()
     if last_modified is not None:
-        response.last_modified = last_modified.replace(tzinfo=timezone.utc)
+        response.last_modified = last_modified.replace(tzinfo=UTC)
     # Public open data: caches may keep it, but must ask again (cheaply, with the ETag) before reusing it.
     response.headers["Cache-Control"] = "public, no-cache"
     return response.make_conditional(request)

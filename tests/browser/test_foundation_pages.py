@@ -35,6 +35,7 @@ def test_pages_use_system_fonts_not_gds_transport(page: Any) -> None:
     css = page.request.get("/static/build/microdir.css").text()
     assert "GDS Transport" not in css
     assert not [url for url in requested if "crest" in url or "/fonts/" in url], requested
+    assert page.locator(".govuk-footer__crown, .govuk-header__logotype, .govuk-logo").count() == 0  # no crown
 
 
 def test_govuk_javascript_runs_under_the_csp(page: Any) -> None:
