@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from . import admin, auth, cli, demo, errors, geo, oruk, public, search, security, templating
     from . import referrals
+    from . import providers, revisions_review
 
     templating.init_app(app)
     security.init_app(app)
@@ -49,6 +50,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     admin.init_app(app)
     public.init_app(app)
     referrals.init_app(app)
+    providers.init_app(app)
+    revisions_review.init_app(app)
     search.init_app(app)
     oruk.init_app(app)
     demo.init_app(app)

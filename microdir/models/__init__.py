@@ -41,6 +41,7 @@ from .providers import (
     QualityCheckType,
 )
 from .reports import ProblemReport, ReportStatus
+from .revisions import ListingRevision, RevisionStatus
 from .referrals import (
     CloseOutcome,
     ContactMethod,

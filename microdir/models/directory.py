@@ -330,7 +330,7 @@ class Schedule(db.Model):
     opens_at: Mapped[time | None] = mapped_column(Time)
     closes_at: Mapped[time | None] = mapped_column(Time)
     schedule_link: Mapped[str | None] = mapped_column(String(500))
-    attending_type: Mapped[str | None] = mapped_column(String(40))  # in person, online, phone
+    attending_type: Mapped[str | None] = mapped_column(String(255))  # how to attend: in person, online, by phone…
     notes: Mapped[str | None] = mapped_column(Text)
     term_time_only: Mapped[bool] = mapped_column(Boolean, default=False)  # microdir
 

@@ -3,30 +3,38 @@
 How a search runs (all on one long-lived searcher, see ``indexer.IndexManager``):
 1. the text becomes a query: synonyms expanded (from the database, at query time), quoted phrases kept,
    unknown words corrected ("demntia" → "dementia") or matched fuzzily (``~1`` with a 1-letter prefix);
-2. the set of matching docnums is intersected with cached docnum sets per facet value (AND across facets,
-   OR within one facet) and with the place scope (venues within a radius widened 5 → 10 → 25 → 50 → any
-   miles, areas served that cover the place, remote services);
-3. facet counts are set intersections (measured 5× faster than Whoosh's groupedby, SEARCH-NOTES.md tip 4);
-4. the page of hits is scored by Whoosh and, with a place, blended with nearness.
+2. the matching docnums are found WITHOUT scoring, as a bitmap (a Python int, bit n = docnum n) built from
+   per-searcher cached bitmaps per term, and intersected with cached bitmaps per facet value (AND across
+   facets, OR within one facet) and with the place scope (venues within a radius widened 5 → 10 → 25 → 50 →
+   any miles, areas served that cover the place, remote services);
+3. facet counts are ``(scope & value).bit_count()``: a few µs per value even at 100k listings;
+4. only the candidates are scored: a few hundred by stepping the matcher to each one (``skip_to``), more
+   through Whoosh's top-N collector with the bitmap as filter; with a place, blended with nearness.
+Measured at 10k listings (bench/search.py): scoring every match to get the set and the facets was the
+largest cost (p95 ~350 ms on a loaded machine); see the figures in the module's benchmark.
 """
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 import re
 import time
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import has_app_context
 from whoosh import query as Q
+from whoosh.idsets import DocIdSet
 from whoosh.searching import Searcher
 
 from ..geo import ResolvedPlace, format_distance
 from .analysis import analyse, fold
 from .indexer import SearcherState, get_manager
-from .schema import FACETS, GEOCELL_DEGREES, TEXT_FIELD
+from .schema import FACETS, GEOCELL_DEGREES, NAME_BOOST, NAME_FIELD, TEXT_FIELD, TOPICS_BOOST, TOPICS_FIELD
 
 __all__ = [
     "FILTERS",
@@ -45,6 +53,12 @@ MAX_SYNONYM_WORDS = 4
 AREA_EFFECTIVE_MILES = 1.0
 EARTH_RADIUS_MILES = 3958.7613  # the radius geopy's great_circle uses, so figures agree with geo.distance_miles
 FEW_RESULTS = 3
+# Up to this many candidates are scored one by one with matcher.skip_to (cost grows with the candidates);
+# above it Whoosh's collector walks the postings once (cost grows with the matches).
+SKIP_SCORE_LIMIT = 1500
+# Cached query bitmaps per searcher (at 100k listings a bitmap is 12.5 KB, so 2,000 cost at most 25 MB).
+QUERY_CACHE_SIZE = 2000
+PLACE_CACHE_SIZE = 256
 
 LABELS = {"comes_to_you": "Comes to you", "remote": "By phone or online", "area": "Covers your area"}
 
@@ -95,25 +109,127 @@ def miles_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
 
 
+# ---- docnum bitmaps ------------------------------------------------------------------------------------------------
+# A set of docnums is a Python int with bit n set for docnum n: AND, OR and counting (int.bit_count) run in C
+# over 64-bit words, which made facet counts ~100× cheaper than set intersections at 100k listings.
+
+_BYTE_BITS = [tuple(j for j in range(8) if b >> j & 1) for b in range(256)]
+
+
+def to_bits(docnums: Iterable[int], size: int) -> int:
+    """Return the bitmap of ``docnums`` (all < ``size``)."""
+    buf = bytearray((size >> 3) + 1)
+    for d in docnums:
+        buf[d >> 3] |= 1 << (d & 7)
+    return int.from_bytes(buf, "little")
+
+
+def from_bits(bits: int) -> list[int]:
+    """Return the docnums in a bitmap, in ascending order."""
+    out: list[int] = []
+    if not bits:
+        return out
+    data = bits.to_bytes(((bits.bit_length() + 63) >> 6) << 3, "little")
+    # Test 64-bit words first, so empty stretches cost one comparison per 64 documents.
+    for i, word in enumerate(memoryview(data).cast("Q")):
+        if word:
+            for k in range(i << 3, (i << 3) + 8):
+                byte = data[k]
+                if byte:
+                    base = k << 3
+                    out.extend(base + j for j in _BYTE_BITS[byte])
+    return out
+
+
+class BitFilter(DocIdSet):
+    """A bitmap as a Whoosh ``filter=`` (membership by byte lookup, no set to build)."""
+
+    def __init__(self, bits: int) -> None:
+        self.data = bits.to_bytes((bits.bit_length() + 8) >> 3, "little")
+
+    def __contains__(self, docnum: object) -> bool:
+        d = int(docnum)  # type: ignore[call-overload]
+        return (d >> 3) < len(self.data) and bool(self.data[d >> 3] >> (d & 7) & 1)
+
+    def __iter__(self) -> Any:
+        return iter(from_bits(int.from_bytes(self.data, "little")))
+
+    def __len__(self) -> int:
+        return int.from_bytes(self.data, "little").bit_count()
+
+
+def _has(data: bytes, d: int) -> bool:
+    return bool(data[d >> 3] >> (d & 7) & 1)
+
+
 # ---- per-searcher caches ------------------------------------------------------------------------------------------
 
 class _Cache:
-    """Docnum sets and stored values, built lazily once per searcher (dropped when the searcher reopens)."""
+    """Docnum bitmaps and stored values, built lazily once per searcher (dropped when the searcher reopens)."""
 
     def __init__(self, state: SearcherState) -> None:
         self.s: Searcher = state.searcher
         self.data = state.cache
 
-    def live(self) -> set[int]:
+    @property
+    def size(self) -> int:
+        if "size" not in self.data:
+            self.data["size"] = self.s.doc_count_all()
+        return self.data["size"]
+
+    def live(self) -> int:
         if "live" not in self.data:
-            self.data["live"] = set(self.s.reader().all_doc_ids())
+            self.data["live"] = to_bits(self.s.reader().all_doc_ids(), self.size)
         return self.data["live"]
 
-    def term_docs(self, fieldname: str, value: str) -> set[int]:
+    def term_docs(self, fieldname: str, value: str) -> int:
+        """Return the bitmap of a facet, geocell or area term (a small vocabulary: cached without limit)."""
         key = ("term", fieldname, value)
         if key not in self.data:
-            self.data[key] = set(self.s.docs_for_query(Q.Term(fieldname, value)))
+            self.data[key] = to_bits(self.s.docs_for_query(Q.Term(fieldname, value)), self.size) & self.live()
         return self.data[key]
+
+    def term_set(self, fieldname: str, value: str) -> set[int]:
+        """Return the docnums of a term as a set (for geocells: a few docs each, enumerated per query)."""
+        key = ("set", fieldname, value)
+        if key not in self.data:
+            self.data[key] = set(from_bits(self.term_docs(fieldname, value)))
+        return self.data[key]
+
+    def query_bits(self, q: Q.Query) -> int:
+        """Return the bitmap of the documents matching ``q``, unscored; And/Or combine cached parts."""
+        if isinstance(q, Q.And):
+            bits = self.live()
+            for sub in q.subqueries:
+                bits &= self.query_bits(sub)
+                if not bits:
+                    break
+            return bits
+        if isinstance(q, Q.Or):
+            bits = 0
+            for sub in q.subqueries:
+                if isinstance(sub, Q.Term) and sub.fieldname in (NAME_FIELD, TOPICS_FIELD):
+                    continue  # only ever beside the same word in ``text`` (_stem_query), which holds them all
+                bits |= self.query_bits(sub)
+            return bits
+        lru: OrderedDict[Any, int] = self.data.setdefault("queries", OrderedDict())
+        key = (type(q).__name__, repr(q.with_boost(1.0)) if hasattr(q, "with_boost") else repr(q))
+        found = lru.get(key)
+        if found is None:
+            found = to_bits(self.s.docs_for_query(q), self.size) & self.live()
+            lru[key] = found
+            if len(lru) > QUERY_CACHE_SIZE:
+                lru.popitem(last=False)
+        else:
+            lru.move_to_end(key)
+        return found
+
+    def name_order(self) -> list[int]:
+        """Return every docnum ordered by listing name (for searches without words)."""
+        if "name_order" not in self.data:
+            names = [((fields.get("name") or "").lower(), d) for d, fields in self.s.reader().iter_docs()]
+            self.data["name_order"] = [d for _, d in sorted(names)]
+        return self.data["name_order"]
 
     def values(self, fieldname: str) -> list[str]:
         key = ("values", fieldname)
@@ -123,11 +239,11 @@ class _Cache:
             ]
         return self.data[key]
 
-    def age_docs(self, age: int) -> set[int]:
+    def age_docs(self, age: int) -> int:
         key = ("age", age)
         if key not in self.data:
             q = Q.And([Q.NumericRange("min_age", None, age), Q.NumericRange("max_age", age, None)])
-            self.data[key] = set(self.s.docs_for_query(q))
+            self.data[key] = to_bits(self.s.docs_for_query(q), self.size) & self.live()
         return self.data[key]
 
     def stored(self, docnum: int) -> tuple[str, list[list[float]], dict[str, Any]]:
@@ -138,15 +254,19 @@ class _Cache:
             found = store[docnum] = (fields["id"], fields.get("points") or [], fields.get("area") or {})
         return found
 
-    def radius_areas(self) -> list[tuple[int, float, float, float]]:
-        """Return (docnum, lat, lon, miles) for every listing that serves a radius."""
+    def radius_areas(self) -> tuple[list[float], list[tuple[int, float, float, float]], float]:
+        """Return (latitudes, rows, widest miles): (docnum, lat, lon, miles) per served radius, sorted by lat."""
         if "radius" not in self.data:
             rows = []
-            for docnum in self.term_docs("area_kind", "radius"):
+            for docnum in from_bits(self.term_docs("area_kind", "radius")):
                 for lat, lon, miles in self.stored(docnum)[2].get("radius", []):
                     rows.append((docnum, lat, lon, miles))
-            self.data["radius"] = rows
+            rows.sort(key=lambda r: r[1])
+            self.data["radius"] = ([r[1] for r in rows], rows, max((r[3] for r in rows), default=0.0))
         return self.data["radius"]
+
+    def place_lru(self) -> OrderedDict[Any, int]:
+        return self.data.setdefault("places", OrderedDict())
 
     def word_known(self, stem: str) -> bool:
         return (TEXT_FIELD, stem) in self.s.reader()
@@ -158,8 +278,15 @@ _TOKEN = re.compile(r'"([^"]*)"|([^\s"]+)')
 _WORD = re.compile(r"[\w']+")
 
 
+def _stem_query(stem: str, boost: float) -> Q.Query:
+    # The name and topics fields hold a subset of ``text``, so the Or matches exactly what the text term
+    # matches; they only add to the score (replacing the old 3×/2× repetition inside ``text``).
+    return Q.Or([Q.Term(TEXT_FIELD, stem, boost=boost), Q.Term(NAME_FIELD, stem, boost=boost * NAME_BOOST),
+                 Q.Term(TOPICS_FIELD, stem, boost=boost * TOPICS_BOOST)])
+
+
 def _word_query(stems: list[str], boost: float = 1.0) -> Q.Query:
-    terms = [Q.Term(TEXT_FIELD, t, boost=boost) for t in stems]
+    terms = [_stem_query(t, boost) for t in stems]
     return terms[0] if len(terms) == 1 else Q.And(terms)
 
 
@@ -175,20 +302,29 @@ def _fuzzy_query(stem: str) -> Q.Query:
 
 
 def _correct(cache: _Cache, word: str) -> str | None:
-    """Return the most common indexed word within 1 (then 2) edits of ``word``, or None."""
+    """Return the word meant: the most common indexed stem within 1 (then 2) edits of ``word``'s stem, or None.
+
+    The index keeps stems only (no spelling field: it doubled the analysis work), so the typed word's ending
+    is put back on the corrected stem: "befreinding" → stem "befreind" → "befriend" + "ing" → "befriending".
+    """
     if len(word) < 4:
         return None
+    stems = analyse(word)
+    if len(stems) != 1:
+        return None
+    stem = stems[0]
     reader = cache.s.reader()
     corrector = cache.s.corrector(TEXT_FIELD)
     for maxdist in (1, 2):
         best, best_freq = None, 0
-        for candidate in sorted(corrector.suggest(word, limit=5, maxdist=maxdist, prefix=1)):
-            stems = analyse(candidate)
-            freq = reader.doc_frequency(TEXT_FIELD, stems[0]) if stems else 0
+        for candidate in sorted(corrector.suggest(stem, limit=5, maxdist=maxdist, prefix=1)):
+            freq = reader.doc_frequency(TEXT_FIELD, candidate)
             if freq > best_freq:
                 best, best_freq = candidate, freq
         if best is not None:
-            return best
+            fixed = best + word[len(stem):] if word.startswith(stem) else best
+            # Keep the restored ending only when it still stems to the stem we found.
+            return fixed if analyse(fixed) == [best] else best
     return None
 
 
@@ -258,14 +394,14 @@ def build_text_query(cache: _Cache, text: str, synonyms: dict[str, list[str]]) -
 
 # ---- filters and place --------------------------------------------------------------------------------------------
 
-def _filter_sets(cache: _Cache, filters: dict[str, list[str]]) -> dict[str, set[int]]:
-    """Return facet name → docnums matching ANY selected value (OR within a facet)."""
-    sets: dict[str, set[int]] = {}
+def _filter_sets(cache: _Cache, filters: dict[str, list[str]]) -> dict[str, int]:
+    """Return facet name → bitmap of docnums matching ANY selected value (OR within a facet)."""
+    sets: dict[str, int] = {}
     for name, values in (filters or {}).items():
         values = [str(v).strip().lower() for v in values or [] if str(v).strip()]
         if not values or name not in FILTERS:
             continue
-        found: set[int] = set()
+        found = 0
         for value in values:
             if name == "age":
                 if value.isdigit():
@@ -291,57 +427,78 @@ def _nearest_miles(cache: _Cache, docnum: int, lat: float, lon: float) -> float 
     return min(miles_between(lat, lon, p[0], p[1]) for p in points)
 
 
-def _venues_within(cache: _Cache, candidates: set[int], lat: float, lon: float, miles: float | None,
-                   distances: dict[int, float | None]) -> set[int]:
-    """Return candidates with a venue within ``miles`` (any distance when None), filling ``distances``."""
+def _venues_within(cache: _Cache, candidates: int, lat: float, lon: float, miles: float | None,
+                   distances: dict[int, float | None]) -> int:
+    """Return the bitmap of candidates with a venue within ``miles`` (any distance when None), filling ``distances``.
+
+    Exact distances are computed only for candidates in the geocells the radius touches.
+    """
+    if not candidates:
+        return 0
     if miles is None:
-        pool = candidates & cache.term_docs("mode", "venue")
+        pool: Iterable[int] = from_bits(candidates & cache.term_docs("mode", "venue"))
     else:
-        pool = set()
-        for cell in _cells_within(lat, lon, miles):
-            pool |= cache.term_docs("geocell", cell)
-        pool &= candidates
-    found = set()
+        data = candidates.to_bytes((candidates.bit_length() + 8) >> 3, "little")
+        limit = len(data) << 3
+        pool = [d for cell in _cells_within(lat, lon, miles) for d in cache.term_set("geocell", cell)
+                if d < limit and _has(data, d)]
+    found: list[int] = []
     for docnum in pool:
         if docnum not in distances:
             distances[docnum] = _nearest_miles(cache, docnum, lat, lon)
         d = distances[docnum]
         if d is not None and (miles is None or d <= miles):
-            found.add(docnum)
-    return found
+            found.append(docnum)
+    return to_bits(found, cache.size)
 
 
-def _area_docs(cache: _Cache, place: ResolvedPlace) -> set[int]:
-    """Return listings whose area served covers the place: its council, its postcode district or a radius."""
-    found: set[int] = set()
+def _area_docs(cache: _Cache, place: ResolvedPlace) -> int:
+    """Return the bitmap of listings whose area served covers the place: its council, postcode district or a radius."""
+    lru = cache.place_lru()
+    key = (place.lad_code, place.outcode, place.lat, place.lon)
+    found = lru.get(key)
+    if found is not None:
+        lru.move_to_end(key)
+        return found
+    found = 0
     if place.lad_code:
         found |= cache.term_docs("area_lad", place.lad_code.upper())
     if place.outcode:
         found |= cache.term_docs("area_outcode", place.outcode.replace(" ", "").lower())
-    for docnum, lat, lon, miles in cache.radius_areas():
+    lats, rows, widest = cache.radius_areas()
+    # Rows are sorted by latitude: only those within the widest radius north or south can cover the place.
+    reach = widest / 69.0 + 0.01
+    near = []
+    for docnum, lat, lon, miles in rows[bisect.bisect_left(lats, place.lat - reach):
+                                        bisect.bisect_right(lats, place.lat + reach)]:
         if miles_between(place.lat, place.lon, lat, lon) <= miles:
-            found.add(docnum)
+            near.append(docnum)
+    found |= to_bits(near, cache.size)
+    lru[key] = found
+    if len(lru) > PLACE_CACHE_SIZE:
+        lru.popitem(last=False)
     return found
 
 
-def _remote_docs(cache: _Cache) -> set[int]:
+def _remote_docs(cache: _Cache) -> int:
     return cache.term_docs("mode", "remote")
 
 
 # ---- the search ---------------------------------------------------------------------------------------------------
 
-def _facet_counts(cache: _Cache, base: set[int], filter_sets: dict[str, set[int]]) -> dict[str, dict[str, int]]:
+def _facet_counts(cache: _Cache, base: int, filter_sets: dict[str, int]) -> dict[str, dict[str, int]]:
     facets: dict[str, dict[str, int]] = {}
     for name, fieldname in FACETS.items():
         scope = base
         for other, docs in filter_sets.items():
             if other != name:
-                scope = scope & docs
+                scope &= docs
         counts = {}
-        for value in cache.values(fieldname):
-            n = len(scope & cache.term_docs(fieldname, value)) if scope else 0
-            if n:
-                counts[value] = n
+        if scope:
+            for value in cache.values(fieldname):
+                n = (scope & cache.term_docs(fieldname, value)).bit_count()
+                if n:
+                    counts[value] = n
         facets[name] = counts
     return facets
 
@@ -364,59 +521,53 @@ def run_search(state: SearcherState, request: SearchRequest, synonyms: dict[str,
     """Run ``request`` on a searcher state (used by ``search_services`` and by the benchmark)."""
     started = time.perf_counter()
     cache = _Cache(state)
-    s = cache.s
     page = max(1, int(request.page or 1))
     per_page = max(1, min(100, int(request.per_page or 20)))
     plan = build_text_query(cache, request.text, synonyms)
     live = cache.live()
-    # One scored pass over every match: measured at 10k, matching once for the set (facets) and again to
-    # score the page cost twice as much as scoring all matches once and ranking them in Python.
-    scores = _score_all(s, plan.query) if plan.query is not None else {}
-    text_docs = set(scores) if plan.query is not None else live
+    # Unscored: the bitmap of matches comes from cached per-term bitmaps; only candidates are scored (_rank).
+    text_docs = cache.query_bits(plan.query) if plan.query is not None else live
     filter_sets = _filter_sets(cache, request.filters)
     matched = text_docs
     for docs in filter_sets.values():
-        matched = matched & docs
+        matched &= docs
 
     place = request.place
     distances: dict[int, float | None] = {}
-    modes: dict[int, str] = {}
+    venues = area = 0
     widened: float | None = None
     if place is not None:
-        area = _area_docs(cache, place) & matched
+        area_all = _area_docs(cache, place)
+        area = area_all & matched
         remote = _remote_docs(cache) & matched
-        local: set[int] = set()
+        local = 0
         radius = None
-        for _step, radius in enumerate(WIDEN_STEPS):
+        for radius in WIDEN_STEPS:
             venues = _venues_within(cache, matched, place.lat, place.lon, radius, distances)
             local = venues | area
-            if len(local) >= per_page:
+            if local.bit_count() >= per_page:
                 break
-            if venues >= matched - remote - area:
+            if not (matched & ~remote & ~area & ~venues):
                 break  # nothing further away to find
         if radius is None:
             # "Any distance": say how far the furthest venue shown is, rounded up to a whole mile.
-            far = [distances[d] or 0.0 for d in venues]
+            far = [distances[d] or 0.0 for d in from_bits(venues)]
             widened = float(math.ceil(max(far))) if far else None
         else:
             widened = radius if radius != WIDEN_STEPS[0] else None
         final = local | remote
-        for docnum in final:
-            if docnum in venues:
-                modes[docnum] = "venue"
-            elif docnum in area:
-                modes[docnum] = "comes_to_you" if cache.stored(docnum)[2].get("comes_to_you") else "area"
-            else:
-                modes[docnum] = "remote"
-        base_for_facets = text_docs & (_venues_within(cache, text_docs, place.lat, place.lon, radius, distances)
-                                       | _area_docs(cache, place) | _remote_docs(cache))
+        if filter_sets:
+            near = _venues_within(cache, text_docs, place.lat, place.lon, radius, distances)
+        else:
+            near = venues  # the same candidates: no need to walk them twice
+        base_for_facets = text_docs & (near | area_all | _remote_docs(cache))
     else:
         final = matched
         base_for_facets = text_docs
 
-    total = len(final)
+    total = final.bit_count()
     facets = _facet_counts(cache, base_for_facets, filter_sets)
-    hits = _rank(cache, scores if plan.query is not None else None, final, request, page, per_page, distances, modes)
+    hits = _rank(cache, plan.query, final, request, page, per_page, distances, venues, area)
 
     suggestion = None
     if plan.corrected:
@@ -459,24 +610,75 @@ def _nearness(mode: str, distance: float | None) -> float:
     return 0.2  # remote: useful, but after what is close
 
 
-def _score_all(s: Searcher, query: Q.Query) -> dict[int, float]:
-    """Return docnum → relevance for every match (deleted documents excluded)."""
-    results = s.search(query, limit=None)
+def score_docs(s: Searcher, query: Q.Query, docnums: list[int]) -> dict[int, float]:
+    """Return docnum → relevance for the given (ascending) docnums, stepping the matcher to each one.
+
+    Costs one ``skip_to`` per candidate instead of a walk over every match: with a place, the candidates
+    are the few listings near it, whatever the words match across the country.
+    """
+    scores: dict[int, float] = {}
+    context = s.context()
+    for sub, offset in s.leaf_searchers():
+        end = offset + sub.doc_count_all()
+        local = [d - offset for d in docnums if offset <= d < end]
+        if not local:
+            continue
+        matcher = query.matcher(sub, context)
+        for d in local:
+            if not matcher.is_active():
+                break
+            if matcher.id() < d:
+                matcher.skip_to(d)
+                if not matcher.is_active():
+                    break
+            if matcher.id() == d:
+                scores[d + offset] = float(matcher.score() or 0.0)
+    return scores
+
+
+def _scores(cache: _Cache, query: Q.Query, final: int, limit: int | None) -> dict[int, float]:
+    """Return scores for the best ``limit`` of ``final`` (all of them when None)."""
+    count = final.bit_count()
+    if count <= SKIP_SCORE_LIMIT:
+        return score_docs(cache.s, query, from_bits(final))
+    # Many candidates: one walk over the postings with Whoosh's top-N collector (it skips blocks that cannot
+    # enter the top N), the bitmap as filter when it excludes anything.
+    flt = None if final == cache.live() else BitFilter(final)
+    results = cache.s.search(query, limit=limit, filter=flt)
     return {docnum: float(score or 0.0) for score, docnum in results.top_n}
 
 
-def _rank(cache: _Cache, scores: dict[int, float] | None, final: set[int], request: SearchRequest, page: int,
-          per_page: int, distances: dict[int, float | None], modes: dict[int, str]) -> list[SearchHit]:
+def _mode(cache: _Cache, docnum: int, venues: int, area: int) -> str:
+    if venues >> docnum & 1:
+        return "venue"
+    if area >> docnum & 1:
+        return "comes_to_you" if cache.stored(docnum)[2].get("comes_to_you") else "area"
+    return "remote"
+
+
+def _rank(cache: _Cache, query: Q.Query | None, final: int, request: SearchRequest, page: int, per_page: int,
+          distances: dict[int, float | None], venues: int, area: int) -> list[SearchHit]:
     start, end = (page - 1) * per_page, page * per_page
     if not final:
         return []
     if request.place is None:
-        if scores is None:
+        if query is None:
             # No words: list by name, a stable order people can scan.
-            ordered = sorted(final, key=lambda d: (cache.s.stored_fields(d).get("name", "").lower(), d))[start:end]
-            return [_hit(cache, d, 0.0, distances, modes, False) for d in ordered]
-        top = heapq.nsmallest(end, final, key=lambda d: (-scores[d], d))[start:end]
-        return [_hit(cache, d, scores[d], distances, modes, False) for d in top]
+            data = final.to_bytes((final.bit_length() + 8) >> 3, "little")
+            limit = len(data) << 3
+            ordered: list[int] = []
+            for d in cache.name_order():
+                if d < limit and _has(data, d):
+                    ordered.append(d)
+                    if len(ordered) >= end:
+                        break
+            return [_hit(cache, d, 0.0, distances, {}, False) for d in ordered[start:end]]
+        scores = _scores(cache, query, final, end)
+        top = heapq.nsmallest(end, scores, key=lambda d: (-scores[d], d))[start:end]
+        return [_hit(cache, d, scores[d], distances, {}, False) for d in top]
+
+    docs = from_bits(final)
+    modes = {d: _mode(cache, d, venues, area) for d in docs}
 
     def effective(docnum: int) -> float:
         mode = modes[docnum]
@@ -484,11 +686,13 @@ def _rank(cache: _Cache, scores: dict[int, float] | None, final: set[int], reque
             return distances.get(docnum) or 0.0
         return AREA_EFFECTIVE_MILES if mode in ("area", "comes_to_you") else math.inf
 
-    if request.order == "nearest" or scores is None:
-        ordered = heapq.nsmallest(end, final, key=lambda d: (effective(d), d))[start:end]
-        return [_hit(cache, d, (scores or {}).get(d, 0.0), distances, modes, True) for d in ordered]
-    best = max((scores[d] for d in final), default=0.0) or 1.0
-    blended = [(0.5 * scores[d] / best + 0.5 * _nearness(modes[d], distances.get(d)), d) for d in final]
+    if request.order == "nearest" or query is None:
+        ordered = heapq.nsmallest(end, docs, key=lambda d: (effective(d), d))[start:end]
+        scores = score_docs(cache.s, query, sorted(ordered)) if query is not None else {}
+        return [_hit(cache, d, scores.get(d, 0.0), distances, modes, True) for d in ordered]
+    scores = _scores(cache, query, final, None)
+    best = max(scores.values(), default=0.0) or 1.0
+    blended = [(0.5 * scores.get(d, 0.0) / best + 0.5 * _nearness(modes[d], distances.get(d)), d) for d in docs]
     top = heapq.nsmallest(end, blended, key=lambda pair: (-pair[0], pair[1]))[start:end]
     return [_hit(cache, d, score, distances, modes, True) for score, d in top]
 
@@ -525,14 +729,14 @@ def find_service_ids(
         live = cache.live()
         if lat is None or lon is None:
             if plan.query is None:
-                ids = sorted(cache.stored(d)[0] for d in live)
+                ids = sorted(cache.stored(d)[0] for d in from_bits(live))
                 return [(i, None) for i in ids[:limit]]
             results = state.searcher.search(plan.query, limit=limit)
             return [(cache.stored(r.docnum)[0], None) for r in results]
-        matched = set(state.searcher.docs_for_query(plan.query)) & live if plan.query is not None else live
+        matched = cache.query_bits(plan.query) if plan.query is not None else live
         miles = within_metres / 1609.344 if within_metres is not None else None
         distances: dict[int, float | None] = {}
-        found = _venues_within(cache, matched, lat, lon, miles, distances)
+        found = from_bits(_venues_within(cache, matched, lat, lon, miles, distances))
         ordered = sorted(found, key=lambda d: (distances[d], cache.stored(d)[0]))
         ordered = ordered[:limit] if limit is not None else ordered
         return [(cache.stored(d)[0], round((distances[d] or 0.0) * 1609.344, 1)) for d in ordered]

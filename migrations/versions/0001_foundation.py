@@ -396,7 +396,7 @@ def upgrade():
     sa.Column('opens_at', sa.Time(), nullable=True),
     sa.Column('closes_at', sa.Time(), nullable=True),
     sa.Column('schedule_link', sa.String(length=500), nullable=True),
-    sa.Column('attending_type', sa.String(length=40), nullable=True),
+    sa.Column('attending_type', sa.String(length=255), nullable=True),
     sa.Column('notes', sa.Text(), nullable=True),
     sa.Column('term_time_only', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['location_id'], ['location.id'], name=op.f('fk_schedule_location_id_location'), ondelete='SET NULL'),

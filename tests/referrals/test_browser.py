@@ -71,21 +71,6 @@ def test_refer_send_and_accept_without_javascript(app_ctx: Any, nojs_page: Any, 
     assert db.session.scalars(db.select(Referral)).one().status is S.ACCEPTED
 
 
-def test_the_referral_form_is_accessible_without_javascript(app_ctx: Any, browser: Any, base_url: str) -> None:
-    context = browser.new_context(java_script_enabled=False, base_url=base_url)
-    try:
-        page = context.new_page()
-        link_worker = factories.create_user(Role.LINK_WORKER)
-        service = factories.create_service()
-        _sign_in(page, link_worker)
-        page.goto(f"/referrals/new?service={service.id}")
-        page.get_by_role("button", name="Continue").click()
-        expect(page.locator(".govuk-error-summary")).to_be_visible()
-        assert_accessible(page)
-    finally:
-        context.close()
-
-
 def test_every_referral_page_is_accessible(app_ctx: Any, page: Any) -> None:
     link_worker = factories.create_user(Role.LINK_WORKER)
     draft = make_referral(S.DRAFT, team_user=link_worker)

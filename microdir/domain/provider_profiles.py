@@ -1,0 +1,105 @@
+"""A provider's answers about their organisation: workforce and independence, and quality checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from ..extensions import db
+from ..models import LegalForm, MicroProviderProfile, Organization, QualityCheck, QualityCheckType, User, utcnow
+from . import audit
+from .listings import MicroProviderVerdict, assess_micro_provider
+
+
+@dataclass(frozen=True)
+class Workforce:
+    """What the provider declares about who works for them and who runs them."""
+
+    legal_form: LegalForm
+    paid_workers: int
+    paid_workers_fte: Decimal
+    unpaid_workers: int
+    unpaid_workers_fte: Decimal
+    independent: bool
+    parent_body: str | None
+
+
+def update_workforce(organization: Organization, answers: Workforce, actor: User) -> MicroProviderVerdict:
+    """Save the organisation's workforce answers, audit them and return the micro-provider verdict."""
+    profile = organization.profile
+    if profile is None:
+        profile = MicroProviderProfile(legal_form=answers.legal_form)
+        organization.profile = profile
+    profile.legal_form = answers.legal_form
+    profile.paid_workers = answers.paid_workers
+    profile.paid_workers_fte = answers.paid_workers_fte
+    profile.unpaid_workers = answers.unpaid_workers
+    profile.unpaid_workers_fte = answers.unpaid_workers_fte
+    if answers.independent and not profile.independent:
+        profile.independence_declared_at = utcnow()
+    profile.independent = answers.independent
+    profile.parent_body = None if answers.independent else answers.parent_body
+    verdict = assess_micro_provider(profile)
+    audit.record(
+        "organization.workforce.update", "organization", organization.id, actor=actor,
+        legal_form=answers.legal_form.value, paid_fte=str(answers.paid_workers_fte),
+        unpaid_fte=str(answers.unpaid_workers_fte), independent=answers.independent,
+        is_micro_provider=verdict.is_micro_provider,
+    )
+    db.session.flush()
+    return verdict
+
+
+def record_quality_check(
+    organization: Organization,
+    check_type: QualityCheckType,
+    actor: User,
+    *,
+    reference: str | None,
+    description: str | None,
+    cover_amount: Decimal | None,
+    expires_on: date | None,
+) -> QualityCheck:
+    """Record a check the provider says they hold; it counts once a moderator has verified it."""
+    check = QualityCheck(
+        organization=organization,
+        check_type=check_type,
+        reference=reference or None,
+        description=description or None,
+        cover_amount=cover_amount if check_type is QualityCheckType.PUBLIC_LIABILITY else None,
+        expires_on=expires_on,
+    )
+    db.session.add(check)
+    db.session.flush()
+    audit.record("quality_check.record", "quality_check", check.id, actor=actor,
+                 organization_id=organization.id, check_type=check_type.value)
+    return check
+
+
+def verify_quality_check(check: QualityCheck, moderator: User, today: date | None = None) -> QualityCheck:
+    """Mark a check as verified by ``moderator`` today."""
+    check.checked_on = today or utcnow().date()
+    check.checked_by_id = moderator.id
+    audit.record("quality_check.verify", "quality_check", check.id, actor=moderator,
+                 organization_id=check.organization_id, check_type=check.check_type.value)
+    db.session.flush()
+    return check
+
+
+def unverified_checks() -> list[QualityCheck]:
+    """Return the checks no moderator has verified yet, oldest first."""
+    return list(
+        db.session.scalars(
+            db.select(QualityCheck).where(QualityCheck.checked_on.is_(None)).order_by(QualityCheck.created_at)
+        )
+    )
+
+
+def check_status(check: QualityCheck, today: date) -> tuple[str, str]:
+    """Return the check's status in words and the GOV.UK tag class for it."""
+    if check.expires_on is not None and check.expires_on < today:
+        return "Expired", "govuk-tag--red"
+    if check.checked_on is None:
+        return "Waiting to be verified", "govuk-tag--yellow"
+    return "Verified", "govuk-tag--green"

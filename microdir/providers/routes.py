@@ -1,0 +1,186 @@
+"""Providers' pages under /provider: their listings, editing, workforce answers and quality checks. Thin views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from ..domain import listing_edits, moderation, provider_profiles
+from ..domain.listing_edits import EditConflict, EditError, ListingData
+from ..domain.listings import assess_micro_provider, checked_ago
+from ..extensions import db
+from ..models import ListingStatus, Organization, QualityCheckType, Service, utcnow
+from ..permissions import require, requires
+from .forms import ListingForm, QualityCheckForm, VersionForm, WorkforceForm
+
+bp = Blueprint("providers", __name__, url_prefix="/provider")
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="microdir.listing-edit-base")
+
+
+def _load_service(service_id: str) -> Service:
+    service = db.session.get(Service, service_id) if len(service_id) <= 36 else None
+    if service is None:
+        abort(404)
+    require("listing.manage", service)
+    return service
+
+
+def _load_organization(organization_id: str) -> Organization:
+    organization = db.session.get(Organization, organization_id) if len(organization_id) <= 36 else None
+    if organization is None:
+        abort(404)
+    require("listing.manage", organization)
+    return organization
+
+
+def _me() -> Any:
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+@bp.route("/")
+@requires("listing.manage")
+def listings() -> Any:
+    now = utcnow()
+    organizations = sorted(current_user.organizations, key=lambda o: o.name.lower())
+    rows = {
+        org.id: [
+            {
+                "service": service,
+                "pending": moderation.pending_revision(service),
+                "decision": moderation.latest_decision(service),
+                "checked": checked_ago(service.last_verified_at, now),
+            }
+            for service in sorted(org.services, key=lambda s: s.name.lower())
+            if service.listing_status is not ListingStatus.ARCHIVED
+        ]
+        for org in organizations
+    }
+    return render_template(
+        "providers/listings.html", title="Your listings", organizations=organizations, rows=rows,
+        verdicts={org.id: assess_micro_provider(org.profile) for org in organizations},
+        status_labels=listing_edits.LISTING_STATUS_LABELS, status_tags=listing_edits.LISTING_STATUS_TAGS,
+        today=now.date(), check_status=provider_profiles.check_status,
+    )
+
+
+def _render_edit(service: Service, form: ListingForm, conflict: list[Any] | None = None, status: int = 200) -> Any:
+    return render_template(
+        "providers/edit.html", title=f"Change {service.name}", service=service, form=form, conflict=conflict,
+        needs_review=service.listing_status in listing_edits.NEEDS_REVIEW,
+    ), status
+
+
+def _stamp(form: ListingForm, service: Service, data: ListingData, revision_id: str) -> None:
+    """Record in the form what it was filled from, to notice a change made meanwhile by someone else."""
+    form.version.data = str(service.version)
+    form.revision_id.data = revision_id
+    form.base.data = _serializer().dumps(data)
+
+
+@bp.route("/services/<service_id>/edit", methods=["GET", "POST"])
+@requires("listing.manage")
+def edit(service_id: str) -> Any:
+    service = _load_service(service_id)
+    if service.listing_status is ListingStatus.ARCHIVED:
+        abort(404)
+    form = ListingForm()
+    if not form.is_submitted():
+        data, revision_id = listing_edits.editing_state(service)
+        form.fill(data)
+        _stamp(form, service, data, revision_id)
+        return _render_edit(service, form)
+    if not form.validate():
+        return _render_edit(service, form)
+    try:
+        base = _serializer().loads(form.base.data or "")
+    except BadSignature:
+        base = None
+    try:
+        outcome = listing_edits.save_edit(
+            service, form.listing_data(), _me(), expected_version=form.expected_version(),
+            expected_revision=form.revision_id.data or "", base=base,
+        )
+    except EditConflict as conflict:
+        db.session.rollback()
+        service = _load_service(service_id)
+        current, revision_id = listing_edits.editing_state(service)
+        # Keep everything the person typed; only the hidden markers move on, so a second save goes through.
+        _stamp(form, service, current, revision_id)
+        return _render_edit(service, form, conflict=conflict.changes, status=409)
+    except EditError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".listings"))
+    db.session.commit()
+    messages = {
+        "submitted": f"Your change to {service.name} has been sent to a moderator. "
+        "The published listing stays as it is until they approve it.",
+        "saved": f"{service.name} has been saved.",
+        "unchanged": "You did not change anything.",
+    }
+    flash(messages[outcome], "success" if outcome != "unchanged" else "info")
+    return redirect(url_for(".listings"))
+
+
+@bp.route("/services/<service_id>/submit", methods=["POST"])
+@requires("listing.manage")
+def submit_for_review(service_id: str) -> Any:
+    service = _load_service(service_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        moderation.submit_for_review(service, _me(), expected_version=form.expected_version())
+    except EditConflict:
+        db.session.rollback()
+        flash("This listing was changed by someone else while you were looking at it. Check it and send it again.",
+              "error")
+        return redirect(url_for(".listings"))
+    except EditError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".listings"))
+    db.session.commit()
+    flash(f"{service.name} has been sent for review. A moderator will check it before it is published.", "success")
+    return redirect(url_for(".listings"))
+
+
+@bp.route("/organisations/<organization_id>/workers", methods=["GET", "POST"])
+@requires("listing.manage")
+def workers(organization_id: str) -> Any:
+    organization = _load_organization(organization_id)
+    form = WorkforceForm()
+    if not form.is_submitted():
+        form.fill(organization.profile)
+    elif form.validate():
+        verdict = provider_profiles.update_workforce(organization, form.answers(), _me())
+        db.session.commit()
+        flash(f"Your answers have been saved. {verdict.summary}.", "success")
+        return redirect(url_for(".workers", organization_id=organization.id))
+    return render_template(
+        "providers/workers.html", title=f"Who works for {organization.name}", organization=organization,
+        form=form, verdict=assess_micro_provider(organization.profile),
+    )
+
+
+@bp.route("/organisations/<organization_id>/checks/new", methods=["GET", "POST"])
+@requires("listing.manage")
+def new_check(organization_id: str) -> Any:
+    organization = _load_organization(organization_id)
+    form = QualityCheckForm()
+    if form.validate_on_submit():
+        provider_profiles.record_quality_check(
+            organization, QualityCheckType(form.check_type.data), _me(),
+            reference=form.reference.data, description=form.description.data,
+            cover_amount=form.cover_amount.number, expires_on=form.expires_on.data,
+        )
+        db.session.commit()
+        flash("Your check has been saved. A moderator will verify it.", "success")
+        return redirect(url_for(".listings"))
+    return render_template("providers/new_check.html", title="Add a quality check", organization=organization, form=form)
