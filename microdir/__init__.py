@@ -38,7 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         track_directory_changes()
 
-    from . import admin, auth, cli, demo, errors, geo, oruk, public, search, security, templating
+    from . import admin, auth, cli, demo, errors, geo, moderation, oruk, public, search, security, templating
     from . import referrals
     from . import providers, revisions_review
 
@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     admin.init_app(app)
     public.init_app(app)
+    moderation.init_app(app)
     referrals.init_app(app)
     providers.init_app(app)
     revisions_review.init_app(app)

@@ -124,8 +124,9 @@ class ReferralEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     actor_kind: Mapped[str] = mapped_column(String(20))  # team | provider | system | person
     action: Mapped[str] = mapped_column(String(40))
-    from_status: Mapped[ReferralStatus | None] = mapped_column(enum_column(ReferralStatus))
-    to_status: Mapped[ReferralStatus] = mapped_column(enum_column(ReferralStatus))
+    # Named apart: two CHECK constraints named after the same enum type collide on PostgreSQL.
+    from_status: Mapped[ReferralStatus | None] = mapped_column(enum_column(ReferralStatus, name="from_status"))
+    to_status: Mapped[ReferralStatus] = mapped_column(enum_column(ReferralStatus, name="to_status"))
     # A note may mention the person, so it is personal data too.
     note: Mapped[str | None] = mapped_column(EncryptedText())
 

@@ -6,8 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the moderation pages (once, however many subsystems ask)."""
+    """Register the moderation pages."""
     from .routes import bp
 
-    if bp.name not in app.blueprints:
-        app.register_blueprint(bp)
+    app.register_blueprint(bp)

@@ -1,8 +1,15 @@
-"""Import ORUK / HSDS 3.0 services: upsert by id, one savepoint per record, idempotent.
+"""Import ORUK / HSDS 3.0 services: upsert by id, in batches, idempotent.
 
 Each record is checked against the published service schema first; an invalid record is reported with its id
 and the reason and not imported. A record that would write nothing counts as unchanged. Taxonomy terms that
 microdir already has are used as they are (an import never rewrites microdir's own categories).
+
+Speed: records are written ``BATCH_SIZE`` at a time. Every row a batch names is loaded up front, one query per
+table (with the collections the writer compares), so writing a record asks the database nothing; the batch is
+flushed once inside one savepoint. Only when a record in the batch fails (a value microdir cannot read, or the
+database refuses the flush) is the batch rolled back and written again one savepoint per record, so the failing
+record is left out whole and the others still go in. Measured with ``bench/oruk.py`` (2,000 services, SQLite):
+about 40 services/s with a savepoint and ~22 queries per record, see the README for the figures after.
 """
 
 from __future__ import annotations
@@ -15,7 +22,9 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
 
 from ..domain import audit
 from ..extensions import db
@@ -181,7 +190,8 @@ def _money(value: Any) -> Decimal | None:
 class _Writer:
     """Upsert objects, remembering whether anything was actually changed."""
 
-    def __init__(self) -> None:
+    def __init__(self, rows: _Rows) -> None:
+        self.rows = rows
         self.changed = False
         self.warnings: list[str] = []
 
@@ -199,9 +209,10 @@ class _Writer:
     def get(self, model: type[Any], record_id: Any, name: str) -> tuple[Any, bool]:
         if not isinstance(record_id, str) or not record_id:
             raise RecordProblem(f"a {name} has no id")
-        obj = db.session.get(model, record_id)
+        obj = self.rows.get(model, record_id)
         if obj is None:
             obj = model(id=record_id)
+            self.rows.add(obj)
             self.changed = True
             return obj, True
         return obj, False
@@ -244,7 +255,8 @@ def _organization(w: _Writer, data: dict[str, Any]) -> Organization:
 def _location(w: _Writer, data: dict[str, Any], organization: Organization) -> Location:
     loc, created = w.get(Location, data.get("id"), "location")
     if created:
-        loc.organization = organization
+        loc.organization_id = organization.id  # the key, not the relationship: see _apply
+        db.session.add(loc)  # no relationship cascades it in
         loc.is_private_home = False
     w.set(
         loc,
@@ -309,18 +321,18 @@ def _term(w: _Writer, attribute: dict[str, Any]) -> TaxonomyTerm | None:
     if not term_id:
         w.warnings.append(f"attribute {attribute.get('id')} has no taxonomy term; skipped")
         return None
-    term = db.session.get(TaxonomyTerm, term_id)
+    term = w.rows.get(TaxonomyTerm, term_id)
     if term is not None:
         return term
     if not embedded.get("name"):
         w.warnings.append(f"taxonomy term {term_id} is unknown here and the file does not describe it; skipped")
         return None
     parent_id = _text(embedded.get("parent_id"))
-    if parent_id and db.session.get(TaxonomyTerm, parent_id) is None:
+    if parent_id and w.rows.get(TaxonomyTerm, parent_id) is None:
         w.warnings.append(f"taxonomy term {term_id}: its parent {parent_id} is not in microdir, so it has no parent here")
         parent_id = None
     taxonomy_id = _text(embedded.get("taxonomy_id"))
-    if taxonomy_id and db.session.get(Taxonomy, taxonomy_id) is None:
+    if taxonomy_id and w.rows.get(Taxonomy, taxonomy_id) is None:
         taxonomy_id = None
     term = TaxonomyTerm(
         id=term_id,
@@ -334,6 +346,7 @@ def _term(w: _Writer, attribute: dict[str, Any]) -> TaxonomyTerm | None:
         language=_text(embedded.get("language")),
     )
     db.session.add(term)
+    w.rows.add(term)
     w.changed = True
     return term
 
@@ -344,6 +357,9 @@ def _cost_type(data: dict[str, Any], amount: Decimal | None) -> CostType:
     return CostType.FIXED
 
 
+_FACT_TERM_IDS = frozenset(serialise.fact_terms_by_id())
+
+
 def _apply(w: _Writer, record: dict[str, Any], *, publish: bool, source: str | None) -> tuple[Service, bool]:
     service, created = w.get(Service, record["id"], "service")
     org_data = record.get("organization")
@@ -352,7 +368,7 @@ def _apply(w: _Writer, record: dict[str, Any], *, publish: bool, source: str | N
             raise RecordProblem("organization_id does not match the embedded organization's id")
         organization = _organization(w, org_data)
     else:
-        organization = db.session.get(Organization, record.get("organization_id") or "")
+        organization = w.rows.get(Organization, record.get("organization_id") or "")
         if organization is None:
             raise RecordProblem("it has no organization, and no organization with its organization_id is in microdir")
     now = utcnow()
@@ -364,8 +380,11 @@ def _apply(w: _Writer, record: dict[str, Any], *, publish: bool, source: str | N
         db.session.add(service)
     elif publish and service.listing_status is not ListingStatus.PUBLISHED:
         w.set(service, listing_status=ListingStatus.PUBLISHED, first_published_at=service.first_published_at or now)
-    if service.organization is not organization:
-        service.organization = organization
+    # Foreign keys rather than relationships, here and for venues: through the relationship, adding a service
+    # to an organisation (or a venue) marks that organisation changed, and the change log then re-dates and
+    # re-indexes every other service it has (measured: 190 extra UPDATEs per 300 services of the benchmark).
+    if service.organization_id != organization.id:
+        service.organization_id = organization.id
         w.changed = True
     w.set(
         service,
@@ -395,11 +414,11 @@ def _apply(w: _Writer, record: dict[str, Any], *, publish: bool, source: str | N
         if isinstance(item.get("location"), dict):
             loc = _location(w, item["location"], organization)
         else:
-            loc = db.session.get(Location, item.get("location_id") or "")
+            loc = w.rows.get(Location, item.get("location_id") or "")
             if loc is None:
                 raise RecordProblem(f"service_at_location {item.get('id')} names no location microdir knows")
-        if sal.location is not loc:
-            sal.location = loc
+        if sal.location_id != loc.id:
+            sal.location_id = loc.id
             w.changed = True
         w.set(sal, description=_text(item.get("description")))
         sals.append(sal)
@@ -506,7 +525,7 @@ def _apply(w: _Writer, record: dict[str, Any], *, publish: bool, source: str | N
         languages.append(lang)
     w.replace(service, "languages", languages)
 
-    facts = serialise.fact_terms_by_id()
+    facts = _FACT_TERM_IDS
     attributes = []
     for item in record.get("attributes") or []:
         term_id = item.get("taxonomy_term_id") or (item.get("taxonomy_term") or {}).get("id")
@@ -516,9 +535,10 @@ def _apply(w: _Writer, record: dict[str, Any], *, publish: bool, source: str | N
         if term is None:
             continue
         attr, _ = w.get(Attribute, item.get("id"), "attribute")
+        # link_id is left to the service.attributes relationship (it fills it at flush): set by hand on a new
+        # attribute, the change log would look the not-yet-flushed service up with a query per attribute.
         w.set(
             attr,
-            link_id=service.id,
             link_type="service",
             link_entity=_text(item.get("link_entity")),
             taxonomy_term_id=term.id,
@@ -532,6 +552,120 @@ def _apply(w: _Writer, record: dict[str, Any], *, publish: bool, source: str | N
     return service, created
 
 
+BATCH_SIZE = 200  # records per flush and per prefetch; 100-500 measure the same, memory stays flat
+
+# What the writer reads on rows that already exist, loaded with them so comparing a record asks nothing more.
+_EAGER: dict[type[Any], tuple[Any, ...]] = {
+    Service: (
+        selectinload(Service.service_at_locations),
+        selectinload(Service.schedules),
+        selectinload(Service.service_areas),
+        selectinload(Service.cost_options),
+        selectinload(Service.contacts),
+        selectinload(Service.phones),
+        selectinload(Service.languages),
+        selectinload(Service.attributes),
+    ),
+    Organization: (selectinload(Organization.identifiers),),
+    Location: (selectinload(Location.addresses), selectinload(Location.accessibility)),
+    Contact: (selectinload(Contact.phones),),
+}
+
+
+def _ids_named(record: dict[str, Any]) -> dict[type[Any], set[str]]:
+    """Return, per model, every id ``record`` names (the rows its upsert may read)."""
+    found: dict[type[Any], set[str]] = {}
+
+    def note(model: type[Any], value: Any) -> None:
+        if isinstance(value, str) and value:
+            found.setdefault(model, set()).add(value)
+
+    def each(items: Any) -> list[dict[str, Any]]:
+        return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+    note(Service, record.get("id"))
+    note(Organization, record.get("organization_id"))
+    org = record.get("organization")
+    if isinstance(org, dict):
+        note(Organization, org.get("id"))
+        for item in each(org.get("organization_identifiers")):
+            note(OrganizationIdentifier, item.get("id"))
+    for sal in each(record.get("service_at_locations")):
+        note(ServiceAtLocation, sal.get("id"))
+        note(Location, sal.get("location_id"))
+        loc = sal.get("location")
+        if isinstance(loc, dict):
+            note(Location, loc.get("id"))
+            for item in each(loc.get("addresses")):
+                note(Address, item.get("id"))
+            for item in each(loc.get("accessibility")):
+                note(Accessibility, item.get("id"))
+    for key, model in (("schedules", Schedule), ("service_areas", ServiceArea), ("cost_options", CostOption),
+                       ("contacts", Contact), ("phones", Phone), ("languages", Language), ("attributes", Attribute)):
+        for item in each(record.get(key)):
+            note(model, item.get("id"))
+    for contact in each(record.get("contacts")):
+        for item in each(contact.get("phones")):
+            note(Phone, item.get("id"))
+    return found
+
+
+class _Rows:
+    """The rows a batch of records names, loaded once: ``get`` answers from here, never with a query per id.
+
+    An id the batch named but the database does not have is known to be new. Taxonomies and terms are few and
+    shared by every record, so all of them are loaded once per import.
+    """
+
+    def __init__(self) -> None:
+        self.found: dict[type[Any], dict[str, Any]] = {}
+        self.asked: dict[type[Any], set[str]] = {}
+        self.load_taxonomy()
+
+    def load_taxonomy(self) -> None:
+        for model in (Taxonomy, TaxonomyTerm):
+            rows = db.session.scalars(select(model)).all()
+            self.found[model] = {row.id: row for row in rows}
+            self.asked[model] = set(self.found[model])
+        self.all_of = {Taxonomy, TaxonomyTerm}
+
+    def prefetch(self, records: list[dict[str, Any]]) -> None:
+        """Load every existing row the records name, one query per table (chunked under SQL's parameter limit)."""
+        wanted: dict[type[Any], set[str]] = {}
+        for record in records:
+            for model, ids in _ids_named(record).items():
+                wanted.setdefault(model, set()).update(ids)
+        for model, ids in wanted.items():
+            table = self.found.setdefault(model, {})
+            self.asked.setdefault(model, set()).update(ids)
+            missing = sorted(ids - table.keys())
+            for start in range(0, len(missing), 500):
+                query = select(model).where(model.id.in_(missing[start : start + 500])).options(*_EAGER.get(model, ()))
+                table.update((row.id, row) for row in db.session.scalars(query))
+
+    def get(self, model: type[Any], row_id: str) -> Any:
+        if not row_id:
+            return None
+        table = self.found.get(model, {})
+        if row_id in table:
+            return table[row_id]
+        if model in self.all_of or row_id in self.asked.get(model, ()):
+            return None
+        # Not named by the batch (cannot happen for the ids _ids_named collects): ask the database.
+        row = db.session.get(model, row_id)
+        if row is not None:
+            table[row_id] = row
+        return row
+
+    def add(self, obj: Any) -> None:
+        self.found.setdefault(type(obj), {})[obj.id] = obj
+
+    def release(self) -> None:
+        """Forget a written batch's rows (they stay in the database), so memory stays flat on a big import."""
+        self.found = {m: t for m, t in self.found.items() if m in self.all_of}
+        self.asked = {m: a for m, a in self.asked.items() if m in self.all_of}
+
+
 def import_services(
     records: Iterable[Any],
     *,
@@ -539,19 +673,34 @@ def import_services(
     actor: User | None = None,
     source: str | None = None,
     progress: Callable[[int, ImportReport], None] | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> ImportReport:
-    """Validate and upsert each record in its own savepoint; audit the run once; the caller commits."""
+    """Validate and upsert records in batches (no record half-written); audit the run once; the caller commits.
+
+    ``progress`` is called after each batch is written, with the number of records read so far.
+    """
     report = ImportReport()
+    rows = _Rows()
+    batch: list[dict[str, Any]] = []
+    number = reported = 0
     for number, record in enumerate(records, start=1):
         record_id = record.get("id") if isinstance(record, dict) else None
         if not isinstance(record, dict):
             report.rejections.append(Rejection(None, f"record {number} is not a JSON object"))
-        elif problems := validate.errors(record, "service"):
+        elif problems := validate.record_errors(record, "service"):
             report.rejections.append(Rejection(str(record_id) if record_id else None, "; ".join(problems[:3])))
         else:
-            _import_one(record, report, publish=publish, source=source)
-        if progress is not None:
-            progress(number, report)
+            batch.append(record)
+        if len(batch) >= batch_size:
+            _import_batch(batch, rows, report, publish=publish, source=source)
+            batch = []
+            if progress is not None:
+                progress(number, report)
+                reported = number
+    if batch:
+        _import_batch(batch, rows, report, publish=publish, source=source)
+    if progress is not None and number != reported:
+        progress(number, report)
     audit.record(
         "oruk.import",
         "service",
@@ -567,19 +716,41 @@ def import_services(
     return report
 
 
-def _import_one(record: dict[str, Any], report: ImportReport, *, publish: bool, source: str | None) -> None:
-    writer = _Writer()
+_FAILURES = (RecordProblem, ValueError, SQLAlchemyError, KeyError, TypeError)
+
+
+def _import_batch(
+    batch: list[dict[str, Any]], rows: _Rows, report: ImportReport, *, publish: bool, source: str | None
+) -> None:
+    """Write a batch in one savepoint and flush; if any record fails, write the batch again record by record."""
+    rows.prefetch(batch)
+    outcomes: list[tuple[dict[str, Any], _Writer, bool]] = []
     savepoint = db.session.begin_nested()
     try:
         with db.session.no_autoflush:
-            _, created = _apply(writer, record, publish=publish, source=source)
+            for record in batch:
+                writer = _Writer(rows)
+                _, created = _apply(writer, record, publish=publish, source=source)
+                outcomes.append((record, writer, created))
         db.session.flush()
-    except (RecordProblem, ValueError, SQLAlchemyError, KeyError, TypeError) as error:
+    except _FAILURES:
+        # Rare: undo the whole batch and find the failing record(s) one savepoint at a time.
         savepoint.rollback()
-        reason = str(error) if isinstance(error, RecordProblem) else f"could not be saved ({type(error).__name__}: {str(error).splitlines()[0][:200]})"
-        report.rejections.append(Rejection(record["id"], reason))
+        rows.release()
+        rows.load_taxonomy()  # terms created in the rolled-back batch are gone again
+        rows.prefetch(batch)
+        for record in batch:
+            if not _import_one(record, rows, report, publish=publish, source=source):
+                rows.prefetch(batch)  # the rollback dropped or expired what the batch had loaded
+        rows.release()
         return
     savepoint.commit()
+    for record, writer, created in outcomes:
+        _count(record, writer, created, report)
+    rows.release()
+
+
+def _count(record: dict[str, Any], writer: _Writer, created: bool, report: ImportReport) -> None:
     report.warnings.extend(f"{record['id']}: {message}" for message in writer.warnings)
     if created:
         report.created += 1
@@ -587,3 +758,23 @@ def _import_one(record: dict[str, Any], report: ImportReport, *, publish: bool, 
         report.updated += 1
     else:
         report.unchanged += 1
+
+
+def _import_one(record: dict[str, Any], rows: _Rows, report: ImportReport, *, publish: bool, source: str | None) -> bool:
+    """Write one record in its own savepoint; return False when it was rejected (and rolled back)."""
+    writer = _Writer(rows)
+    savepoint = db.session.begin_nested()
+    try:
+        with db.session.no_autoflush:
+            _, created = _apply(writer, record, publish=publish, source=source)
+        db.session.flush()
+    except _FAILURES as error:
+        savepoint.rollback()
+        rows.release()
+        rows.load_taxonomy()
+        reason = str(error) if isinstance(error, RecordProblem) else f"could not be saved ({type(error).__name__}: {str(error).splitlines()[0][:200]})"
+        report.rejections.append(Rejection(record["id"], reason))
+        return False
+    savepoint.commit()
+    _count(record, writer, created, report)
+    return True

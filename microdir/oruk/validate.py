@@ -73,6 +73,47 @@ def is_valid(instance: Any, name: str) -> bool:
     return validator(name).is_valid(instance)
 
 
+# ---- the importer's fast check ------------------------------------------------------------------------------
+# jsonschema walks a full service in about 1.2-1.5 ms (650-850/s unloaded), more than the whole database write
+# of a record, so an import validates with jsonschema_rs first (compiled once, ~1000x faster) and asks jsonschema
+# only for the reasons when a record fails. Both apply the same format checks: jsonschema's own checkers are
+# handed to jsonschema_rs, so a record passes or fails the same way whichever one looks at it.
+
+
+def _inlined(node: Any) -> Any:
+    """Return a schema with every ``$ref`` to a shipped schema replaced by that schema (they do not recurse)."""
+    if isinstance(node, list):
+        return [_inlined(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith(SCHEMA_BASE) and ref.endswith(".json"):
+        target = {k: v for k, v in _inlined(load_schema(ref[len(SCHEMA_BASE) : -len(".json")])).items() if k != "$schema"}
+        rest = {k: _inlined(v) for k, v in node.items() if k != "$ref"}
+        return {**rest, "allOf": [target]} if rest else target
+    return {k: _inlined(v) for k, v in node.items()}
+
+
+@cache
+def _fast_validator(name: str) -> Any:
+    """Return a compiled jsonschema_rs validator for ``name``, or None when jsonschema_rs is not installed."""
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - it is in requirements.txt; the pure-Python path still works
+        return None
+    checker = FormatChecker()
+    formats = {fmt: (lambda value, fmt=fmt: checker.conforms(value, fmt)) for fmt in checker.checkers}
+    return jsonschema_rs.Draft202012Validator(_inlined(load_schema(name)), formats=formats, validate_formats=True)
+
+
+def record_errors(instance: Any, name: str) -> list[str]:
+    """Return ``errors(instance, name)``, quickly for a valid instance (the usual case when importing)."""
+    fast = _fast_validator(name)
+    if fast is not None and fast.is_valid(instance):
+        return []
+    return errors(instance, name)
+
+
 # ---- the validator's steps (README §8) ----------------------------------------------------------------------
 
 Fetch = Callable[[str], tuple[int, Any]]  # path relative to the API root -> (status, parsed JSON or None)

@@ -16,7 +16,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import DateField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..domain.listing_edits import CAPACITY_LABELS, COST_LABELS, ListingData
 from ..domain.provider_profiles import Workforce
@@ -82,12 +82,12 @@ class ListingForm(BaseForm):
 
     name = StringField(
         "Name of the service", widget=GovTextInput(),
-        validators=[InputRequired("Enter the name of the service"),
+        validators=[DataRequired("Enter the name of the service"),
                     Length(max=255, message="Name must be 255 characters or fewer")],
     )
     description = TextAreaField(
         "Describe what you offer", widget=GovTextArea(),
-        validators=[InputRequired("Enter a description of what you offer"),
+        validators=[DataRequired("Enter a description of what you offer"),
                     Length(max=5000, message="Description must be 5,000 characters or fewer")],
     )
     eligibility_description = TextAreaField(
@@ -219,17 +219,17 @@ class WorkforceForm(BaseForm):
         validators=[InputRequired("Select what kind of organisation you are")],
     )
     paid_workers = WholeNumberField("How many paid workers?", message="Paid workers must be a whole number, like 2",
-                                    validators=[InputRequired("Enter how many paid workers you have, or 0")])
+                                    validators=[DataRequired("Enter how many paid workers you have, or 0")])
     paid_workers_fte = DecimalTextField(
         "Paid workers’ hours, as full-time equivalents", message="Paid workers’ full-time equivalent must be a number, like 1.5",
-        maximum=Decimal("999"), validators=[InputRequired("Enter your paid workers’ full-time equivalent, or 0")],
+        maximum=Decimal("999"), validators=[DataRequired("Enter your paid workers’ full-time equivalent, or 0")],
     )
     unpaid_workers = WholeNumberField("How many volunteers or other unpaid workers?",
                                       message="Unpaid workers must be a whole number, like 4",
-                                      validators=[InputRequired("Enter how many unpaid workers you have, or 0")])
+                                      validators=[DataRequired("Enter how many unpaid workers you have, or 0")])
     unpaid_workers_fte = DecimalTextField(
         "Unpaid workers’ hours, as full-time equivalents", message="Unpaid workers’ full-time equivalent must be a number, like 0.5",
-        maximum=Decimal("999"), validators=[InputRequired("Enter your unpaid workers’ full-time equivalent, or 0")],
+        maximum=Decimal("999"), validators=[DataRequired("Enter your unpaid workers’ full-time equivalent, or 0")],
     )
     independent = RadioField(
         "Are you independent of any larger or parent organisation?", widget=GovRadioInput(),
@@ -300,7 +300,7 @@ class QualityCheckForm(BaseForm):
     )
     reference = StringField(
         "Certificate, policy or registration number", widget=GovTextInput(),
-        validators=[InputRequired("Enter the certificate, policy or registration number"),
+        validators=[DataRequired("Enter the certificate, policy or registration number"),
                     Length(max=255, message="Number must be 255 characters or fewer")],
     )
     description = StringField(
@@ -323,7 +323,7 @@ class RejectForm(BaseForm):
     version = HiddenField()
     reason = TextAreaField(
         "Why are you rejecting this change?", widget=GovTextArea(),
-        validators=[InputRequired("Enter the reason you are rejecting this change"),
+        validators=[DataRequired("Enter the reason you are rejecting this change"),
                     Length(max=2000, message="Reason must be 2,000 characters or fewer")],
     )
     submit = submit_button("Reject change")

@@ -16,11 +16,9 @@ def register_health_check(app: Flask, name: str, check: HealthCheck) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from .. import moderation
     from . import search_routes
     from .routes import bp, database_health
 
     register_health_check(app, "database", database_health)
     app.register_blueprint(bp)
     search_routes.init_resident(app)
-    moderation.init_app(app)  # registered here until create_app calls moderation.init_app itself

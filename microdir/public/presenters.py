@@ -277,11 +277,13 @@ def area_in_words(service: Service) -> list[str]:
         if area.area_type is AreaType.REMOTE:
             lines.append("By phone or online, wherever you live")
         elif area.area_type is AreaType.COMES_TO_YOU:
-            where = places or _join(list(area.outcodes or [])) or (
-                f"within {area.radius_miles:g} miles" if area.radius_miles else "the local area"
-            )
-            lines.append(f"Comes to you at home in {where}" if not where.startswith("within") else
-                         f"Comes to you at home {where}")
+            where = places or _join(list(area.outcodes or []))
+            if where:
+                lines.append(f"Comes to you at home in {where}")
+            elif area.radius_miles:
+                lines.append(f"Comes to you at home within {area.radius_miles:g} miles")
+            else:
+                lines.append("Comes to you at home")
         elif area.area_type is AreaType.COUNCILS and places:
             lines.append(f"People living in {places}")
         elif area.area_type is AreaType.DISTRICTS and area.outcodes:

@@ -53,9 +53,6 @@ MAX_SYNONYM_WORDS = 4
 AREA_EFFECTIVE_MILES = 1.0
 EARTH_RADIUS_MILES = 3958.7613  # the radius geopy's great_circle uses, so figures agree with geo.distance_miles
 FEW_RESULTS = 3
-# Up to this many candidates are scored one by one with matcher.skip_to (cost grows with the candidates);
-# above it Whoosh's collector walks the postings once (cost grows with the matches).
-SKIP_SCORE_LIMIT = 1500
 # Cached query bitmaps per searcher (at 100k listings a bitmap is 12.5 KB, so 2,000 cost at most 25 MB).
 QUERY_CACHE_SIZE = 2000
 PLACE_CACHE_SIZE = 256
@@ -636,16 +633,74 @@ def score_docs(s: Searcher, query: Q.Query, docnums: list[int]) -> dict[int, flo
     return scores
 
 
+def _term_scores(cache: _Cache, fieldname: str, text: str) -> dict[int, float]:
+    """Return docnum → Whoosh's own score (boost 1) for every posting of a term, cached per searcher."""
+    lru: OrderedDict[tuple[str, str], dict[int, float]] = cache.data.setdefault("scores", OrderedDict())
+    key = (fieldname, text)
+    found = lru.get(key)
+    if found is not None:
+        lru.move_to_end(key)
+        return found
+    found = {}
+    s = cache.s
+    context = s.context()
+    term = Q.Term(fieldname, text)
+    for sub, offset in s.leaf_searchers():
+        if (fieldname, text) not in sub.reader():
+            continue
+        matcher = term.matcher(sub, context)
+        while matcher.is_active():
+            found[matcher.id() + offset] = float(matcher.score() or 0.0)
+            matcher.next()
+    lru[key] = found
+    if len(lru) > QUERY_CACHE_SIZE:
+        lru.popitem(last=False)
+    return found
+
+
+def _tree_scores(cache: _Cache, q: Q.Query, allowed: set[int]) -> dict[int, float]:
+    """Return docnum → score of ``q`` for the docs in ``allowed`` that match it, as Whoosh would score them.
+
+    Whoosh sums the children's scores for And and for the matching children of Or, and multiplies by the
+    boost; per-term scores come from its own scorer (cached), so only the arithmetic happens here, in
+    dict and set operations instead of a matcher stepped per document (~5× faster on broad queries).
+    """
+    boost = float(getattr(q, "boost", 1.0) or 1.0)
+    if isinstance(q, Q.Term):
+        base = _term_scores(cache, q.fieldname, q.text)
+        if len(allowed) < len(base):
+            return {d: base[d] * boost for d in allowed if d in base}
+        return {d: v * boost for d, v in base.items() if d in allowed}
+    if isinstance(q, Q.And) and q.subqueries:
+        total: dict[int, float] | None = None
+        for sub in q.subqueries:
+            part = _tree_scores(cache, sub, allowed if total is None else set(total))
+            total = part if total is None else {d: total[d] + part[d] for d in part}
+            if not total:
+                return {}
+        assert total is not None
+        return total if boost == 1.0 else {d: v * boost for d, v in total.items()}
+    if isinstance(q, Q.Or):
+        total = {}
+        for sub in q.subqueries:
+            for d, v in _tree_scores(cache, sub, allowed).items():
+                total[d] = total.get(d, 0.0) + v
+        return total if boost == 1.0 else {d: v * boost for d, v in total.items()}
+    if isinstance(q, Q.MultiTerm) and not q.constantscore:
+        # A fuzzy term scores as the Or of the words it expands to (what its Whoosh matcher does).
+        expanded = q.simplify(cache.s.reader())
+        return _tree_scores(cache, expanded, allowed) if isinstance(expanded, (Q.Term, Q.Or)) else {}
+    # Phrases: let Whoosh score them, stepping its matcher to each candidate.
+    docs = allowed & set(from_bits(cache.query_bits(q))) if len(allowed) > 64 else allowed
+    return score_docs(cache.s, q, sorted(docs))
+
+
 def _scores(cache: _Cache, query: Q.Query, final: int, limit: int | None) -> dict[int, float]:
-    """Return scores for the best ``limit`` of ``final`` (all of them when None)."""
+    """Return the scores of every document in ``final`` (``limit`` is a hint for the caller's top N)."""
     count = final.bit_count()
-    if count <= SKIP_SCORE_LIMIT:
+    if count <= 64:
         return score_docs(cache.s, query, from_bits(final))
-    # Many candidates: one walk over the postings with Whoosh's top-N collector (it skips blocks that cannot
-    # enter the top N), the bitmap as filter when it excludes anything.
-    flt = None if final == cache.live() else BitFilter(final)
-    results = cache.s.search(query, limit=limit, filter=flt)
-    return {docnum: float(score or 0.0) for score, docnum in results.top_n}
+    return _tree_scores(cache, query, set(from_bits(final)))
 
 
 def _mode(cache: _Cache, docnum: int, venues: int, area: int) -> str:

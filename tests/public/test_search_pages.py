@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from microdir.extensions import db
-from microdir.models import CapacityStatus, CostOption, CostType, ListingStatus, SearchLog
+from microdir.models import CapacityStatus, CostType, ListingStatus, SearchLog
 from tests import factories
 from tests.pages import ClientRequest
 
