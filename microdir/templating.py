@@ -18,7 +18,7 @@ def navigation_items() -> list[dict[str, Any]]:
     if current_user.is_authenticated:
         role = current_user.role
         if role is Role.PROVIDER:
-            items.append(("Your listings", "account.home"))
+            items.append(("Your listings", "providers.listings"))
         if role is Role.LINK_WORKER:
             items.append(("Your caseload", "account.home"))
         if role in (Role.MODERATOR, Role.ADMIN):

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import phonenumbers
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import CapacityStatus, CostOption, CostType, ListingStatus, Phone, Service, User
+from ..phones import national_number
 from . import audit
 
 ListingData = dict[str, Any]
@@ -188,10 +188,7 @@ def format_value(field: str, data: ListingData) -> str:
     if field == "capacity_status":
         return CAPACITY_LABELS[CapacityStatus(value)] if value else "Not given"
     if field == "phone" and value:
-        try:
-            return phonenumbers.format_number(phonenumbers.parse(value, "GB"), phonenumbers.PhoneNumberFormat.NATIONAL)
-        except phonenumbers.NumberParseException:
-            return str(value)
+        return national_number(str(value))
     if value is None or value == "":
         return "Not given"
     return str(value)

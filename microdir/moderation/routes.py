@@ -5,7 +5,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..domain import reports
+from ..domain import moderation, reports
 from ..extensions import db
 from ..forms import BaseForm
 from ..models import ProblemReport, ReportStatus
@@ -20,6 +20,7 @@ def queue() -> Any:
     waiting = reports.open_reports()
     return render_template(
         "moderation/queue.html",
+        listing_counts=moderation.queue_counts(moderation.queue()),
         reports=waiting,
         counts=reports.open_report_counts(waiting),
         reason_labels=reports.REASONS,

@@ -45,6 +45,7 @@ MAX_PAGE = 1_000_000  # beyond this an OFFSET overflows SQLite's integer; nobody
 MAX_PROXIMITY_METRES = 1_000_000
 MAX_MINIMAL_PAGE = 50_000  # minimal=true without per_page: every service in one page, as the spec asks
 NDJSON_BATCH = 200
+METRES_PER_MILE = 1609.344
 POSTCODE_PATTERN = re.compile(r"[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}")  # also in the OpenAPI document
 
 
@@ -402,15 +403,45 @@ def _render_sal(item: ServiceAtLocation, *, full: bool) -> dict[str, Any]:
     return data
 
 
-def _point_from_postcode(postcode: str) -> tuple[float, float] | None:
-    """Return a postcode's centroid, or None when it is not a known postcode (an empty result, not an error)."""
-    from ..geo import PostcodeError, geocode_postcode
+def _place_from_postcode(postcode: str) -> Any:
+    """Return the postcode as a search place, or None when it is not a known postcode (an empty result, not an error)."""
+    from ..geo import PlaceNotFound, resolve_place
 
     try:
-        found = geocode_postcode(postcode)
-    except PostcodeError:
+        return resolve_place(postcode)
+    except PlaceNotFound:
         return None
-    return (found.lat, found.lon) if found is not None else None
+
+
+SERVING_PAGE = 100  # the search module's largest page
+
+
+def services_serving(place: Any, text: str | None) -> list[str]:
+    """Return the services that serve ``place``, nearest first, from the search module (what residents see).
+
+    A service serves a postcode when its service area covers it (its council, its postcode district or a radius
+    around a point), when it comes to people there, or when it has a venue near it: within the radius the resident
+    search widens to (5 miles, then 10, 25, 50, then any distance while fewer than 100 are found). Services offered
+    only by phone or online (mode "remote") do not count: they do not cover a postcode. A service with both a venue
+    inside that radius and a covering area comes back as a venue hit, which is included either way; a service whose
+    area covers the postcode is included even when its venues are beyond the radius.
+    """
+    from ..search.queries import SearchRequest, search_services
+
+    found: list[str] = []
+    page = 1
+    while True:
+        results = search_services(
+            SearchRequest(text=text or "", place=place, order="nearest", page=page, per_page=SERVING_PAGE)
+        )
+        # "nearest" puts venues by distance, then areas, then remote services last: stop at the first remote one.
+        for hit in results.hits:
+            if hit.mode == "remote":
+                return found
+            found.append(hit.service_id)
+        if len(results.hits) < SERVING_PAGE or page * SERVING_PAGE >= results.total:
+            return found
+        page += 1
 
 
 @bp.get("/service_at_locations")
@@ -425,17 +456,30 @@ def service_at_locations() -> Response:
         abort(400, description="postcode must be a full UK postcode, like B66 1AA")
     proximity = _int_arg("proximity", None, 1, MAX_PROXIMITY_METRES)
     # proximity without a postcode has nothing to measure from; the OpenAPI document says it is then ignored.
-    rows = db.session.execute(query.order_by(Service.name, ServiceAtLocation.id)).all()
-    ranking: list[tuple[str, float | None]] | None = None
+    rows = db.session.execute(
+        query.add_columns(Location.latitude, Location.longitude).order_by(Service.name, ServiceAtLocation.id)
+    ).all()
     if postcode:
-        point = _point_from_postcode(postcode)
-        ranking = [] if point is None else find_service_ids(
-            text or None, lat=point[0], lon=point[1], within_metres=proximity
-        )
+        place = _place_from_postcode(postcode)
+        if place is None:
+            rows = []
+        elif proximity is not None:
+            from ..search.queries import miles_between  # the search module's measure, so both agree at the edge
+
+            # Within that many metres: the services with a venue that close, and of those only the venues that are.
+            ranking = find_service_ids(text or None, lat=place.lat, lon=place.lon, within_metres=proximity)
+            nearby = {service_id for service_id, _ in ranking}
+            metres = {
+                r.id: miles_between(place.lat, place.lon, r.latitude, r.longitude) * METRES_PER_MILE
+                for r in rows
+                if r.service_id in nearby and r.latitude is not None and r.longitude is not None
+            }
+            rows = sorted((r for r in rows if metres.get(r.id, math.inf) <= proximity), key=lambda r: (metres[r.id], r.id))
+        else:
+            order = {service_id: n for n, service_id in enumerate(services_serving(place, text))}
+            rows = sorted((r for r in rows if r.service_id in order), key=lambda r: order[r.service_id])
     elif text:
-        ranking = find_service_ids(text)
-    if ranking is not None:
-        order = {service_id: n for n, (service_id, _) in enumerate(ranking)}
+        order = {service_id: n for n, (service_id, _) in enumerate(find_service_ids(text))}
         rows = sorted((r for r in rows if r.service_id in order), key=lambda r: order[r.service_id])
     sal_ids = [r.id for r in rows]
     if fmt == "ndjson":

@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
@@ -22,6 +21,7 @@ from ..domain.listing_edits import CAPACITY_LABELS, COST_LABELS, ListingData
 from ..domain.provider_profiles import Workforce
 from ..forms import BaseForm, choices, submit_button
 from ..models import LEGAL_FORM_LABELS, QUALITY_CHECK_LABELS, CapacityStatus, CostType, LegalForm, QualityCheckType
+from ..phones import PhoneError, national_number, parse_phone
 
 PHONE_ERROR = "Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
 EMAIL_ERROR = "Enter an email address in the correct format, like name@example.com"
@@ -127,12 +127,9 @@ class ListingForm(BaseForm):
 
     def validate_phone(self, field: Any) -> None:
         try:
-            number = phonenumbers.parse(field.data, "GB")
-        except phonenumbers.NumberParseException as error:
+            self.phone_e164 = parse_phone(field.data)
+        except PhoneError as error:
             raise ValidationError(PHONE_ERROR) from error
-        if not phonenumbers.is_valid_number(number):
-            raise ValidationError(PHONE_ERROR)
-        self.phone_e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
     def validate_maximum_age(self, field: Any) -> None:
         low, high = self.minimum_age.number, field.number
@@ -191,13 +188,7 @@ class ListingForm(BaseForm):
             return -1  # never matches: treated as "changed by someone else"
 
 
-def _national(e164: str | None) -> str:
-    if not e164:
-        return ""
-    try:
-        return phonenumbers.format_number(phonenumbers.parse(e164, "GB"), phonenumbers.PhoneNumberFormat.NATIONAL)
-    except phonenumbers.NumberParseException:
-        return e164
+_national = national_number
 
 
 class VersionForm(BaseForm):

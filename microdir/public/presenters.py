@@ -20,6 +20,7 @@ from ..models import (
     Schedule,
     Service,
 )
+from ..phones import national_number
 
 WEEKDAYS: dict[str, weekday] = {"MO": MO, "TU": TU, "WE": WE, "TH": TH, "FR": FR, "SA": SA, "SU": SU}
 DAY_NAMES = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday",
@@ -204,7 +205,9 @@ def cost_summary(service: Service) -> str:
         elif option.cost_type is CostType.FIXED and option.amount is not None:
             text = format_money(option.amount)
             if option.amount_description:
-                text += f" {option.amount_description}"
+                # Providers often write the price into the description ("£5 for lunch"): don't say it twice.
+                described = option.amount_description
+                text = described if text in described else f"{text} {described}"
             elif option.option and option.option.lower() not in {"fixed", "fee", "cost"}:
                 text += f" ({option.option})"
         elif option.cost_type is CostType.PAY_WHAT_YOU_CAN:
@@ -325,7 +328,7 @@ def phone_numbers(service: Service) -> list[dict[str, str]]:
         if phone.number in seen:
             continue
         seen.add(phone.number)
-        result.append({"number": phone.number, "href": "tel:" + re.sub(r"[^\d+]", "", phone.number),
+        result.append({"number": national_number(phone.number), "href": "tel:" + re.sub(r"[^\d+]", "", phone.number),
                        "description": phone.description or ""})
     return result
 
@@ -336,7 +339,9 @@ def accessibility_features(service: Service) -> list[str]:
         for item in location.accessibility:
             text = ACCESSIBILITY_FEATURES.get(item.feature or "", None) or item.description or ""
             if item.details:
-                text = f"{text}: {item.details}" if text else item.details
+                # Details that already name the feature ("Changing Places toilet with hoist") stand alone.
+                repeats = text and item.details.lower().startswith(text.lower())
+                text = item.details if repeats or not text else f"{text}: {item.details}"
             if text and text not in features:
                 features.append(text)
     return features

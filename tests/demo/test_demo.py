@@ -47,9 +47,16 @@ def _load(runner: Any, *args: str) -> Any:
     return result
 
 
-def test_load_makes_a_full_varied_directory(app: Flask, runner: Any) -> None:
-    result = _load(runner)
+def test_one_demo_load_is_full_varied_and_deterministic(app: Flask, runner: Any) -> None:
+    """Loading takes a while (every commit also updates the search index), so one load serves three checks."""
+    result = _load(runner, "--seed", "1")
     assert "organisations" in result.output
+    _check_full_varied_directory(app)
+    _check_descriptions_are_unique_and_sentences_not_overused(app)
+    _check_load_is_deterministic_and_if_empty_skips(app, runner)
+
+
+def _check_full_varied_directory(app: Flask) -> None:
     with app.app_context():
         orgs = list(db.session.scalars(db.select(Organization)))
         services = list(db.session.scalars(db.select(Service)))
@@ -108,8 +115,7 @@ def test_load_makes_a_full_varied_directory(app: Flask, runner: Any) -> None:
         assert all(s.email.endswith(".example.org") for s in services)
 
 
-def test_descriptions_are_unique_and_sentences_not_overused(app: Flask, runner: Any) -> None:
-    _load(runner)
+def _check_descriptions_are_unique_and_sentences_not_overused(app: Flask) -> None:
     with app.app_context():
         descriptions = list(db.session.scalars(db.select(Service.description)))
     assert len(set(descriptions)) == len(descriptions)
@@ -118,8 +124,7 @@ def test_descriptions_are_unique_and_sentences_not_overused(app: Flask, runner: 
     assert all(3 <= len(split_sentences(d)) <= 6 for d in descriptions)
 
 
-def test_load_is_deterministic_and_if_empty_skips(app: Flask, runner: Any) -> None:
-    _load(runner, "--seed", "1")
+def _check_load_is_deterministic_and_if_empty_skips(app: Flask, runner: Any) -> None:
     with app.app_context():
         first = sorted(db.session.scalars(db.select(Service.id)))
         count = len(first)

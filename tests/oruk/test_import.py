@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -207,3 +208,54 @@ def test_a_value_too_long_for_microdir_is_rejected_with_a_reason(app_ctx: Any) -
     record["schedules"][0]["attending_type"] = "by arrangement" * 20 + "!" * 20  # 300 characters
     report = importer.import_services([record], publish=True)
     assert [r.reason for r in report.rejections] == ["schedule.attending_type is 300 characters; microdir keeps at most 255"]
+
+
+def _copies(count: int) -> list[dict[str, Any]]:
+    """``count`` copies of the example with their own service, organisation and child ids."""
+    import uuid
+
+    out = []
+    for n in range(count):
+        text = json.dumps(_example())
+        for old in set(re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", text)):
+            text = text.replace(old, str(uuid.uuid5(uuid.NAMESPACE_URL, f"{old}/{n}")))
+        out.append(json.loads(text))
+    return out
+
+
+def test_a_failing_record_in_a_batch_leaves_the_rest_of_the_batch_in(app_ctx: Any) -> None:
+    records = _copies(5)
+    records[2]["schedules"][0]["valid_from"] = "next Tuesday"  # passes the schema, fails when written
+    seen: list[tuple[int, str]] = []
+    report = importer.import_services(records, publish=True, batch_size=2, progress=lambda n, r: seen.append((n, r.summary())))
+    db.session.commit()
+    assert (report.created, report.rejected) == (4, 1)
+    assert [r.record_id for r in report.rejections] == [records[2]["id"]]
+    assert db.session.get(Service, records[2]["id"]) is None
+    assert db.session.get(Organization, records[2]["organization"]["id"]) is None  # nothing half-written
+    assert [n for n, _ in seen] == [2, 4, 5] and seen[-1][1] == "4 created, 0 updated, 0 unchanged, 1 rejected"
+    again = importer.import_services(records, publish=True, batch_size=2)
+    db.session.commit()
+    assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 4, 1)
+    for record in records[:2] + records[3:]:
+        assert differences(record, _export(record["id"]), set(NOT_MODELLED)) == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda r: r, id="valid"),
+        pytest.param(lambda r: r.pop("status"), id="missing-status"),
+        pytest.param(lambda r: r.update(url="https://example.org/a page"), id="uri-with-space"),
+        pytest.param(lambda r: r.update(email="not-an-address"), id="email-without-at"),
+        pytest.param(lambda r: r.update(id="1234"), id="bad-uuid"),
+        pytest.param(lambda r: r["organization"].update(name=7), id="wrong-type"),
+        pytest.param(lambda r: r.update(last_modified="yesterday"), id="bad-date-time"),
+    ],
+)
+def test_the_importers_fast_check_agrees_with_jsonschema(change: Any) -> None:
+    from microdir.oruk import validate
+
+    record = _example()
+    change(record)
+    assert validate.record_errors(record, "service") == errors(record, "service")
