@@ -8,7 +8,7 @@ from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-ERROR_PAGES = {400, 401, 403, 404, 405, 413, 429, 500}
+ERROR_PAGES = {400, 401, 403, 404, 405, 413, 429, 500, 503}
 
 
 def _wants_json() -> bool:

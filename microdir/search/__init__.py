@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import click
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, render_template
 from flask.cli import AppGroup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -74,6 +74,11 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(index_cli)
     register_health_check(app, "search_index", _health)
     app.register_blueprint(admin_bp)
+
+    @app.errorhandler(indexer.IndexMissing)
+    def search_unavailable(error: indexer.IndexMissing) -> Any:
+        app.logger.error("Search unavailable: %s", error)
+        return render_template("errors/503.html"), 503
     with app.app_context():
         if not event.contains(db.session, "after_flush", _note_changes):
             event.listen(db.session, "after_flush", _note_changes)

@@ -41,7 +41,7 @@ from ..models import (
     utcnow,
 )
 from .documents import is_indexable, service_document
-from .schema import SCHEMA
+from .schema import SCHEMA, SCHEMA_VERSION
 
 POSITION_FILE = "position.json"
 CURRENT = "current"
@@ -55,6 +55,24 @@ BATCH = 500
 
 class IndexMissing(RuntimeError):
     """Raised when this node has no search index yet (run `flask index rebuild`)."""
+
+
+class IndexOutdated(IndexMissing):
+    """Raised when this node's index was built with another schema version (run `flask index rebuild`)."""
+
+
+def read_schema_version(directory: str) -> int | None:
+    """Return the schema version an index directory was built with (None for indexes older than the stamp)."""
+    try:
+        with open(os.path.join(directory, POSITION_FILE), encoding="utf-8") as f:
+            return json.load(f).get("schema")
+    except (OSError, ValueError):
+        return None
+
+
+def is_outdated(directory: str) -> bool:
+    """Return True when an existing index was built with another schema version."""
+    return os.path.exists(os.path.join(directory, POSITION_FILE)) and read_schema_version(directory) != SCHEMA_VERSION
 
 
 def _index_root(app: Flask | None = None) -> str:
@@ -79,7 +97,7 @@ def write_position(directory: str, position: int) -> None:
     """Store the applied position atomically; called only after the Whoosh commit succeeded."""
     tmp = os.path.join(directory, f".{POSITION_FILE}.{uuid.uuid4().hex}")
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump({"position": position, "at": utcnow().isoformat()}, f)
+        json.dump({"position": position, "schema": SCHEMA_VERSION, "at": utcnow().isoformat()}, f)
     os.replace(tmp, os.path.join(directory, POSITION_FILE))
 
 
@@ -147,7 +165,10 @@ class IndexManager:
             if not create:
                 raise IndexMissing("No search index yet: run `flask index rebuild`.")
             ensure_index(self.root)
-        return whoosh_index.open_dir(current_dir(self.root))
+        directory = current_dir(self.root)
+        if is_outdated(directory):
+            raise IndexOutdated("The search index was built by an older version: run `flask index rebuild`.")
+        return whoosh_index.open_dir(directory)
 
     @contextmanager
     def use(self) -> Iterator[SearcherState]:
@@ -285,6 +306,8 @@ def update_index(app: Flask | None = None) -> int:
     """Apply every pending change to this node's index; return the new position."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     manager = get_manager(app)
+    if manager.exists() and is_outdated(current_dir(manager.root)):
+        return rebuild(app)[1]  # the schema changed with this release: only a rebuild can bring it in step
     manager.open_index(create=True)
     return index_changes_since(read_position(current_dir(manager.root)), app)
 
@@ -412,6 +435,8 @@ def status(app: Flask | None = None) -> tuple[bool, dict[str, Any]]:
         return False, {"error": "no search index: run `flask index rebuild`"}
     try:
         directory = current_dir(manager.root)
+        if is_outdated(directory):
+            return False, {"error": "search index built by an older version: run `flask index rebuild`"}
         ix = whoosh_index.open_dir(directory)
         documents = ix.doc_count()
         position = read_position(directory)

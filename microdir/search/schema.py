@@ -90,6 +90,10 @@ def build_schema() -> Schema:
 
 SCHEMA = build_schema()
 
+# Bump whenever build_schema() or the document converter changes shape. A node whose index was built with
+# another version rebuilds it on `flask index update`/`follow`, and /healthz reports it until then.
+SCHEMA_VERSION = 2
+
 
 def geocell(lat: float, lon: float) -> str:
     """Return the id of the 0.1° cell holding a point."""
