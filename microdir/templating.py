@@ -19,14 +19,14 @@ def navigation_items() -> list[dict[str, Any]]:
         role = current_user.role
         if role is Role.PROVIDER:
             items.append(("Your listings", "providers.listings"))
+            items.append(("Referrals", "inbox.index"))
         if role is Role.LINK_WORKER:
-            items.append(("Your caseload", "account.home"))
+            items.append(("Your caseload", "referrals.caseload"))
         if role in (Role.MODERATOR, Role.ADMIN):
             items.append(("Moderation", "moderation.queue"))
-        if role in (Role.COMMISSIONER, Role.ADMIN):
-            items.append(("Insights", "account.home"))
         if role is Role.ADMIN:
-            items.append(("Users", "admin.users"))
+            items.append(("Accounts", "admin.users"))
+            items.append(("Open data", "oruk_admin.conformance"))
         items.append(("Your account", "account.home"))
         items.append(("Sign out", "auth.sign_out"))
     else:
