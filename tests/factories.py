@@ -90,7 +90,14 @@ def create_organization(**overrides: Any) -> Organization:
     return org
 
 
-def create_service(
+def create_service(organization: Organization | None = None, **kwargs: Any) -> Service:
+    """Create a published service at a venue (unless ``postcode`` is None), weekly on Tuesdays, free; commit it."""
+    service = build_service(organization, **kwargs)
+    db.session.commit()
+    return service
+
+
+def build_service(
     organization: Organization | None = None,
     *,
     postcode: str | None = "B66 1AA",
@@ -101,7 +108,7 @@ def create_service(
     area: AreaType | None = None,
     **overrides: Any,
 ) -> Service:
-    """Create a published service at a venue (unless ``postcode`` is None), weekly on Tuesdays, free."""
+    """Build a published service like ``create_service`` and add it to the session, without committing."""
     organization = organization or create_organization()
     now = utcnow()
     service_id = new_uuid()
@@ -135,5 +142,4 @@ def create_service(
     for code in needs:
         service.attributes.append(Attribute(link_id=service_id, link_type="service", taxonomy_term_id=term_id("needs", code)))
     db.session.add(service)
-    db.session.commit()
     return service

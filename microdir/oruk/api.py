@@ -33,6 +33,7 @@ from ..models import (
     utcnow,
 )
 from ..permissions import public
+from ..search.queries import SearchRequest, find_service_ids, miles_between, search_services
 from . import serialise
 
 bp = Blueprint("oruk_api", __name__, url_prefix="/api/oruk")
@@ -231,23 +232,6 @@ def _newest(services: Iterable[Service]) -> datetime | None:
     return max(stamps) if stamps else None
 
 
-# ---- search goes through the search module ---------------------------------------------------------------------
-
-
-def find_service_ids(
-    text: str | None = None,
-    *,
-    lat: float | None = None,
-    lon: float | None = None,
-    within_metres: float | None = None,
-    limit: int | None = None,
-) -> list[tuple[str, float | None]]:
-    """Ask the search module for matching services, best first (by relevance for text, by distance for a point)."""
-    from ..search.queries import find_service_ids as find
-
-    return list(find(text, lat=lat, lon=lon, within_metres=within_metres, limit=limit))
-
-
 # ---- services ------------------------------------------------------------------------------------------------
 
 
@@ -426,7 +410,6 @@ def services_serving(place: Any, text: str | None) -> list[str]:
     inside that radius and a covering area comes back as a venue hit, which is included either way; a service whose
     area covers the postcode is included even when its venues are beyond the radius.
     """
-    from ..search.queries import SearchRequest, search_services
 
     found: list[str] = []
     page = 1
@@ -464,7 +447,6 @@ def service_at_locations() -> Response:
         if place is None:
             rows = []
         elif proximity is not None:
-            from ..search.queries import miles_between  # the search module's measure, so both agree at the edge
 
             # Within that many metres: the services with a venue that close, and of those only the venues that are.
             ranking = find_service_ids(text or None, lat=place.lat, lon=place.lon, within_metres=proximity)

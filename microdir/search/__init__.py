@@ -43,6 +43,8 @@ def _note_changes(session: Session, flush_context: Any) -> None:
 
 def _after_commit(session: Session) -> None:
     """Apply pending changes to this node's index right after the commit (embedded default)."""
+    if session.in_nested_transaction():
+        return  # SQLAlchemy fires this when a savepoint is released too; wait for the outer commit, keep the flag
     if not session.info.pop(PENDING, False) or not has_app_context():
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
