@@ -43,6 +43,8 @@ test: setup
 
 bench: setup
 	$(PY) bench/geo.py
+	$(PY) bench/search.py --n 10000
+	$(PY) bench/oruk.py
 
 lint: setup
 	$(VENV)/bin/ruff check microdir tests bench

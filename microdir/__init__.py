@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, send_from_directory
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from .config import CONFIGS, environment_overrides, normalise_database_url
 
@@ -38,9 +37,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         track_directory_changes()
 
-    from . import admin, auth, cli, demo, errors, geo, moderation, oruk, public, search, security, templating
-    from . import referrals
-    from . import providers, revisions_review
+    from . import (
+        admin,
+        auth,
+        cli,
+        demo,
+        errors,
+        geo,
+        moderation,
+        oruk,
+        providers,
+        public,
+        referrals,
+        revisions_review,
+        search,
+        security,
+        templating,
+    )
 
     templating.init_app(app)
     security.init_app(app)

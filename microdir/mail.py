@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import socket
 
 from flask import current_app
 from flask_mailman import EmailMessage
@@ -29,7 +28,7 @@ def deliver(message: OutboundEmail) -> bool:
             from_email=current_app.config["MAIL_DEFAULT_SENDER"],
             to=[message.to],
         ).send()
-    except (smtplib.SMTPException, OSError, socket.timeout) as error:
+    except (TimeoutError, smtplib.SMTPException, OSError) as error:
         message.last_error = f"{type(error).__name__}: {error}"[:2000]
         current_app.logger.warning("Email %s not sent yet: %s", message.id, message.last_error)
         return False

@@ -10,7 +10,7 @@ from microdir.models import Role
 from microdir.permissions import access_of, can
 from tests import factories
 from tests.access import ALL_ROLES, Route, all_routes
-from tests.pages import ClientRequest, Page
+from tests.pages import ClientRequest
 
 ROUTES = all_routes()
 

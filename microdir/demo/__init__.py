@@ -44,10 +44,10 @@ def accounts_command() -> None:
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(3)]
     line = "+-" + "-+-".join("-" * w for w in widths) + "-+"
     click.echo(line)
-    click.echo("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |")
+    click.echo("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)) + " |")
     click.echo(line)
     for row in rows:
-        click.echo("| " + " | ".join(v.ljust(w) for v, w in zip(row, widths)) + " |")
+        click.echo("| " + " | ".join(v.ljust(w) for v, w in zip(row, widths, strict=False)) + " |")
     click.echo(line)
     click.echo("Demo accounts only: never use these on a real deployment.")
 

@@ -12,10 +12,11 @@ import random
 import re
 import uuid
 from collections import Counter, defaultdict
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable
+from datetime import date, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from werkzeug.security import check_password_hash
 
@@ -32,8 +33,8 @@ from ..models import (
     Contact,
     CostOption,
     CostType,
-    LegalForm,
     Language,
+    LegalForm,
     ListingStatus,
     Location,
     LocationType,
@@ -596,7 +597,7 @@ class DemoBuilder:
         rng = self.rng
         plans = self.plan()
         n = len(plans)
-        failing = dict(zip(rng.sample(range(n), 6), ["size", "size", "size", "parent", "parent", "parent"]))
+        failing = dict(zip(rng.sample(range(n), 6), ["size", "size", "size", "parent", "parent", "parent"], strict=False))
         extra_counts = {i: 1 for i in rng.sample(range(n), 34)}
         for i in rng.sample([i for i in range(n) if i not in extra_counts], 6):
             extra_counts[i] = 2

@@ -4,8 +4,6 @@ from .accounts import ROLE_LABELS, Role, Team, TeamKind, User, organization_memb
 from .audit import AuditEvent
 from .base import new_uuid, utcnow
 from .changes import DirectoryChange, track_directory_changes
-from .mail import OutboundEmail
-from .search import SearchLog, Synonym
 from .directory import (
     ACCESSIBILITY_FEATURES,
     Accessibility,
@@ -32,6 +30,7 @@ from .directory import (
     TaxonomyTerm,
     VerifiedHow,
 )
+from .mail import OutboundEmail
 from .providers import (
     LEGAL_FORM_LABELS,
     QUALITY_CHECK_LABELS,
@@ -40,8 +39,6 @@ from .providers import (
     QualityCheck,
     QualityCheckType,
 )
-from .reports import ProblemReport, ReportStatus
-from .revisions import ListingRevision, RevisionStatus
 from .referrals import (
     CloseOutcome,
     ContactMethod,
@@ -51,5 +48,8 @@ from .referrals import (
     ReferralStatus,
     WellbeingScore,
 )
+from .reports import ProblemReport, ReportStatus
+from .revisions import ListingRevision, RevisionStatus
+from .search import SearchLog, Synonym
 
 __all__ = [name for name in dir() if not name.startswith("_")]
