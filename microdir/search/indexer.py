@@ -283,23 +283,7 @@ def index_changes_since(position: int, app: Flask | None = None) -> int:
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     manager = get_manager(app)
     with manager.write_lock:
-        ix = manager.open_index(create=True)
-        session = _indexer_session()
-        try:
-            service_ids, reached = pending_changes(session, position)
-            if reached == position:
-                return position
-            writer = ix.writer(timeout=WRITER_TIMEOUT_SECONDS)
-            try:
-                _apply(writer, session, service_ids, utcnow(), _stale_days(app))
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
-        finally:
-            session.close()
-        write_position(ix.storage.folder, reached)
-        return reached
+        return _apply_changes_to(manager.open_index(create=True), position, app)
 
 
 def update_index(app: Flask | None = None) -> int:
@@ -375,17 +359,21 @@ def rebuild(app: Flask | None = None, procs: int = 1) -> tuple[int, int]:
 
 def index_changes_since_in(directory: str, position: int, app: Flask) -> int:
     """Apply pending changes to the index in ``directory`` (not necessarily the current one)."""
-    ix = whoosh_index.open_dir(directory)
+    return _apply_changes_to(whoosh_index.open_dir(directory), position, app)
+
+
+def _apply_changes_to(ix: FileIndex, position: int, app: Flask) -> int:
+    """Apply change-log rows after ``position`` to ``ix``, then record the position reached; return it."""
     session = _indexer_session()
     try:
         service_ids, reached = pending_changes(session, position)
         if reached == position:
             return position
-        with ix.writer(timeout=WRITER_TIMEOUT_SECONDS) as writer:
+        with ix.writer(timeout=WRITER_TIMEOUT_SECONDS) as writer:  # commits, or cancels on an exception
             _apply(writer, session, service_ids, utcnow(), _stale_days(app))
     finally:
         session.close()
-    write_position(directory, reached)
+    write_position(ix.storage.folder, reached)
     return reached
 
 
