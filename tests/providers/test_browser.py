@@ -12,23 +12,10 @@ from microdir.models import Role
 from microdir.search.queries import SearchRequest, search_services
 from tests import factories
 from tests.browser.axe import assert_accessible
-from tests.factories import PASSWORD
+from tests.browser.journeys import sign_in, sign_out
 from tests.providers.helpers import new_listing
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page: Any, user: Any) -> None:
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("link", name="Sign out")).to_be_visible()
-
-
-def _sign_out(page: Any) -> None:
-    page.goto("/sign-out")
-    page.get_by_role("button", name="Sign out").click()
 
 
 def _found(text: str) -> list[str]:
@@ -44,7 +31,7 @@ def test_provider_change_is_reviewed_approved_and_found_without_javascript(
     service = factories.create_service(organization, name="Tuesday Tea Club")
     moderator = factories.create_user(Role.MODERATOR)
 
-    _sign_in(page, provider)
+    sign_in(page, provider)
     page.goto("/provider/")
     expect(page.locator("main")).to_contain_text("This is a micro-provider")
     assert_accessible(page)
@@ -64,9 +51,9 @@ def test_provider_change_is_reviewed_approved_and_found_without_javascript(
     expect(page.locator(".govuk-notification-banner")).to_contain_text("has been sent to a moderator")
     expect(page.locator("main")).to_contain_text("Change waiting for review")
     assert _found("crumpet") == []  # not live until a moderator approves
-    _sign_out(page)
+    sign_out(page)
 
-    _sign_in(page, moderator)
+    sign_in(page, moderator)
     page.goto("/moderation/revisions/")
     expect(page.locator("#count-changes")).to_have_text("1")
     assert_accessible(page)
@@ -86,7 +73,7 @@ def test_provider_change_is_reviewed_approved_and_found_without_javascript(
 
     db.session.expire_all()
     assert _found("crumpet") == [service.id]
-    _sign_out(page)
+    sign_out(page)
 
 
 def test_other_provider_pages_are_accessible(app_ctx: Any, nojs_page: Any) -> None:
@@ -95,7 +82,7 @@ def test_other_provider_pages_are_accessible(app_ctx: Any, nojs_page: Any) -> No
     provider = factories.create_user(Role.PROVIDER, organizations=[organization])
     new_listing(organization, provider, name="Knit and Natter")
 
-    _sign_in(page, provider)
+    sign_in(page, provider)
     page.goto(f"/provider/organisations/{organization.id}/workers")
     expect(page.locator("#verdict")).to_contain_text("This is a micro-provider")
     assert_accessible(page)
@@ -113,9 +100,9 @@ def test_other_provider_pages_are_accessible(app_ctx: Any, nojs_page: Any) -> No
     page.get_by_label("Certificate, policy or registration number").fill("001234567890")
     page.get_by_role("button", name="Save check").click()
     expect(page.locator("main")).to_contain_text("Waiting to be verified")
-    _sign_out(page)
+    sign_out(page)
 
-    _sign_in(page, factories.create_user(Role.MODERATOR))
+    sign_in(page, factories.create_user(Role.MODERATOR))
     page.goto("/moderation/revisions/quality-checks")
     expect(page.locator("#checks")).to_contain_text("001234567890")
     assert_accessible(page)

@@ -12,23 +12,10 @@ from microdir.extensions import db
 from microdir.models import CapacityStatus, Referral, Role
 from tests import factories
 from tests.browser.axe import assert_accessible, axe_violations
-from tests.factories import PASSWORD
+from tests.browser.journeys import sign_in, sign_out
 from tests.referrals.helpers import S, make_referral, provider_for
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page: Any, user: Any) -> None:
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("link", name="Sign out")).to_be_visible()
-
-
-def _sign_out(page: Any) -> None:
-    page.goto("/sign-out")
-    page.get_by_role("button", name="Sign out").click()
 
 
 def test_refer_send_and_accept_without_javascript(app_ctx: Any, nojs_page: Any, smtpd: Any) -> None:
@@ -37,7 +24,7 @@ def test_refer_send_and_accept_without_javascript(app_ctx: Any, nojs_page: Any, 
     service = factories.create_service(name="Smethwick Tuesday Friends")
     provider = factories.create_user(Role.PROVIDER, organizations=[service.organization])
 
-    _sign_in(page, link_worker)
+    sign_in(page, link_worker)
     page.goto(f"/referrals/new?service={service.id}")
     page.get_by_label("Full name").fill("Winifred Bassey")
     page.get_by_label("Email", exact=True).check()
@@ -57,10 +44,10 @@ def test_refer_send_and_accept_without_javascript(app_ctx: Any, nojs_page: Any, 
     expect(page.locator(".govuk-panel__title")).to_have_text("Referral sent")
     reference = page.locator(".govuk-panel__body strong").inner_text()
     assert re.fullmatch(r"MD-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}", reference)
-    _sign_out(page)
+    sign_out(page)
 
     assert len(smtpd.to(provider.email)) == 1
-    _sign_in(page, provider)
+    sign_in(page, provider)
     page.goto("/inbox/")
     page.get_by_role("link", name="Winifred Bassey").click()
     expect(page.locator("h1")).to_have_text(f"Referral {reference}")
@@ -79,7 +66,7 @@ def test_every_referral_page_is_accessible(app_ctx: Any, page: Any) -> None:
     full = factories.create_service(name="Full Friends", capacity_status=CapacityStatus.FULL)
     factories.create_service(name="Open Friends")
 
-    _sign_in(page, link_worker)
+    sign_in(page, link_worker)
     for path in [f"/referrals/new?service={draft.service_id}", f"/referrals/{draft.id}/details"]:
         page.goto(path)
         # GOV.UK Frontend's radios script puts aria-expanded on the radios that reveal a field (its documented
@@ -102,10 +89,10 @@ def test_every_referral_page_is_accessible(app_ctx: Any, page: Any) -> None:
     page.get_by_role("button", name="Send referral").click()
     expect(page.locator(".govuk-panel")).to_be_visible()
     assert_accessible(page)
-    _sign_out(page)
+    sign_out(page)
 
     sent = db.session.get(Referral, draft.id)
-    _sign_in(page, provider_for(sent.service))
+    sign_in(page, provider_for(sent.service))
     for path in ["/inbox/", f"/inbox/{sent.id}", f"/inbox/{sent.id}/decline"]:
         page.goto(path)
         expect(page.locator("h1")).to_be_visible()
@@ -113,7 +100,7 @@ def test_every_referral_page_is_accessible(app_ctx: Any, page: Any) -> None:
     page.get_by_role("button", name="Decline referral").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_accessible(page)
-    _sign_out(page)
-    _sign_in(page, provider_for(engaged.service))
+    sign_out(page)
+    sign_in(page, provider_for(engaged.service))
     page.goto(f"/inbox/{engaged.id}/close")
     assert_accessible(page)
