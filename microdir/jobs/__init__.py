@@ -27,6 +27,9 @@ def deliver_pending_email() -> str:
 
 register_job("mail.deliver_pending", deliver_pending_email)
 
+# Each area's jobs register themselves on import.
+from . import listings, referrals  # noqa: E402,F401
+
 
 def run_due() -> dict[str, Any]:
     """Run each registered job, committing after each so one failure does not undo the others."""

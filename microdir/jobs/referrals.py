@@ -1,0 +1,3 @@
+"""Jobs that follow referrals: reminders, escalation, expiry, retention purge."""
+
+from __future__ import annotations
