@@ -2,7 +2,7 @@
 
 Usage:
     .venv/bin/python bench/search.py --n 10000
-    .venv/bin/python bench/search.py --n 100000 --procs 2 --skip-edit
+    .venv/bin/python bench/search.py --n 100000 --skip-edit
 
 The query part needs no database: documents are generated in the shape ``documents.service_document`` returns
 and written with ``schema.SCHEMA``; queries go through ``queries.run_search`` (the code ``search_services``
@@ -309,51 +309,114 @@ def fts_query(con: sqlite3.Connection, vocab: set[str], request: SearchRequest) 
     return total
 
 
-# ---- edit → searchable through the real app ----------------------------------------------------------------------------
+# ---- through the real app: `flask index rebuild` and edit → searchable --------------------------------------------------
 
-def edit_latency(listings: int, edits: int) -> list[float]:
+def _bench_app(tmp: str) -> Any:
     import flask_migrate
 
     from microdir import create_app
-    from microdir.domain.taxonomy import seed_taxonomy, term_id
+    from microdir.domain.taxonomy import seed_taxonomy
     from microdir.extensions import db
     from microdir.geo import load_gazetteer
+
+    load_gazetteer(os.path.join(tmp, "geo.sqlite"), postcodes_csv=str(SHARED / "geo" / "sample_postcodes.csv"))
+    app = create_app({"CONFIG": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db",
+                      "SEARCH_INDEX_DIR": f"{tmp}/index", "GEO_DATABASE": f"{tmp}/geo.sqlite",
+                      "SEARCH_SYNC_ON_COMMIT": False})
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.create_all()  # any model another branch has not migrated yet
+        seed_taxonomy()
+    return app
+
+
+def _add_listings(corpus: Corpus, listings: int, prefix: str = "1") -> None:
+    """Add ``listings`` published services shaped like real ones (venue or area, schedules, costs, topics)."""
+    from microdir.domain.taxonomy import term_id
+    from microdir.extensions import db
     from microdir.models import (
+        Accessibility,
         Address,
+        AreaType,
         Attribute,
+        CostOption,
+        CostType,
+        Language,
         ListingStatus,
         Location,
         Organization,
+        Schedule,
         Service,
+        ServiceArea,
         ServiceAtLocation,
         utcnow,
     )
+
+    now = utcnow()
+    orgs = [Organization(name=f"Bench Org {i}") for i in range(max(1, listings // 5))]
+    for i in range(listings):
+        doc = corpus.document(i)
+        sid = f"{prefix}0000000-0000-4000-8000-{i:012d}"
+        s = Service(id=sid, organization=orgs[i % len(orgs)], name=doc["name"], description=doc["_parts"]["description"],
+                    eligibility_description=doc["_parts"]["eligibility"], listing_status=ListingStatus.PUBLISHED,
+                    first_published_at=now, last_verified_at=now)
+        for lat, lon in doc["points"]:
+            loc = Location(organization=s.organization, name="Hall", latitude=lat, longitude=lon)
+            loc.addresses.append(Address(address_1="1 High St", city="Smethwick", state_province="Sandwell",
+                                         postal_code="B66 1AA"))
+            loc.accessibility.extend(Accessibility(feature=f) for f in doc["access"].split(",") if f)
+            s.service_at_locations.append(ServiceAtLocation(location=loc))
+        area = doc["area"]
+        if area["lad_codes"]:
+            s.service_areas.append(ServiceArea(area_type=AreaType.COMES_TO_YOU, lad_codes=area["lad_codes"]))
+        for lat, lon, miles in area["radius"]:
+            s.service_areas.append(ServiceArea(area_type=AreaType.RADIUS, centre_latitude=lat, centre_longitude=lon,
+                                               radius_miles=miles))
+        if area["remote"]:
+            s.service_areas.append(ServiceArea(area_type=AreaType.REMOTE))
+        for day in doc["day"].split(","):
+            s.schedules.append(Schedule(freq="WEEKLY", interval=1, byday=day.upper()))
+        s.cost_options.extend(CostOption(cost_type=CostType(c)) for c in doc["cost"].split(","))
+        s.languages.extend(Language(code=code) for code in doc["language"].split(","))
+        for code in doc["category"].split(","):
+            s.attributes.append(Attribute(link_id=sid, taxonomy_term_id=term_id("categories", code)))
+        for code in doc["need"].split(","):
+            s.attributes.append(Attribute(link_id=sid, taxonomy_term_id=term_id("needs", code)))
+        db.session.add(s)
+        if i % 500 == 499:
+            db.session.flush()
+    db.session.commit()
+
+
+def app_rebuild(listings: int, procs: int | None) -> tuple[int, float]:
+    """Return (listings indexed, seconds) for `flask index rebuild` (database read included) on a SQLite directory."""
+    from microdir.extensions import db
+
+    tmp = tempfile.mkdtemp(prefix="microdir-bench-")
+    try:
+        app = _bench_app(tmp)
+        with app.app_context():
+            _add_listings(Corpus(listings, seed=5), listings)
+            db.session.remove()
+            started = time.perf_counter()
+            count, _ = indexer.rebuild(app, procs=procs)
+            return count, time.perf_counter() - started
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def edit_latency(listings: int, edits: int) -> list[float]:
+    from microdir.extensions import db
+    from microdir.models import Service
     from microdir.search import SearchRequest as Request
     from microdir.search import search_services
 
     tmp = tempfile.mkdtemp(prefix="microdir-bench-")
     try:
-        load_gazetteer(os.path.join(tmp, "geo.sqlite"), postcodes_csv=str(SHARED / "geo" / "sample_postcodes.csv"))
-        app = create_app({"CONFIG": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db",
-                          "SEARCH_INDEX_DIR": f"{tmp}/index", "GEO_DATABASE": f"{tmp}/geo.sqlite"})
+        app = _bench_app(tmp)
+        app.config["SEARCH_SYNC_ON_COMMIT"] = True  # the embedded default: the commit hook indexes
         with app.app_context():
-            flask_migrate.upgrade()
-            db.create_all()  # any model another branch has not migrated yet
-            seed_taxonomy()
-            corpus = Corpus(listings, seed=11)
-            org = Organization(name="Bench Org")
-            now = utcnow()
-            for i in range(listings):
-                sid = f"10000000-0000-4000-8000-{i:012d}"
-                s = Service(id=sid, organization=org, name=f"Listing {i}", description=" ".join(corpus.words(80)),
-                            listing_status=ListingStatus.PUBLISHED, first_published_at=now, last_verified_at=now)
-                loc = Location(organization=org, name="Hall", latitude=52.49643, longitude=-1.97264)
-                loc.addresses.append(Address(address_1="1 High St", city="Smethwick", state_province="Sandwell",
-                                             postal_code="B66 1AA"))
-                s.service_at_locations.append(ServiceAtLocation(location=loc))
-                s.attributes.append(Attribute(link_id=sid, taxonomy_term_id=term_id("categories", "friendship")))
-                db.session.add(s)
-            db.session.commit()
+            _add_listings(Corpus(listings, seed=11), listings)
             samples = []
             services = db.session.scalars(db.select(Service).limit(edits)).all()
             for i, service in enumerate(services):
@@ -377,10 +440,13 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=60, help="queries per kind")
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds per query (median taken)")
-    parser.add_argument("--procs", type=int, default=1)
+    parser.add_argument("--procs", type=int, default=None,
+                        help="writer processes (default: as `flask index rebuild`, 2 from 2,000 listings on 2+ cores)")
     parser.add_argument("--skip-fts", action="store_true")
     parser.add_argument("--skip-edit", action="store_true")
     parser.add_argument("--edit-listings", type=int, default=500)
+    parser.add_argument("--rebuild-listings", type=int, default=3000,
+                        help="listings in the SQLite directory `flask index rebuild` reads (0 to skip)")
     parser.add_argument("--legacy-queries", action="store_true",
                         help="the first version's broad queries (words from the 60 most frequent only)")
     args = parser.parse_args()
@@ -397,10 +463,11 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="microdir-search-bench-")
     try:
         root = os.path.join(tmp, "index")
-        seconds = build_whoosh(root, docs, args.procs)
+        procs = indexer.rebuild_procs(args.n) if args.procs is None else args.procs
+        seconds = build_whoosh(root, docs, procs)
         size = sum(f.stat().st_size for f in Path(indexer.current_dir(root)).iterdir()) / 1e6
         whoosh_rate = args.n / seconds
-        print(f"whoosh build: {seconds:.1f} s, {whoosh_rate:,.0f} services/s (procs={args.procs}), {size:.1f} MB")
+        print(f"whoosh build: {seconds:.1f} s, {whoosh_rate:,.0f} services/s (procs={procs}), {size:.1f} MB")
         manager = indexer.IndexManager(root)
         syn = synonyms()
 
@@ -438,6 +505,12 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
+    if args.rebuild_listings:
+        count, seconds = app_rebuild(args.rebuild_listings, args.procs)
+        procs = indexer.rebuild_procs(args.rebuild_listings) if args.procs is None else args.procs
+        print(f"flask index rebuild through the app (SQLite, {count:,} listings read, documents built, written, "
+              f"swapped; procs={procs}): {seconds:.1f} s, {count / seconds:,.0f} services/s; load average "
+              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if not args.skip_edit:
         samples = edit_latency(args.edit_listings, 30)
         print(f"edit→searchable through the app (SQLite, {args.edit_listings} listings, commit + search): "

@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         providers,
         public,
         referrals,
+        registration,
         revisions_review,
         search,
         security,
@@ -65,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     moderation.init_app(app)
     referrals.init_app(app)
     providers.init_app(app)
+    registration.init_app(app)
     revisions_review.init_app(app)
     search.init_app(app)
     oruk.init_app(app)

@@ -73,6 +73,43 @@ def run_due_command() -> None:
         click.echo(f"{name}: {outcome}")
 
 
+@jobs.command("enqueue-due")
+def enqueue_due_command() -> None:
+    """Put every job on the RQ queue in Redis (MICRODIR_REDIS_URL), for `flask jobs worker` to run."""
+    from .jobs.queueing import QueueNotConfigured, enqueue_due
+
+    try:
+        outcomes = enqueue_due()
+    except QueueNotConfigured as error:
+        raise click.ClickException(str(error)) from error
+    for name, outcome in outcomes.items():
+        click.echo(f"{name}: {outcome}")
+
+
+@jobs.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker that runs microdir's jobs from Redis."""
+    from .jobs.queueing import QueueNotConfigured, run_worker
+
+    try:
+        run_worker(burst=burst)
+    except QueueNotConfigured as error:
+        raise click.ClickException(str(error)) from error
+
+
+@jobs.command("scheduler")
+@click.option("--interval", default=300, show_default=True, help="Seconds between rounds.")
+def scheduler_command(interval: int) -> None:
+    """Enqueue every job now and then every --interval seconds (instead of a cron line)."""
+    from .jobs.queueing import QueueNotConfigured, run_scheduler
+
+    try:
+        run_scheduler(interval, echo=click.echo)
+    except QueueNotConfigured as error:
+        raise click.ClickException(str(error)) from error
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(taxonomy)

@@ -19,6 +19,9 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     SEARCH_INDEX_DIR: str | None = None  # default: <instance>/index
+    SEARCH_QUERY_CACHE_SIZE = 2000  # cached match bitmaps per searcher (LRU; 12.5 KB each at 100k listings)
+    SEARCH_SCORE_CACHE_POSTINGS = 2_500_000  # cached term scores per searcher, in postings (LRU; 12 bytes each)
+    SEARCH_PLACE_CACHE_SIZE = 256  # cached "areas that cover this place" bitmaps per searcher (LRU)
     GEO_DATABASE: str | None = None  # default: <instance>/geo.sqlite
 
     SESSION_COOKIE_HTTPONLY = True
@@ -54,10 +57,24 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
     INVITATION_MAX_AGE = 72 * 3600  # seconds an emailed invitation to choose a password stays valid
+    # Provider registration: the emailed link to verify an address, and the link that proves a claim of a listing.
+    REGISTRATION_LINK_MAX_AGE = 24 * 3600  # seconds a "verify your email address" link stays valid
+    REGISTRATION_RATE_LIMIT = "5 per hour"  # "Register your service" emails, per client address and per address
+    CLAIM_LINK_MAX_AGE = 7 * 24 * 3600  # seconds the link sent to a listing's published address stays valid
+    CLAIM_RATE_LIMIT = "5 per hour"  # claims made, per client address (each may email a listing's address)
 
-    # Listings not verified for this many days are "stale"; hidden from search after STALE_HIDE_DAYS.
-    STALE_AFTER_DAYS = 365
+    # A listing nobody has confirmed for this many days is hidden from search until someone does.
     STALE_HIDE_DAYS = 365
+    # Chasing a listing nobody has confirmed, in days since it was last confirmed ("still right"):
+    # a reminder at about 6 months, a second at 9, a moderator follows it up at 11; hidden at STALE_HIDE_DAYS.
+    LISTING_FIRST_REMINDER_DAYS = 182
+    LISTING_SECOND_REMINDER_DAYS = 273
+    LISTING_ESCALATION_DAYS = 334
+    LISTING_CONFIRM_LINK_MAX_AGE = 60 * 24 * 3600  # seconds a reminder's one-click "still right" link works
+    QUALITY_CHECK_REMINDER_DAYS = 30  # members are emailed this many days before a quality check expires
+    ARCHIVED_LISTING_PURGE_DAYS = 90  # archived listings are deleted for good this many days after archiving
+    JOB_QUEUE_NAME = "microdir"  # the RQ queue `flask jobs enqueue-due` fills and `flask jobs worker` empties
+    PUBLIC_URL: str | None = None  # e.g. "https://directory.example.gov.uk": host for links in emails jobs send
 
     # Geocoding is offline. An online geocoder may be enabled explicitly; it is never used by default.
     ONLINE_GEOCODER: str | None = None
@@ -65,6 +82,9 @@ class Config:
     # Open Referral UK open-data API (/api/oruk): public, no key, throttled per client address.
     ORUK_RATE_LIMIT = "600 per minute"
     ORUK_IMPORT_FROM_URL_ENABLED = False  # `flask oruk import https://…` refuses unless this is turned on
+    ORUK_IMPORT_URL_TIMEOUT_SECONDS = 30  # per request, when importing from a web address
+    ORUK_IMPORT_URL_MAX_BYTES = 50_000_000  # over all pages of one feed together
+    ORUK_IMPORT_URL_MAX_PAGES = 1_000  # pages of a /services feed followed before stopping (and saying so)
 
     PROXY_FIX = False  # trust X-Forwarded-* from one proxy (set behind a load balancer)
 
@@ -74,6 +94,17 @@ class Config:
     # Without keys, development and tests derive one from SECRET_KEY; production refuses to start.
     FIELD_ENCRYPTION_KEYS_REQUIRED = False
     REFERRAL_OVERDUE_WORKING_DAYS = 5  # a sent referral with no answer after this many working days is overdue
+    # ... and the provider is then reminded once; the link worker is told after ESCALATE; it expires after EXPIRE.
+    REFERRAL_ESCALATE_WORKING_DAYS = 10
+    REFERRAL_EXPIRE_WORKING_DAYS = 14
+    REFERRAL_RETENTION_MONTHS = 12  # personal fields are erased this long after a referral ends
+    REFERRAL_ADMIN_ACCESS_MINUTES = 30  # an admin's audited reason opens one referral for this long, this session
+    REFERRAL_RECEIPT_LINK_MAX_AGE = 400 * 24 * 3600  # seconds the withdraw link in a consent receipt works
+    REFERRAL_WITHDRAW_RATE_LIMIT = "10 per hour"  # the public withdraw page, per client address
+    # Codes shown on the GP record summary, set per deployment (e.g. SNOMED CT concept ids). None are built in.
+    # Keys: "referred", and each outcome or ending: "completed", "stopped_attending", "person_declined",
+    # "moved_away", "other", "declined", "expired", "withdrawn". Value: {"code": "...", "term": "..."}.
+    GP_RECORD_CODES: dict[str, dict[str, str]] = {}
     # Further wellbeing scales, for services that hold the licence (format: microdir/domain/outcomes.py).
     OUTCOME_SCALES: dict[str, Any] = {}
 

@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import smtplib
+from typing import Any
 
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from flask_mailman import EmailMessage
 
 from .extensions import db
 from .models import OutboundEmail, utcnow
+
+
+def email_link(endpoint: str, **values: Any) -> str:
+    """Return a full link to put in an email.
+
+    ``PUBLIC_URL`` wins when it is set, so a link never takes its host from a request's Host header (a reset link
+    built from a forged header would send the token elsewhere). Without it, the request's own address is used, and a
+    job outside any request falls back to http://localhost:5000.
+    """
+    base = current_app.config.get("PUBLIC_URL")
+    if not base and has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context("/", base_url=base or "http://localhost:5000"):
+        return url_for(endpoint, _external=True, **values)
 
 
 def queue_email(to: str, subject: str, body: str, *, secret: bool = False) -> OutboundEmail:

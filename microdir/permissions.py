@@ -25,13 +25,19 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "account.view": frozenset(Role),  # any signed-in person: their own account
     "listing.manage": frozenset({Role.PROVIDER, Role.MODERATOR, Role.ADMIN}),  # obj: Organization or Service
     "listing.view_unpublished": frozenset({Role.PROVIDER, Role.MODERATOR, Role.ADMIN}),
+    "organisation.create": frozenset({Role.PROVIDER}),  # register a new organisation and its first listing
+    "listing.claim": frozenset({Role.PROVIDER}),  # ask to manage a listing nobody manages yet
+    "organisation.invite": frozenset({Role.PROVIDER}),  # obj: Organization -> its members only
     "moderation.review": frozenset({Role.MODERATOR, Role.ADMIN}),
     "quality_check.verify": frozenset({Role.MODERATOR, Role.ADMIN}),
     "quality_check.view": frozenset({Role.PROVIDER, Role.LINK_WORKER, Role.MODERATOR, Role.ADMIN}),
     "synonyms.edit": frozenset({Role.MODERATOR, Role.ADMIN}),
     "referral.create": frozenset({Role.LINK_WORKER}),  # obj: Referral -> the referring team only
-    # Personal data of a referral. Admin access under an audited reason is not built yet, so admins are not here.
-    "referral.view": frozenset({Role.LINK_WORKER, Role.PROVIDER}),  # obj: referring team or receiving organisation
+    # Personal data of a referral. obj: referring team, receiving organisation, or an admin who gave an audited
+    # reason for this referral in this session (domain/referrals.py can_access_referral decides).
+    "referral.view": frozenset({Role.LINK_WORKER, Role.PROVIDER, Role.ADMIN}),
+    # Admins: find a referral, give a reason to open it, and export what is held about a person (subject access).
+    "referral.admin": frozenset({Role.ADMIN}),
     "referral.respond": frozenset({Role.PROVIDER}),  # obj: Referral -> members of the receiving organisation
     "referral.view_response_figures": frozenset({Role.LINK_WORKER, Role.MODERATOR, Role.COMMISSIONER, Role.ADMIN}),
     "insights.view": frozenset({Role.COMMISSIONER, Role.ADMIN}),
@@ -60,7 +66,10 @@ def can(user: Any, capability: str, obj: Any = None) -> bool:
         return can_access_referral(user, capability, obj)
     if obj is None or user.role in (Role.MODERATOR, Role.ADMIN):
         return True
-    if capability in {"listing.manage", "listing.view_unpublished", "quality_check.view"} and user.role is Role.PROVIDER:
+    if (
+        capability in {"listing.manage", "listing.view_unpublished", "quality_check.view", "organisation.invite"}
+        and user.role is Role.PROVIDER
+    ):
         if isinstance(obj, Organization):
             return _member_of(user, obj.id)
         if isinstance(obj, Service):

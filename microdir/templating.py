@@ -26,6 +26,7 @@ def navigation_items() -> list[dict[str, Any]]:
             items.append(("Moderation", "moderation.queue"))
         if role is Role.ADMIN:
             items.append(("Accounts", "admin.users"))
+            items.append(("Referrals", "referral_admin.find"))
             items.append(("Open data", "oruk_admin.conformance"))
         items.append(("Your account", "account.home"))
         items.append(("Sign out", "auth.sign_out"))

@@ -141,6 +141,23 @@ def _isolate(request: pytest.FixtureRequest) -> Any:
             hook()
 
 
+def start_with_empty_index(app: Flask) -> None:
+    """Empty the search index on disk, and have it emptied again after every test (by the shared reset hook)."""
+    from microdir.search import indexer
+
+    if not app.extensions.get("microdir.search_test_hook"):
+        app.extensions.setdefault("microdir.test_reset_hooks", []).append(lambda: indexer.reset(app))
+        app.extensions["microdir.search_test_hook"] = True
+    indexer.reset(app)
+
+
+@pytest.fixture
+def search_index(app: Flask) -> Any:
+    """Start from an empty search index on disk."""
+    start_with_empty_index(app)
+    yield app
+
+
 @pytest.fixture
 def app_ctx(app: Flask) -> Any:
     with app.app_context():

@@ -224,9 +224,9 @@ def test_mail_is_kept_when_smtp_is_down_and_sent_later(app_ctx: Any, app: Flask,
 
 
 def test_environment_overrides() -> None:
-    found = environment_overrides({"MICRODIR_PLACE_NAME": "Kirklees", "MICRODIR_STALE_AFTER_DAYS": "200",
+    found = environment_overrides({"MICRODIR_PLACE_NAME": "Kirklees", "MICRODIR_STALE_HIDE_DAYS": "200",
                                    "DATABASE_URL": "postgresql://x/y", "OTHER": "1"})
-    assert found == {"PLACE_NAME": "Kirklees", "STALE_AFTER_DAYS": 200, "SQLALCHEMY_DATABASE_URI": "postgresql://x/y"}
+    assert found == {"PLACE_NAME": "Kirklees", "STALE_HIDE_DAYS": 200, "SQLALCHEMY_DATABASE_URI": "postgresql://x/y"}
 
 
 def test_the_place_name_from_config_is_in_the_header(app: Flask) -> None:
@@ -244,3 +244,24 @@ def test_a_missing_secret_key_stops_start_up(tmp_path: Any, monkeypatch: pytest.
 def test_database_is_the_one_configured(app: Flask) -> None:
     with app.app_context():
         assert db.session.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_emailed_links_use_the_public_address_not_the_requests_host(app: Flask, smtpd: Any) -> None:
+    """A forged Host header must not point a reset link (and its token) at someone else's site."""
+    from microdir.domain.accounts import request_password_reset
+
+    with app.app_context():
+        user = factories.create_user(Role.ADMIN)
+        saved = app.config.get("PUBLIC_URL")
+        app.config["PUBLIC_URL"] = "https://directory.example.org"
+        try:
+            with app.test_request_context("/forgot-password", base_url="http://evil.example"):
+                request_password_reset(user.email)
+                db.session.commit()
+        finally:
+            app.config["PUBLIC_URL"] = saved
+        [message] = smtpd.to(user.email)
+        body = smtpd.body(message)
+        assert "https://directory.example.org/reset-password/" in body
+        assert "evil.example" not in body
+        db.session.remove()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..mail import send_email
+from ..mail import email_link, send_email
 from ..models import Organization, Role, Team, User, utcnow
 from . import audit
 
@@ -119,7 +119,7 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
-    link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+    link = email_link("auth.reset_password", token=make_reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     body = (
         f"Hello {user.name},\n\n"
@@ -138,7 +138,7 @@ def invite_user(
     import secrets
 
     user = create_user(email, name, secrets.token_urlsafe(32), role, team=team, organizations=organizations)
-    link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+    link = email_link("auth.reset_password", token=make_reset_token(user))
     hours = current_app.config["INVITATION_MAX_AGE"] // 3600
     body = (
         f"Hello {user.name},\n\n"

@@ -3,23 +3,68 @@
 A snapshot is a plain JSON-able dict of the editable fields, so a pending revision can hold one and a moderator
 can see a field-by-field diff. ``save_edit`` is the one entry point for providers: it applies the edit directly to
 a listing nobody can see yet, and turns it into a pending revision for a published one.
+
+The editor is organised in SECTIONS (the provider's task list links to each); ``SECTION_FIELDS`` says which
+snapshot keys each section edits. Schedules, venues, the area served, accessibility and languages are snapshotted
+in the plain shapes described at ``snapshot`` and written back to the HSDS-shaped rows by ``apply_snapshot``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, time
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..models import CapacityStatus, CostOption, CostType, ListingStatus, Phone, Service, User
+from ..models import (
+    ACCESSIBILITY_FEATURES,
+    Accessibility,
+    Address,
+    AreaType,
+    CapacityStatus,
+    CostOption,
+    CostType,
+    Language,
+    ListingStatus,
+    Location,
+    LocationType,
+    Phone,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    User,
+)
 from ..phones import national_number
 from . import audit
 
 ListingData = dict[str, Any]
 
+SECTIONS: list[tuple[str, str]] = [
+    ("about", "What you offer"),
+    ("when", "When"),
+    ("where", "Where and which area you serve"),
+    ("cost", "Cost"),
+    ("who", "Who it is for"),
+    ("accessibility", "Accessibility"),
+    ("contact", "How people get in touch"),
+]
+
+# Which snapshot keys each section edits; every key is in exactly one section.
+SECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "about": ("name", "description", "capacity_status", "capacity_places"),
+    "when": ("schedules",),
+    "where": ("venues", "area"),
+    "cost": ("costs",),
+    "who": ("eligibility_description", "minimum_age", "maximum_age"),
+    "accessibility": ("accessibility", "languages"),
+    "contact": ("email", "phone"),
+}
+
+# Diff order: the original fields first (as moderators have always seen them), then the later ones.
 FIELD_LABELS: dict[str, str] = {
     "name": "Name",
     "description": "Description",
@@ -31,6 +76,11 @@ FIELD_LABELS: dict[str, str] = {
     "email": "Email address",
     "phone": "Phone number",
     "costs": "Cost",
+    "schedules": "When it runs",
+    "venues": "Venues",
+    "area": "Area served",
+    "accessibility": "Accessibility",
+    "languages": "Languages",
 }
 
 CAPACITY_LABELS = {
@@ -46,6 +96,22 @@ COST_LABELS = {
     CostType.PERSONAL_BUDGET: "Personal budgets or direct payments",
     CostType.TIME_CREDITS: "Time credits",
 }
+
+# The languages a provider can tick; the codes are the ones the resident search filter offers.
+LANGUAGES: dict[str, str] = {
+    "en": "English", "cy": "Welsh", "pa": "Punjabi", "ur": "Urdu", "bn": "Bengali", "pl": "Polish",
+    "gu": "Gujarati", "ar": "Arabic", "so": "Somali", "ro": "Romanian", "bfi": "British Sign Language",
+    "sgn": "Sign language", "zh": "Chinese", "hi": "Hindi", "ta": "Tamil",
+}
+
+SCHEDULE_KINDS: dict[str, str] = {
+    "weekly": "Every week",
+    "fortnightly": "Every other week",
+    "monthly": "Once a month, on a set weekday (for example, the second Tuesday)",
+    "one_off": "On one date only",
+}
+WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+WEEKS_OF_MONTH = {1: "First", 2: "Second", 3: "Third", 4: "Fourth", -1: "Last"}
 
 LISTING_STATUS_LABELS = {
     ListingStatus.DRAFT: "Draft",
@@ -66,6 +132,11 @@ LISTING_STATUS_TAGS = {
 # Statuses in which residents have seen the listing: a provider's change waits for a moderator.
 NEEDS_REVIEW = frozenset({ListingStatus.PUBLISHED, ListingStatus.SUSPENDED})
 EDITABLE = frozenset({ListingStatus.DRAFT, ListingStatus.PENDING_REVIEW, *NEEDS_REVIEW})
+
+EMPTY_AREA: dict[str, Any] = {
+    "lad_codes": [], "outcodes": [], "radius_miles": None, "radius_postcode": None,
+    "comes_to_you": False, "remote": False,
+}
 
 
 class EditError(ValueError):
@@ -98,15 +169,195 @@ def _amount_text(amount: Decimal | None) -> str | None:
     return None if amount is None else f"{Decimal(amount):.2f}"
 
 
+# ---- schedules --------------------------------------------------------------------------------------------------
+
+def _time_text(moment: time | None) -> str | None:
+    return None if moment is None else f"{moment.hour:02d}:{moment.minute:02d}"
+
+
+def _schedule_rows(schedule: Schedule) -> list[dict[str, Any]]:
+    """Turn one stored schedule into the editor's shape (one row per weekday); unusual rules are kept as "other"."""
+    from ..public.presenters import parse_byday
+
+    common = {"opens_at": _time_text(schedule.opens_at), "closes_at": _time_text(schedule.closes_at),
+              "term_time_only": bool(schedule.term_time_only)}
+    freq = (schedule.freq or "").upper()
+    interval = schedule.interval or 1
+    days = parse_byday(schedule.byday)
+    blank = {"weekday": None, "week": None, "date": None}
+    if not freq and schedule.dtstart is not None:
+        return [{"kind": "one_off", **blank, "date": schedule.dtstart.isoformat(), **common}]
+    if freq == "WEEKLY" and days and all(n is None for n, _ in days) and interval == 1:
+        return [{"kind": "weekly", **blank, "weekday": code, **common} for _, code in days]
+    if freq == "WEEKLY" and len(days) == 1 and days[0][0] is None and interval == 2 and schedule.dtstart:
+        return [{"kind": "fortnightly", **blank, "weekday": days[0][1], "date": schedule.dtstart.isoformat(), **common}]
+    if freq == "MONTHLY" and days and interval == 1 and all(n in WEEKS_OF_MONTH for n, _ in days):
+        return [{"kind": "monthly", **blank, "weekday": code, "week": n, **common} for n, code in days]
+    # A rule the editor cannot show field by field (imported data): keep it whole so nothing is lost.
+    raw = {
+        "freq": schedule.freq, "interval": schedule.interval, "byday": schedule.byday,
+        "bymonthday": schedule.bymonthday, "dtstart": schedule.dtstart.isoformat() if schedule.dtstart else None,
+        "description": schedule.description,
+    }
+    return [{"kind": "other", **blank, **common, "raw": raw}]
+
+
+def _schedule_sort_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    kinds = [*SCHEDULE_KINDS, "other"]
+    weekday = WEEKDAY_CODES.index(row["weekday"]) if row.get("weekday") in WEEKDAY_CODES else 9
+    return (kinds.index(row["kind"]) if row["kind"] in kinds else 9, row.get("date") or "",
+            row.get("week") if row.get("week") is not None else 0, weekday,
+            row.get("opens_at") or "", row.get("closes_at") or "", str(row.get("raw") or ""))
+
+
+def _normal_schedule(row: dict[str, Any]) -> dict[str, Any]:
+    kind = row.get("kind") or "weekly"
+    result = {
+        "kind": kind,
+        "weekday": row.get("weekday") or None,
+        "week": int(row["week"]) if kind == "monthly" and row.get("week") is not None else None,
+        "date": row.get("date") if kind in ("fortnightly", "one_off") else None,
+        "opens_at": row.get("opens_at") or None,
+        "closes_at": row.get("closes_at") or None,
+        "term_time_only": bool(row.get("term_time_only")),
+    }
+    if kind == "one_off":
+        result["weekday"] = None
+    if kind == "other":
+        result["raw"] = row.get("raw") or {}
+    return result
+
+
+def _parse_time(text: str | None) -> time | None:
+    if not text:
+        return None
+    hour, minute = text.split(":")
+    return time(int(hour), int(minute))
+
+
+def schedule_from_row(row: dict[str, Any]) -> Schedule:
+    """Build an (unsaved) Schedule from one editor row, in the iCalendar shape the model documents."""
+    row = _normal_schedule(row)
+    schedule = Schedule(opens_at=_parse_time(row["opens_at"]), closes_at=_parse_time(row["closes_at"]),
+                        term_time_only=row["term_time_only"])
+    kind = row["kind"]
+    if kind == "weekly":
+        schedule.freq, schedule.interval, schedule.byday = "WEEKLY", 1, row["weekday"]
+    elif kind == "fortnightly":
+        first = date.fromisoformat(row["date"])
+        # dtstart fixes which week the sessions fall in.
+        schedule.freq, schedule.interval, schedule.byday, schedule.dtstart = "WEEKLY", 2, row["weekday"], first
+    elif kind == "monthly":
+        schedule.freq, schedule.interval, schedule.byday = "MONTHLY", 1, f"{row['week']}{row['weekday']}"
+    elif kind == "one_off":
+        day = date.fromisoformat(row["date"])
+        schedule.dtstart = schedule.valid_from = schedule.valid_to = day
+    else:
+        raw = row.get("raw") or {}
+        schedule.freq, schedule.interval, schedule.byday = raw.get("freq"), raw.get("interval"), raw.get("byday")
+        schedule.bymonthday, schedule.description = raw.get("bymonthday"), raw.get("description")
+        schedule.dtstart = date.fromisoformat(raw["dtstart"]) if raw.get("dtstart") else None
+    return schedule
+
+
+def schedule_text(row: dict[str, Any]) -> str:
+    """Say when one editor row runs, in the same words residents see on the listing page."""
+    from ..public.presenters import schedule_in_words
+
+    return schedule_in_words(schedule_from_row(row))
+
+
+# ---- venues, area, accessibility, languages -----------------------------------------------------------------------
+
+def _editable_locations(service: Service) -> list[Location]:
+    """The venues the editor manages: physical, not someone's home, with an address."""
+    return [
+        loc for loc in service.locations
+        if loc.location_type is not LocationType.VIRTUAL and not loc.is_private_home and loc.addresses
+    ]
+
+
+def _venue_of(location: Location) -> dict[str, Any]:
+    address = location.addresses[0]
+    return _normal_venue({
+        "name": location.name, "address_1": address.address_1, "address_2": address.address_2,
+        "town": address.city, "postcode": address.postal_code,
+    })
+
+
+def _venue_key(venue: dict[str, Any]) -> tuple[str, ...]:
+    return (venue["postcode"], venue["address_1"].lower(), venue["name"].lower(), venue["address_2"].lower(),
+            venue["town"].lower())
+
+
+def _normal_venue(venue: dict[str, Any]) -> dict[str, Any]:
+    from ..geo import normalise_postcode
+
+    result = {key: (venue.get(key) or "").strip() for key in ("name", "address_1", "address_2", "town", "postcode")}
+    # "b661aa" as imported and "B66 1AA" as the form writes it are the same venue.
+    result["postcode"] = normalise_postcode(result["postcode"]) or result["postcode"]
+    return result
+
+
+def _area_of(service: Service) -> dict[str, Any]:
+    area = {**EMPTY_AREA, "lad_codes": [], "outcodes": []}
+    for served in service.service_areas:
+        area["lad_codes"] += list(served.lad_codes or [])
+        area["outcodes"] += [o.upper().replace(" ", "") for o in served.outcodes or []]
+        if served.radius_miles and served.centre_latitude is not None:
+            area["radius_miles"] = float(served.radius_miles)
+            if served.extent_type == "text" and served.extent:
+                area["radius_postcode"] = served.extent
+        if served.area_type is AreaType.COMES_TO_YOU:
+            area["comes_to_you"] = True
+        if served.area_type is AreaType.REMOTE:
+            area["remote"] = True
+    return _normal_area(area)
+
+
+def _normal_area(area: dict[str, Any] | None) -> dict[str, Any]:
+    area = {**EMPTY_AREA, **(area or {})}
+    miles = area.get("radius_miles")
+    return {
+        "lad_codes": sorted({c.strip().upper() for c in area.get("lad_codes") or [] if c}),
+        "outcodes": sorted({o.strip().upper().replace(" ", "") for o in area.get("outcodes") or [] if o}),
+        "radius_miles": float(miles) if miles else None,
+        "radius_postcode": (area.get("radius_postcode") or None) if miles else None,
+        "comes_to_you": bool(area.get("comes_to_you")),
+        "remote": bool(area.get("remote")),
+    }
+
+
+def _language_key(language: Language) -> str:
+    code = (language.code or "").strip().lower()
+    if code:
+        return code
+    name = (language.name or "").strip()
+    by_name = {label.lower(): key for key, label in LANGUAGES.items()}
+    return by_name.get(name.lower(), name)
+
+
+def language_label(key: str) -> str:
+    """Return a language's name for a code (or the stored name when it is not one we know)."""
+    return LANGUAGES.get(key, key)
+
+
 def snapshot(service: Service) -> ListingData:
-    """Return the editable fields of ``service`` as a JSON-able dict."""
+    """Return the editable fields of ``service`` as a JSON-able dict.
+
+    schedules: [{kind: weekly|fortnightly|monthly|one_off|other, weekday: "TU", week: 2 (monthly; -1 last),
+    date: "2026-12-01" (one-off date, or a fortnightly session fixing the week), opens_at/closes_at: "10:00",
+    term_time_only}]; venues: [{name, address_1, address_2, town, postcode}]; area: {lad_codes, outcodes,
+    radius_miles, radius_postcode, comes_to_you, remote}; accessibility: feature keys at the venues; languages: codes.
+    """
     phone = _service_phone(service)
     costs = sorted(
         ({"type": c.cost_type.value, "amount": _amount_text(c.amount) if c.cost_type is CostType.FIXED else None}
          for c in service.cost_options),
         key=lambda c: list(CostType).index(CostType(c["type"])),
     )
-    return {
+    locations = _editable_locations(service)
+    return normalise({
         "name": service.name,
         "description": service.description or "",
         "eligibility_description": service.eligibility_description or "",
@@ -117,11 +368,20 @@ def snapshot(service: Service) -> ListingData:
         "email": service.email or None,
         "phone": phone.number if phone is not None else None,
         "costs": costs,
-    }
+        "schedules": [row for s in service.schedules for row in _schedule_rows(s)],
+        "venues": [_venue_of(loc) for loc in locations],
+        "area": _area_of(service),
+        "accessibility": [a.feature for loc in locations for a in loc.accessibility if a.feature],
+        "languages": [key for key in (_language_key(lang) for lang in service.languages) if key],
+    })
 
 
 def normalise(data: ListingData) -> ListingData:
-    """Return ``data`` in snapshot form (costs ordered, empty text as ""), so equal listings compare equal."""
+    """Return ``data`` in snapshot form (lists ordered, empty text as ""), so equal listings compare equal.
+
+    A snapshot saved before a field existed (an older pending revision) simply lacks that key; it is left out
+    here too, so applying or diffing it leaves that part of the listing alone.
+    """
     result = dict(data)
     result["costs"] = sorted(
         ({"type": c["type"], "amount": c.get("amount") if c["type"] == CostType.FIXED.value else None}
@@ -132,6 +392,17 @@ def normalise(data: ListingData) -> ListingData:
         result[key] = result.get(key) or ""
     for key in ("email", "phone"):
         result[key] = result.get(key) or None
+    if "schedules" in data:
+        result["schedules"] = sorted((_normal_schedule(r) for r in data["schedules"] or []), key=_schedule_sort_key)
+    if "venues" in data:
+        result["venues"] = sorted((_normal_venue(v) for v in data["venues"] or []), key=_venue_key)
+    if "area" in data:
+        result["area"] = _normal_area(data["area"])
+    for key, order in (("accessibility", list(ACCESSIBILITY_FEATURES)), ("languages", list(LANGUAGES))):
+        if key in data:
+            # In the order the checkboxes are shown; anything else (imported) after, alphabetically.
+            values = {str(v) for v in data[key] or [] if v}
+            result[key] = sorted(values, key=lambda v, order=order: (order.index(v) if v in order else len(order), v))
     return result
 
 
@@ -141,9 +412,111 @@ def _set(obj: Any, attribute: str, value: Any) -> None:
         setattr(obj, attribute, value)
 
 
+def _geocode(postcode: str | None) -> Any:
+    """Return where a postcode is (offline), or None when it is unknown or the gazetteer is not loaded."""
+    if not postcode:
+        return None
+    from ..geo import GazetteerUnavailable, PostcodeError, geocode_postcode
+
+    try:
+        return geocode_postcode(postcode)
+    except (GazetteerUnavailable, PostcodeError):
+        return None
+
+
+def _apply_schedules(service: Service, rows: list[dict[str, Any]]) -> None:
+    for schedule in list(service.schedules):
+        service.schedules.remove(schedule)
+        db.session.delete(schedule)
+    for row in rows:
+        service.schedules.append(schedule_from_row(row))
+
+
+def _apply_venues(service: Service, venues: list[dict[str, Any]], features: list[str]) -> None:
+    """Keep venues that are unchanged (and their map position), add new ones geocoded offline, remove the rest."""
+    existing = {_venue_key(_venue_of(loc)): loc for loc in _editable_locations(service)}
+    wanted = [(_venue_key(v), v) for v in venues]
+    keep = {key for key, _ in wanted}
+    for key, location in existing.items():
+        if key not in keep:
+            shared = any(sal.service is not service for sal in location.service_at_locations)
+            for link in [sal for sal in service.service_at_locations if sal.location is location]:
+                service.service_at_locations.remove(link)
+                db.session.delete(link)
+            if not shared:
+                db.session.delete(location)  # no other service meets there
+    for key, venue in wanted:
+        location = existing.get(key)
+        if location is None:
+            found = _geocode(venue["postcode"])
+            location = Location(
+                organization_id=service.organization_id, location_type=LocationType.PHYSICAL,
+                name=venue["name"] or None,
+                latitude=found.lat if found is not None else None, longitude=found.lon if found is not None else None,
+            )
+            location.addresses.append(Address(
+                address_1=venue["address_1"], address_2=venue["address_2"] or None, city=venue["town"],
+                state_province=(found.council if found is not None else None) or venue["town"],
+                postal_code=venue["postcode"],
+            ))
+            service.service_at_locations.append(ServiceAtLocation(location=location))
+        _apply_features(location, features)
+
+
+def _apply_features(location: Location, features: list[str]) -> None:
+    have = {a.feature for a in location.accessibility if a.feature}
+    for item in list(location.accessibility):
+        if item.feature and item.feature not in features:
+            location.accessibility.remove(item)
+            db.session.delete(item)
+    for feature in features:
+        if feature not in have:
+            location.accessibility.append(Accessibility(feature=feature, description=ACCESSIBILITY_FEATURES.get(feature)))
+
+
+def _apply_area(service: Service, area: dict[str, Any]) -> None:
+    for served in list(service.service_areas):
+        service.service_areas.remove(served)
+        db.session.delete(served)
+    if area["lad_codes"]:
+        service.service_areas.append(ServiceArea(area_type=AreaType.COUNCILS, lad_codes=list(area["lad_codes"]),
+                                                 outcodes=[]))
+    if area["outcodes"]:
+        service.service_areas.append(ServiceArea(area_type=AreaType.DISTRICTS, outcodes=list(area["outcodes"]),
+                                                 lad_codes=[]))
+    if area["radius_miles"] and area["radius_postcode"]:
+        found = _geocode(area["radius_postcode"])
+        service.service_areas.append(ServiceArea(
+            area_type=AreaType.RADIUS, lad_codes=[], outcodes=[], radius_miles=area["radius_miles"],
+            centre_latitude=found.lat if found is not None else None,
+            centre_longitude=found.lon if found is not None else None,
+            name=f"Within {area['radius_miles']:g} miles of {area['radius_postcode']}",
+            # The centre's postcode, so the provider sees what they typed when they edit again.
+            extent=area["radius_postcode"], extent_type="text",
+        ))
+    # As documents.py reads it: "comes to you" visits people within the area the other rows give.
+    if area["comes_to_you"]:
+        service.service_areas.append(ServiceArea(area_type=AreaType.COMES_TO_YOU, lad_codes=[], outcodes=[]))
+    if area["remote"]:
+        service.service_areas.append(ServiceArea(area_type=AreaType.REMOTE, lad_codes=[], outcodes=[]))
+
+
+def _apply_languages(service: Service, keys: list[str]) -> None:
+    for language in list(service.languages):
+        service.languages.remove(language)
+        db.session.delete(language)
+    for key in keys:
+        known = key in LANGUAGES
+        service.languages.append(Language(code=key if known else None, name=language_label(key)))
+
+
 def apply_snapshot(service: Service, data: ListingData) -> None:
-    """Write the editable fields of ``data`` onto ``service`` (the caller audits)."""
+    """Write the editable fields of ``data`` onto ``service`` (the caller audits).
+
+    Only parts that differ are rewritten, so a no-op save writes nothing and keeps imported rows as they are.
+    """
     data = normalise(data)
+    current = snapshot(service)
     _set(service, "name", data["name"])
     _set(service, "description", data["description"])
     _set(service, "eligibility_description", data["eligibility_description"] or None)
@@ -160,7 +533,7 @@ def apply_snapshot(service: Service, data: ListingData) -> None:
         service.phones.append(Phone(number=data["phone"], type="voice"))
     elif phone is not None:
         _set(phone, "number", data["phone"])
-    if snapshot(service)["costs"] != data["costs"]:
+    if current["costs"] != data["costs"]:
         for option in list(service.cost_options):
             service.cost_options.remove(option)
             db.session.delete(option)
@@ -174,6 +547,64 @@ def apply_snapshot(service: Service, data: ListingData) -> None:
                     amount=Decimal(cost["amount"]) if cost["amount"] is not None else None,
                 )
             )
+    if "schedules" in data and current["schedules"] != data["schedules"]:
+        _apply_schedules(service, data["schedules"])
+    venues = data.get("venues", current["venues"])
+    features = data.get("accessibility", current["accessibility"])
+    if venues != current["venues"] or features != current["accessibility"]:
+        _apply_venues(service, venues, features)
+    if "area" in data and current["area"] != data["area"]:
+        _apply_area(service, data["area"])
+    if "languages" in data and current["languages"] != data["languages"]:
+        _apply_languages(service, data["languages"])
+
+
+def council_label(code: str) -> str:
+    """Return a council's name for its LAD code (the code itself when the gazetteer is not loaded)."""
+    from ..geo import GazetteerUnavailable, council_name
+
+    try:
+        return council_name(code) or code
+    except (GazetteerUnavailable, RuntimeError):
+        return code
+
+
+def find_council(name: str) -> str | None:
+    """Return the LAD code of the council called ``name`` (any case, "Council" optional), or None.
+
+    Raises GazetteerUnavailable when the offline gazetteer is not loaded.
+    """
+    from ..geo import get_gazetteer
+
+    wanted = " ".join(name.lower().replace("council", " ").split())
+    councils = get_gazetteer().councils()
+    for code, council in councils.items():
+        if " ".join(council.lower().split()) == wanted or code == name.strip().upper():
+            return code
+    return None
+
+
+def venue_text(venue: dict[str, Any]) -> str:
+    """Return a venue on one line: "Community Hall, 1 High Street, Smethwick, B66 1AA"."""
+    return ", ".join(venue[k] for k in ("name", "address_1", "address_2", "town", "postcode") if venue.get(k))
+
+
+def area_lines(area: dict[str, Any]) -> list[str]:
+    """Describe an area answer in words, one line per kind."""
+    area = _normal_area(area)
+    lines = []
+    if area["lad_codes"]:
+        lines.append("Councils: " + ", ".join(council_label(c) for c in area["lad_codes"]))
+    if area["outcodes"]:
+        lines.append("Postcode districts: " + ", ".join(area["outcodes"]))
+    if area["radius_miles"]:
+        centre = f" of {area['radius_postcode']}" if area["radius_postcode"] else ""
+        lines.append(f"Within {area['radius_miles']:g} miles{centre}")
+    if area["comes_to_you"]:
+        lines.append("Comes to people at home")
+    if area["remote"]:
+        lines.append("By phone or online")
+    return lines
 
 
 def format_value(field: str, data: ListingData) -> str:
@@ -189,9 +620,58 @@ def format_value(field: str, data: ListingData) -> str:
         return CAPACITY_LABELS[CapacityStatus(value)] if value else "Not given"
     if field == "phone" and value:
         return national_number(str(value))
+    if field == "schedules":
+        return "; ".join(schedule_text(row) for row in value or []) or "Not given"
+    if field == "venues":
+        return "; ".join(venue_text(v) for v in value or []) or "Not given"
+    if field == "area":
+        return "; ".join(area_lines(value or {})) or "Not given"
+    if field == "accessibility":
+        return ", ".join(ACCESSIBILITY_FEATURES.get(k, k) for k in value or []) or "Not given"
+    if field == "languages":
+        return ", ".join(language_label(k) for k in value or []) or "Not given"
     if value is None or value == "":
         return "Not given"
     return str(value)
+
+
+def section_status(data: ListingData) -> dict[str, bool]:
+    """Return, for each section key, whether its required answers are present (the task list's "Completed")."""
+    data = normalise(data)
+    area = _normal_area(data.get("area"))
+    return {
+        "about": bool(data.get("name") and data.get("description") and data.get("capacity_status")),
+        "when": bool(data.get("schedules")),
+        "where": bool(data.get("venues") or area["lad_codes"] or area["outcodes"] or area["radius_miles"]
+                      or area["remote"] or area["comes_to_you"]),
+        "cost": bool(data.get("costs")),
+        "who": bool(data.get("eligibility_description")),
+        "accessibility": True,  # every answer in it is optional: "none of these" is an answer
+        "contact": bool(data.get("email") or data.get("phone")),
+    }
+
+
+def summary_rows(data: ListingData) -> list[tuple[str, str, str]]:
+    """Return (section key, label, value in words) for every field, in section order, for a check-your-answers page."""
+    data = normalise(data)
+    rows = []
+    for section, _title in SECTIONS:
+        for field in SECTION_FIELDS[section]:
+            rows.append((section, FIELD_LABELS[field], format_value(field, data)))
+    return rows
+
+
+def merge_section(current: ListingData, section: str, answers: ListingData) -> ListingData:
+    """Return ``current`` with only ``section``'s fields taken from ``answers``."""
+    if section not in SECTION_FIELDS:
+        raise KeyError(section)
+    merged = dict(current)
+    for field in SECTION_FIELDS[section]:
+        merged[field] = answers[field]
+    if section == "when":
+        # Rules the editor cannot show row by row (imported) are kept; a moderator can change them.
+        merged["schedules"] = [*answers["schedules"], *(r for r in current.get("schedules", []) if r["kind"] == "other")]
+    return merged
 
 
 def diff(before: ListingData | None, after: ListingData) -> list[FieldChange]:
@@ -200,6 +680,8 @@ def diff(before: ListingData | None, after: ListingData) -> list[FieldChange]:
     before = normalise(before) if before is not None else None
     changes = []
     for field, label in FIELD_LABELS.items():
+        if field not in after:
+            continue  # an older snapshot without this field leaves it as it is
         if before is None or before.get(field) != after.get(field):
             changes.append(
                 FieldChange(field, label, format_value(field, before) if before is not None else "", format_value(field, after))
@@ -213,7 +695,8 @@ def editing_state(service: Service) -> tuple[ListingData, str]:
 
     revision = pending_revision(service)
     if revision is not None and not revision.is_new_listing:
-        return normalise(revision.data), revision.id
+        # A revision saved before some fields were editable lacks them: those are as the listing has them.
+        return normalise({**snapshot(service), **revision.data}), revision.id
     return snapshot(service), ""
 
 
@@ -238,7 +721,7 @@ def save_edit(
     current, current_revision = editing_state(service)
     if service.version != expected_version or current_revision != expected_revision:
         raise EditConflict(diff(base, current) if base is not None else diff(None, current))
-    data = normalise(data)
+    data = normalise({**current, **data})  # fields the form did not carry stay as they are
     if data == current:
         return "unchanged"
     if service.listing_status in NEEDS_REVIEW:
@@ -253,3 +736,19 @@ def save_edit(
         db.session.rollback()
         raise EditConflict([]) from error
     return "saved"
+
+
+def save_section(
+    service: Service,
+    section: str,
+    answers: ListingData,
+    actor: User,
+    *,
+    expected_version: int,
+    expected_revision: str = "",
+    base: ListingData | None = None,
+) -> str:
+    """Save one section's answers, keeping every other field as the provider last left it (see ``save_edit``)."""
+    current, _revision = editing_state(service)
+    return save_edit(service, merge_section(current, section, answers), actor, expected_version=expected_version,
+                     expected_revision=expected_revision, base=base)

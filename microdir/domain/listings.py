@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func
 
 from ..models import ListingStatus, MicroProviderProfile, Service
 
@@ -71,9 +74,19 @@ def assess_micro_provider(profile: MicroProviderProfile | None) -> MicroProvider
     return MicroProviderVerdict(verdict, reasons)
 
 
+def last_confirmed_at(service: Service) -> datetime | None:
+    """When the listing was last known to be right: the last check, else first publication, else creation."""
+    return service.last_verified_at or service.first_published_at or service.created_at
+
+
+def last_confirmed_sql() -> Any:
+    """``last_confirmed_at`` as an SQL expression, for queries over many listings."""
+    return func.coalesce(Service.last_verified_at, Service.first_published_at, Service.created_at)
+
+
 def is_stale(service: Service, now: datetime, stale_after_days: int) -> bool:
     """Return True when nobody has confirmed the listing for longer than ``stale_after_days``."""
-    checked = service.last_verified_at or service.first_published_at or service.created_at
+    checked = last_confirmed_at(service)
     return checked is None or now - checked > timedelta(days=stale_after_days)
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..mail import send_email
+from ..mail import email_link, send_email
 from ..models import (
     ListingRevision,
     ListingStatus,
@@ -228,7 +228,7 @@ def reject(revision: ListingRevision, moderator: User, reason: str, *, expected_
 
 def _provider_link() -> str:
     try:
-        return url_for("providers.listings", _external=True)
+        return email_link("providers.listings")
     except RuntimeError:  # outside a request (jobs, CLI): no host to build a link with
         return current_app.config.get("SERVICE_NAME", "")
 

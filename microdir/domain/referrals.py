@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import enum
 import secrets
+import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context, session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..geo import distance_miles, format_distance
+from ..mail import email_link
 from ..models import (
     Attribute,
     CapacityStatus,
@@ -27,8 +29,10 @@ from ..models import (
     ContactMethod,
     DeclineReason,
     ListingStatus,
+    OutboundEmail,
     Referral,
     ReferralEvent,
+    ReferralNudge,
     ReferralStatus,
     Role,
     Service,
@@ -95,7 +99,8 @@ TRANSITIONS: dict[tuple[ReferralStatus, str], Transition] = {
     },
 }
 ACTIONS = sorted({action for _, action in TRANSITIONS})
-ACTION_LABELS = {action: step.label for (_, action), step in TRANSITIONS.items()} | {"create": "Draft started"}
+ACTION_LABELS = {action: step.label for (_, action), step in TRANSITIONS.items()} | {
+    "create": "Draft started", "note": "Note", "erase": "Personal details removed"}
 TERMINAL = frozenset(S) - {status for status, _ in TRANSITIONS}  # DECLINED, EXPIRED, CLOSED, WITHDRAWN
 
 STATUS_LABELS = {
@@ -181,10 +186,13 @@ def can_access_referral(user: Any, capability: str, referral: Referral) -> bool:
     """Decide object-level access to a referral; ``permissions.can`` calls this and nothing else does.
 
     Personal data is seen by the referring team and, once sent, the receiving organisation. Never by other
-    teams, other providers, moderators or commissioners. (Admin access under an audited reason: not yet.)
+    teams, other providers, moderators or commissioners. An admin sees it only after giving an audited reason
+    for this referral, for a while, in that browser session (``grant_admin_access``); admins never act on it.
     """
     if not isinstance(referral, Referral) or not isinstance(user, User):
         return False
+    if user.role is Role.ADMIN:
+        return capability == "referral.view" and user.is_active and admin_access_granted(referral, user)
     kind = actor_kind(referral, user)
     if capability == "referral.create":  # edit a draft, send, withdraw, see the timeline
         return kind is ActorKind.TEAM
@@ -267,6 +275,7 @@ def transition(
         **({"decline_reason": reason.value} if reason else {}), **({"outcome": outcome.value} if outcome else {}),
     )
     _flush_or_conflict()
+    _tell_both_sides(referral, action, from_status, user)
     return event
 
 
@@ -438,28 +447,33 @@ def send(referral: Referral, user: User, *, expected_version: int, waiting_list_
         raise ReferralError("This service is not listed at the moment, so it cannot take referrals.")
     event = transition(referral, "send", actor=user, expected_version=expected_version)
     notify_new_referral(referral)
+    issue_receipt(referral)
     return event
+
+
+def organisation_members(organization_id: str) -> list[User]:
+    """Return the active members of an organisation, who answer its referrals."""
+    return list(db.session.scalars(
+        db.select(User)
+        .join(organization_membership, organization_membership.c.user_id == User.id)
+        .where(organization_membership.c.organization_id == organization_id, User.active.is_(True))
+        .order_by(User.id)
+    ))
 
 
 def notify_new_referral(referral: Referral) -> int:
     """Email each active member of the receiving organisation a sign-in link; return how many were sent."""
-    members = db.session.scalars(
-        db.select(User)
-        .join(organization_membership, organization_membership.c.user_id == User.id)
-        .where(organization_membership.c.organization_id == referral.organization_id, User.active.is_(True))
-        .order_by(User.id)
-    ).all()
-    link = url_for("inbox.index", _external=True) if has_request_context() else "/inbox/"
+    members = organisation_members(referral.organization_id)
+    link = email_link("inbox.index")
     service_name = current_app.config["SERVICE_NAME"]
+    days = int(current_app.config["REFERRAL_OVERDUE_WORKING_DAYS"])
     for member in members:
-        from ..mail import send_email
-
         # Deliberately nothing about the person, not even the reference: email is not a safe place for it.
-        send_email(
+        _email(
             member.email,
             f"New referral for {referral.service.name}",
             f"Hello {member.name},\n\nA link worker has sent a new referral to {referral.service.name} through "
-            f"{service_name}.\n\nSign in to read it and reply:\n{link}\n\nPlease reply within 5 working days.\n",
+            f"{service_name}.\n\nSign in to read it and reply:\n{link}\n\nPlease reply within {days} working days.\n",
         )
     return len(members)
 
@@ -572,3 +586,509 @@ def organisation_inbox(user: User, status: ReferralStatus | None = None) -> list
     if status is not None:
         query = query.where(Referral.status == status)
     return list(db.session.scalars(query.order_by(Referral.sent_at.desc(), Referral.id)))
+
+
+# ---- emails (never any personal data: email is not a safe place for it) ------------------------------------------
+
+def _email(to: str, subject: str, body: str, *, secret: bool = False) -> OutboundEmail:
+    from ..mail import send_email
+
+    return send_email(to, subject, body, secret=secret)
+
+
+def referring_link_workers(referral: Referral) -> list[User]:
+    """Return the link workers who made or sent the referral and are still in the team; else the whole team."""
+    ids = {referral.created_by_id} | {e.actor_id for e in referral.events if e.actor_kind == ActorKind.TEAM.value}
+    people = [u for u in (db.session.get(User, i) for i in ids if i is not None) if u is not None]
+    people = [u for u in people if u.is_active and u.role is Role.LINK_WORKER and u.team_id == referral.team_id]
+    if not people:
+        people = list(db.session.scalars(db.select(User).where(
+            User.team_id == referral.team_id, User.role == Role.LINK_WORKER, User.active.is_(True))))
+    return sorted(people, key=lambda u: u.id)
+
+
+_TEAM_NEWS = {
+    "accept": ("accepted", "{organisation} accepted a referral your team sent to {service}."),
+    "decline": ("declined", "{organisation} declined a referral your team sent to {service}. Sign in to see why."),
+    "close": ("closed", "{organisation} closed a referral your team sent to {service}. Sign in to see the outcome."),
+    "withdraw": ("withdrawn", "A referral your team sent to {service} has been withdrawn."),
+    "expire": ("expired", "A referral your team sent to {service} had no reply from {organisation} and has expired. "
+                          "You may want to refer the person somewhere else."),
+}
+
+
+def _tell_both_sides(referral: Referral, action: str, from_status: ReferralStatus, actor: User | None) -> None:
+    """After a status change: tell the referring link workers, and the provider when a sent referral is withdrawn."""
+    names = {"organisation": referral.organization.name, "service": referral.service.name}
+    if action in _TEAM_NEWS:
+        word, sentence = _TEAM_NEWS[action]
+        link = email_link("referrals.timeline", referral_id=referral.id)
+        for person in referring_link_workers(referral):
+            if actor is not None and person.id == actor.id:
+                continue  # they did it; they know
+            _email(person.email, f"Referral to {referral.service.name} {word}",
+                   f"Hello {person.name},\n\n{sentence.format(**names)}\n\nSign in to see the referral:\n{link}\n")
+    if action == "withdraw" and from_status is not S.DRAFT:
+        link = email_link("inbox.referral", referral_id=referral.id)
+        for member in organisation_members(referral.organization_id):
+            _email(member.email, f"Referral to {referral.service.name} withdrawn",
+                   f"Hello {member.name},\n\nA referral to {referral.service.name} has been withdrawn. Please do not "
+                   f"contact the person about it.\n\nSign in to see which one:\n{link}\n")
+
+
+# ---- notes between the provider and the link worker (no status change) ------------------------------------------
+
+def add_note(referral: Referral, user: User, text: str) -> ReferralEvent:
+    """Add a note to the referral's history for the other side to read, and tell them there is one (no content)."""
+    kind = actor_kind(referral, user)
+    if kind not in (ActorKind.TEAM, ActorKind.PROVIDER) or (kind is ActorKind.PROVIDER and referral.status is S.DRAFT):
+        raise ReferralError("You cannot add a note to this referral.")
+    if referral.erased_at is not None:
+        raise ReferralError("The person’s details have been removed, so notes can no longer be added.")
+    text = (text or "").strip()
+    if not text:
+        raise ReferralError("Enter a note")
+    event = ReferralEvent(referral=referral, at=utcnow(), actor_id=user.id, actor_kind=kind.value, action="note",
+                          from_status=referral.status, to_status=referral.status, note=text)
+    db.session.add(event)
+    audit.record("referral.note", "referral", referral.id, actor=user, actor_kind=kind.value)
+    db.session.flush()
+    service = referral.service.name
+    if kind is ActorKind.PROVIDER:
+        recipients = referring_link_workers(referral)
+        link = email_link("referrals.timeline", referral_id=referral.id)
+        sentence = f"{referral.organization.name} added a note to a referral your team sent to {service}."
+    else:
+        recipients = organisation_members(referral.organization_id) if referral.status is not S.DRAFT else []
+        link = email_link("inbox.referral", referral_id=referral.id)
+        sentence = f"The link worker added a note to a referral to {service}."
+    for person in recipients:
+        _email(person.email, f"New note on a referral to {service}",
+               f"Hello {person.name},\n\n{sentence}\n\nSign in to read it:\n{link}\n")
+    return event
+
+
+# ---- consent receipt, withdrawal by the person, erasure ------------------------------------------------------------
+
+def receipt_withdraw_link(referral: Referral) -> str:
+    from ..signed_links import LinkPurpose, make_link_token
+
+    token = make_link_token(LinkPurpose.REFERRAL_RECEIPT, {"r": referral.id})
+    return email_link("referral_receipt.confirm", token=token)
+
+
+def shared_items(referral: Referral) -> list[str]:
+    """Return, in the person's terms, what the referral shares with the provider."""
+    from .taxonomy import needs as taxonomy_needs
+
+    names = {t.code: t.name for t in taxonomy_needs() if t.code}
+    contact = referral.contact
+    items = ["your name"]
+    if contact is not None:
+        items.append(f"how you want to be contacted ({CONTACT_METHOD_LABELS[contact].lower()})"
+                     + (" and your contact details" if referral.contact_details else ""))
+    if referral.date_of_birth:
+        items.append("your date of birth")
+    if referral.needs:
+        items.append("what matters to you: " + ", ".join(names.get(c, c) for c in referral.needs))
+    if referral.reasons_text:
+        items.append("what you would like to get from the service, in your own words")
+    if referral.provider_notes:
+        items.append("anything the service should know, such as access needs")
+    if referral.safeguarding_flag:
+        items.append("that your link worker would like to talk to them before they contact you")
+    return items
+
+
+def receipt_email_body(referral: Referral, withdraw_link: str) -> str:
+    check = "your date of birth" if referral.date_of_birth else "your email address"
+    shared = "\n".join(f"- {item}" for item in shared_items(referral))
+    when = format_date(referral.consent_given_at or utcnow())
+    return (
+        f"Hello {referral.person_name},\n\n"
+        f"Your link worker at {referral.team.name} has referred you to {referral.service.name}, run by "
+        f"{referral.organization.name}.\n\nYour reference number is {referral.reference}. Keep it: you can use it "
+        f"to ask about the referral.\n\nWhat we shared with {referral.organization.name}:\n{shared}\n\n"
+        f"Why: so that {referral.service.name} can contact you about taking part. They may use these details only "
+        f"for this. You agreed to this on {when}.\n\n"
+        f"If you change your mind, you can withdraw the referral and we will delete your details:\n{withdraw_link}\n\n"
+        f"Or go to {email_link('referral_receipt.start')} and enter your reference number and {check}.\n"
+    )
+
+
+def receipt_sms_text(referral: Referral) -> str:
+    return (
+        f"{current_app.config['SERVICE_NAME']}: you were referred to {referral.service.name}. Ref {referral.reference}. "
+        f"To change your mind go to {email_link('referral_receipt.start')} and enter the ref and the last 4 digits "
+        f"of this phone number."
+    )
+
+
+def issue_receipt(referral: Referral) -> None:
+    """Give the person their receipt: emailed when they gave an email address; a text for the link worker to
+    read out or send when they gave a phone number (we have no SMS gateway, so it is stored as not sent)."""
+    contact = referral.contact
+    if contact is ContactMethod.EMAIL and referral.contact_details:
+        message = _email(referral.contact_details, f"Your referral to {referral.service.name}",
+                         receipt_email_body(referral, receipt_withdraw_link(referral)), secret=True)
+        referral.receipt_email_id = message.id
+        if message.sent_at is not None:
+            message.to = ERASED_ADDRESS  # the address stays only on the (encrypted) referral
+    elif contact is ContactMethod.PHONE and referral.contact_details:
+        referral.receipt_sms_text = receipt_sms_text(referral)
+    audit.record("referral.receipt", "referral", referral.id, actor=None,
+                 channel=contact.value if contact else None, emailed=referral.receipt_email_id is not None)
+    db.session.flush()
+
+
+ERASED_ADDRESS = "(removed after sending)"
+
+
+def _digits(text: str | None) -> str:
+    return "".join(ch for ch in (text or "") if ch.isdigit())
+
+
+def find_for_person(reference: str, *, date_of_birth: date | None = None, phone_last4: str | None = None,
+                    email: str | None = None) -> Referral | None:
+    """Return the referral with this reference when one of the given details matches what the person gave."""
+    reference = normalise_reference(reference)
+    referral = db.session.scalar(db.select(Referral).where(Referral.reference == reference))
+    if referral is None or referral.erased_at is not None:
+        return None
+    contact = referral.contact
+    if date_of_birth is not None and referral.date_of_birth == date_of_birth:
+        return referral
+    last4 = _digits(phone_last4)
+    if len(last4) == 4 and contact is ContactMethod.PHONE and _digits(referral.contact_details)[-4:] == last4:
+        return referral
+    if (email and contact is ContactMethod.EMAIL
+            and (referral.contact_details or "").strip().casefold() == email.strip().casefold()):
+        return referral
+    return None
+
+
+def normalise_reference(text: str) -> str:
+    """Accept a reference as people type it: any case, spaces or no dashes."""
+    body = "".join(ch for ch in (text or "").upper() if ch.isalnum())
+    if body.startswith("MD"):
+        body = body[2:]
+    return f"MD-{body[:4]}-{body[4:]}" if len(body) == 8 else (text or "").strip().upper()
+
+
+def erase_personal_data(referral: Referral, *, why: str) -> bool:
+    """Remove the person's details, keeping anonymous facts (service, dates, needs, outcome, scores). Idempotent."""
+    if referral.erased_at is not None:
+        return False
+    for name in ("person_name", "contact_method", "contact_details", "date_of_birth", "reasons_text",
+                 "provider_notes", "receipt_sms_text"):
+        setattr(referral, name, None)
+    if referral.consent_wording_version in CONSENT_WORDINGS:  # keep what was agreed, without the name
+        referral.consent_wording = CONSENT_WORDINGS[referral.consent_wording_version].format(
+            person="The person", organisation=referral.organization.name, service=referral.service.name,
+            reference=referral.reference)
+    for event in referral.events:
+        event.note = None
+    if referral.receipt_email_id is not None:
+        message = db.session.get(OutboundEmail, referral.receipt_email_id)
+        if message is not None and message.sent_at is None:
+            db.session.delete(message)  # never sent: do not keep the address for a retry
+        elif message is not None:
+            message.to, message.body = ERASED_ADDRESS, "(removed)"
+    referral.erased_at = utcnow()
+    db.session.add(ReferralEvent(referral=referral, at=referral.erased_at, actor_kind=ActorKind.SYSTEM.value,
+                                 action="erase", from_status=referral.status, to_status=referral.status))
+    audit.record("referral.erase", "referral", referral.id, actor=None, why=why)
+    _flush_or_conflict()
+    return True
+
+
+def withdraw_by_person(referral: Referral) -> str:
+    """The person changed their mind: stop the referral (telling both sides) and erase their details.
+
+    Returns "withdrawn", "erased" (it had already ended: details removed) or "nothing" (already removed).
+    """
+    if referral.erased_at is not None:
+        return "nothing"
+    if "withdraw" in available_actions(referral, PERSON):
+        transition(referral, "withdraw", actor=PERSON, note=None, expected_version=referral.version)
+        erase_personal_data(referral, why="withdrawn by the person")
+        return "withdrawn"
+    erase_personal_data(referral, why="the person asked, after the referral ended")
+    return "erased"
+
+
+# ---- jobs: nudges for unanswered referrals, and retention -----------------------------------------------------------
+
+NUDGE_PROVIDER = "provider_reminder"
+NUDGE_LINK_WORKER = "link_worker_unanswered"
+
+
+def _nudged(referral: Referral, kind: str) -> bool:
+    return any(n.kind == kind for n in referral.nudges)
+
+
+def _record_nudge(referral: Referral, kind: str, recipients: int) -> None:
+    referral.nudges.append(ReferralNudge(kind=kind, sent_at=utcnow(), recipients=recipients))
+    audit.record(f"referral.nudge.{kind}", "referral", referral.id, actor=None, recipients=recipients)
+
+
+def chase_unanswered(now: datetime | None = None) -> dict[str, int]:
+    """Remind the provider, then tell the link worker, then expire: each once, by working days since sending."""
+    now = now or utcnow()
+    config = current_app.config
+    remind_before = working_days_before(now, int(config["REFERRAL_OVERDUE_WORKING_DAYS"]))
+    escalate_before = working_days_before(now, int(config["REFERRAL_ESCALATE_WORKING_DAYS"]))
+    expire_before = working_days_before(now, int(config["REFERRAL_EXPIRE_WORKING_DAYS"]))
+    counts = {"reminded": 0, "escalated": 0, "expired": 0}
+    due = db.session.scalars(db.select(Referral).where(
+        Referral.status == S.SENT, Referral.sent_at <= remind_before).order_by(Referral.sent_at, Referral.id)).all()
+    for referral in due:
+        assert referral.sent_at is not None
+        if referral.sent_at <= expire_before:
+            transition(referral, "expire", actor=SYSTEM, expected_version=referral.version)  # tells the link worker
+            counts["expired"] += 1
+            continue
+        if not _nudged(referral, NUDGE_PROVIDER):
+            members = organisation_members(referral.organization_id)
+            link = email_link("inbox.referral", referral_id=referral.id)
+            for member in members:
+                _email(member.email, f"Reminder: a referral to {referral.service.name} is waiting for a reply",
+                       f"Hello {member.name},\n\nA link worker sent a referral to {referral.service.name} on "
+                       f"{format_date(referral.sent_at)} and is waiting for your reply.\n\nSign in to accept or "
+                       f"decline it:\n{link}\n")
+            _record_nudge(referral, NUDGE_PROVIDER, len(members))
+            counts["reminded"] += 1
+        if referral.sent_at <= escalate_before and not _nudged(referral, NUDGE_LINK_WORKER):
+            people = referring_link_workers(referral)
+            link = email_link("referrals.timeline", referral_id=referral.id)
+            for person in people:
+                _email(person.email, f"No reply yet from {referral.service.name}",
+                       f"Hello {person.name},\n\nA referral your team sent to {referral.service.name} on "
+                       f"{format_date(referral.sent_at)} has had no reply from {referral.organization.name}. We "
+                       f"have reminded them. You may want to contact them, or refer the person somewhere else.\n\n"
+                       f"Sign in to see the referral:\n{link}\n")
+            _record_nudge(referral, NUDGE_LINK_WORKER, len(people))
+            counts["escalated"] += 1
+        db.session.flush()
+    return counts
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """Return the same time ``months`` calendar months earlier (the last day of a shorter month when needed)."""
+    month_index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    for day in range(moment.day, 27, -1):
+        try:
+            return moment.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    return moment.replace(year=year, month=month, day=min(moment.day, 28))
+
+
+def purge_expired_personal_data(now: datetime | None = None) -> int:
+    """Erase personal fields of referrals that ended longer ago than REFERRAL_RETENTION_MONTHS; return how many.
+
+    A draft that was never sent counts from when it was started, so abandoned drafts do not keep details forever.
+    """
+    cutoff = months_before(now or utcnow(), int(current_app.config["REFERRAL_RETENTION_MONTHS"]))
+    ended = db.and_(Referral.closed_at.is_not(None), Referral.closed_at <= cutoff)
+    abandoned = db.and_(Referral.status == ReferralStatus.DRAFT, Referral.created_at <= cutoff)
+    due = db.session.scalars(db.select(Referral).where(db.or_(ended, abandoned), Referral.erased_at.is_(None))).all()
+    return sum(1 for referral in due if erase_personal_data(referral, why="retention period ended"))
+
+
+def format_date(moment: date | datetime) -> str:
+    """GOV.UK style: 24 November 2026."""
+    return f"{moment.day} {moment.strftime('%B %Y')}"
+
+
+# ---- admin access under an audited reason; subject access -----------------------------------------------------
+
+ADMIN_ACCESS_SESSION_KEY = "referral_admin_access"
+
+
+def grant_admin_access(referral: Referral, admin: User, reason: str) -> datetime:
+    """Open one referral's personal data to an admin for a while, in this browser session; the reason is audited."""
+    reason = (reason or "").strip()
+    if admin.role is not Role.ADMIN:
+        raise ReferralError("Only an administrator can do this.")
+    if not reason:
+        raise ReferralError("Enter why you need to see this referral")
+    expires = utcnow() + timedelta(minutes=int(current_app.config["REFERRAL_ADMIN_ACCESS_MINUTES"]))
+    audit.record("referral.admin_access", "referral", referral.id, actor=admin, reason=reason,
+                 expires_at=expires.isoformat(timespec="seconds"))
+    now = utcnow().isoformat()
+    grants = {key: value for key, value in dict(session.get(ADMIN_ACCESS_SESSION_KEY) or {}).items()
+              if isinstance(value, list) and len(value) == 2 and value[1] > now}
+    grants[referral.id] = [admin.id, expires.isoformat()]
+    session[ADMIN_ACCESS_SESSION_KEY] = grants
+    return expires
+
+
+def admin_access_granted(referral: Referral, admin: User) -> bool:
+    """Return True while this admin's reason for this referral, given in this session, is still in force."""
+    if not has_request_context():
+        return False
+    grant = (session.get(ADMIN_ACCESS_SESSION_KEY) or {}).get(referral.id)
+    if not isinstance(grant, list) or len(grant) != 2 or grant[0] != admin.id:
+        return False
+    return bool(grant[1] > utcnow().isoformat())
+
+
+def find_for_subject_access(*, reference: str | None = None, name: str | None = None,
+                            date_of_birth: date | None = None) -> list[Referral]:
+    """Return the referrals held about a person: by reference, or by name and date of birth.
+
+    Names are encrypted, so candidates are decrypted and compared here (fine at a council's scale).
+    """
+    if reference:
+        found = db.session.scalar(db.select(Referral).where(Referral.reference == normalise_reference(reference)))
+        return [found] if found is not None else []
+    wanted = " ".join((name or "").casefold().split())
+    if not wanted or date_of_birth is None:
+        return []
+    candidates = db.session.scalars(db.select(Referral).where(Referral.erased_at.is_(None))
+                                    .order_by(Referral.created_at, Referral.id)).all()
+    return [r for r in candidates
+            if r.date_of_birth == date_of_birth and " ".join((r.person_name or "").casefold().split()) == wanted]
+
+
+def _iso(moment: datetime | date | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def subject_access_record(referral: Referral) -> dict[str, Any]:
+    """Everything held about the person in one referral, in plain terms, for a subject access export."""
+    contact = referral.contact
+    return {
+        "reference": referral.reference,
+        "status": STATUS_LABELS[referral.status],
+        "service": referral.service.name,
+        "organisation": referral.organization.name,
+        "referring_team": referral.team.name,
+        "created": _iso(referral.created_at),
+        "sent": _iso(referral.sent_at),
+        "answered": _iso(referral.responded_at),
+        "ended": _iso(referral.closed_at),
+        "decline_reason": DECLINE_REASON_LABELS[referral.decline_reason] if referral.decline_reason else None,
+        "outcome": OUTCOME_LABELS[referral.outcome] if referral.outcome else None,
+        "personal_details_removed": _iso(referral.erased_at),
+        "name": referral.person_name,
+        "contact_method": CONTACT_METHOD_LABELS[contact] if contact else None,
+        "contact_details": referral.contact_details,
+        "date_of_birth": _iso(referral.date_of_birth),
+        "what_matters": list(referral.needs or []),
+        "in_their_own_words": referral.reasons_text,
+        "for_the_provider": referral.provider_notes,
+        "safeguarding_concern_flagged": referral.safeguarding_flag,
+        "consent": {"given": _iso(referral.consent_given_at), "wording_version": referral.consent_wording_version,
+                    "wording": referral.consent_wording},
+        "receipt_text_message": referral.receipt_sms_text,
+        "wellbeing": [{"scale": s.scale, "stage": s.stage, "answers": dict(s.items), "total": s.total,
+                       "recorded": _iso(s.recorded_at)} for s in referral.scores],
+        "history": [{"when": _iso(e.at), "what": ACTION_LABELS.get(e.action, e.action), "by": e.actor_kind,
+                     "note": e.note} for e in referral.events],
+        "reminders": [{"kind": n.kind, "sent": _iso(n.sent_at)} for n in referral.nudges],
+    }
+
+
+def export_subject_access(referrals: list[Referral], admin: User, reason: str, *, how: str, fmt: str) -> dict[str, Any]:
+    """Build the export and audit it (who, why, which referrals, how they were found; never the person's details)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReferralError("Enter why you are making this export")
+    audit.record("referral.subject_access_export", "person", None, actor=admin, reason=reason,
+                 referral_ids=[r.id for r in referrals], found_by=how, format=fmt)
+    db.session.flush()
+    return {"exported": utcnow().isoformat(timespec="seconds"), "service": current_app.config["SERVICE_NAME"],
+            "referrals": [subject_access_record(r) for r in referrals]}
+
+
+# ---- response figures for link workers ------------------------------------------------------------------------
+
+MIN_REFERRALS_FOR_FIGURES = 5
+
+
+@dataclass(frozen=True)
+class ResponseFigures:
+    referrals: int  # sent in the last 12 months
+    median_days_to_reply: float | None  # calendar days from sending to accept or decline
+    share_accepted: float | None  # of those answered or expired
+
+
+def response_figures(organization_id: str, now: datetime | None = None) -> ResponseFigures | None:
+    """Return how an organisation answers referrals over the last 12 months, or None under 5 referrals."""
+    now = now or utcnow()
+    rows = db.session.execute(db.select(Referral.sent_at, Referral.responded_at, Referral.decline_reason,
+                                        Referral.status).where(
+        Referral.organization_id == organization_id, Referral.sent_at.is_not(None),
+        Referral.sent_at >= months_before(now, 12))).all()
+    if len(rows) < MIN_REFERRALS_FOR_FIGURES:
+        return None
+    waits = [(r.responded_at - r.sent_at).total_seconds() / 86400 for r in rows if r.responded_at is not None]
+    accepted = sum(1 for r in rows if r.responded_at is not None and r.decline_reason is None)
+    decided = sum(1 for r in rows if r.responded_at is not None or r.status is S.EXPIRED)
+    return ResponseFigures(
+        referrals=len(rows),
+        median_days_to_reply=statistics.median(waits) if waits else None,
+        share_accepted=accepted / decided if decided else None,
+    )
+
+
+# ---- the GP record summary ----------------------------------------------------------------------------------------
+
+def gp_record_summary(referral: Referral) -> str:
+    """Plain text for the GP record: what was referred, to whom, the outcome and the wellbeing change.
+
+    Codes come from GP_RECORD_CODES (set per deployment, e.g. SNOMED CT concept ids); none are built in.
+    """
+    from .taxonomy import needs as taxonomy_needs
+
+    codes: Mapping[str, Mapping[str, str]] = current_app.config.get("GP_RECORD_CODES") or {}
+    names = {t.code: t.name for t in taxonomy_needs() if t.code}
+
+    def code_line(key: str) -> list[str]:
+        entry = codes.get(key)
+        if not entry or not entry.get("code"):
+            return []
+        return [f"Code: {entry['code']}" + (f" {entry['term']}" if entry.get("term") else "")]
+
+    lines = [f"Social prescribing referral {referral.reference}",
+             f"Referred to: {referral.service.name} ({referral.organization.name})",
+             f"Referred by: {referral.team.name}"]
+    if referral.sent_at:
+        lines.append(f"Sent: {format_date(referral.sent_at)}")
+    lines += code_line("referred")
+    if referral.needs:
+        lines.append("What matters to the person: " + ", ".join(names.get(c, c) for c in referral.needs))
+    ending_key: str | None = None
+    if referral.outcome is not None:
+        lines.append(f"Outcome: {OUTCOME_LABELS[referral.outcome]}")
+        ending_key = referral.outcome.value
+    elif referral.status in (S.DECLINED, S.EXPIRED, S.WITHDRAWN):
+        reason = f" ({DECLINE_REASON_LABELS[referral.decline_reason]})" if referral.decline_reason else ""
+        lines.append(f"Outcome: {STATUS_LABELS[referral.status]}{reason}")
+        ending_key = referral.status.value
+    else:
+        lines.append(f"Status: {STATUS_LABELS[referral.status]}")
+    if referral.closed_at:
+        lines.append(f"Ended: {format_date(referral.closed_at)}")
+    if ending_key:
+        lines += code_line(ending_key)
+    change = wellbeing_change(referral)
+    if change:
+        lines.append("Wellbeing change (ONS4 personal wellbeing, 0 to 10):")
+        lines += [f"- {c.item.code.replace('_', ' ').capitalize()}: {c.before} to {c.after} ({c.description.lower()})"
+                  for c in change]
+    return "\n".join(lines)
+
+
+# ---- shortlist to drafts ----------------------------------------------------------------------------------------
+
+def create_drafts(services: list[Service], user: User, details: ReferralDetails) -> list[Referral]:
+    """Start one draft per chosen service with the same details; each still needs its own consent and check."""
+    if not services:
+        raise ReferralError("Select at least one service")
+    drafts = [create_draft(service, user, details) for service in services]
+    return drafts

@@ -340,6 +340,10 @@ class Gazetteer:
             "places": sum(len(v) for v in tables.places_by_key.values()),
         }
 
+    def councils(self) -> dict[str, str]:
+        """Return every council: ONS local authority district code -> name."""
+        return dict(self._cached_tables().councils)
+
     def council_name(self, lad_code: str | None) -> str | None:
         """Return the council name for an ONS local authority district code."""
         if not lad_code:

@@ -1,3 +1,23 @@
-"""Jobs that follow referrals: reminders, escalation, expiry, retention purge."""
+"""Jobs that follow referrals: reminders, escalation, expiry, retention purge.
+
+Each is idempotent: a reminder or notice is recorded (``ReferralNudge``, one per kind per referral) before the
+job commits, expiry moves the referral out of SENT, and an erased referral is never erased again.
+"""
 
 from __future__ import annotations
+
+from ..domain import referrals as ops
+from . import register_job
+
+
+def chase_unanswered_referrals() -> str:
+    counts = ops.chase_unanswered()
+    return ", ".join(f"{count} {what}" for what, count in counts.items())
+
+
+def purge_referral_personal_data() -> str:
+    return f"{ops.purge_expired_personal_data()} erased"
+
+
+register_job("referrals.chase_unanswered", chase_unanswered_referrals)
+register_job("referrals.retention_purge", purge_referral_personal_data)

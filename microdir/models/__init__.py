@@ -4,6 +4,7 @@ from .accounts import ROLE_LABELS, Role, Team, TeamKind, User, organization_memb
 from .audit import AuditEvent
 from .base import new_uuid, utcnow
 from .changes import DirectoryChange, track_directory_changes
+from .claims import ClaimMethod, ClaimStatus, ListingClaim
 from .directory import (
     ACCESSIBILITY_FEATURES,
     Accessibility,
@@ -45,11 +46,14 @@ from .referrals import (
     DeclineReason,
     Referral,
     ReferralEvent,
+    ReferralNudge,
     ReferralStatus,
     WellbeingScore,
 )
+from .registration import EmailVerification, OrganizationSetup, TaskProgress
 from .reports import ProblemReport, ReportStatus
 from .revisions import ListingRevision, RevisionStatus
 from .search import SearchLog, Synonym
+from .upkeep import ChaseStage, ListingHold, ListingReminder, QualityCheckNotice, QualityCheckNoticeKind
 
 __all__ = [name for name in dir() if not name.startswith("_")]

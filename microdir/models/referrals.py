@@ -11,7 +11,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..crypto import EncryptedDate, EncryptedText
@@ -91,6 +91,10 @@ class Referral(db.Model):
     provider_notes: Mapped[str | None] = mapped_column(EncryptedText())  # access needs, what the provider should know
     safeguarding_flag: Mapped[bool] = mapped_column(Boolean, default=False)  # a yes/no, not the concern itself
     erased_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The consent receipt. The email is kept in the outbound store (its address blanked once sent); the text
+    # message is never sent by us (no SMS gateway): the link worker reads it out or texts it themselves.
+    receipt_email_id: Mapped[int | None] = mapped_column(Integer)
+    receipt_sms_text: Mapped[str | None] = mapped_column(EncryptedText())
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -103,6 +107,9 @@ class Referral(db.Model):
     )
     scores: Mapped[list[WellbeingScore]] = relationship(
         back_populates="referral", order_by="WellbeingScore.id", cascade="all, delete-orphan"
+    )
+    nudges: Mapped[list[ReferralNudge]] = relationship(
+        back_populates="referral", order_by="ReferralNudge.id", cascade="all, delete-orphan"
     )
 
     @property
@@ -149,3 +156,18 @@ class WellbeingScore(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     referral: Mapped[Referral] = relationship(back_populates="scores")
+
+
+class ReferralNudge(db.Model):
+    """A reminder or notice a job sent about an unanswered referral; one of each kind, ever (what makes it idempotent)."""
+
+    __tablename__ = "referral_nudge"
+    __table_args__ = (UniqueConstraint("referral_id", "kind", name="uq_referral_nudge_referral_id_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # provider_reminder | link_worker_unanswered
+    sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)  # how many emails went out
+
+    referral: Mapped[Referral] = relationship(back_populates="nudges")

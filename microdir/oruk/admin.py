@@ -7,8 +7,8 @@ from typing import Any
 from flask import Blueprint, current_app, flash, render_template
 from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput
-from wtforms import RadioField
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovTextInput
+from wtforms import RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
@@ -16,9 +16,24 @@ from ..extensions import db
 from ..forms import BaseForm, submit_button
 from ..permissions import requires
 from . import importer
+from .fetch import FetchRefused, fetch_records, url_import_enabled
 from .selftest import run_on_app
 
 bp = Blueprint("oruk_admin", __name__, url_prefix="/admin/open-data")
+
+
+def publish_or_queue_field() -> RadioField:
+    """Whether imported listings go live at once or wait for a moderator."""
+    return RadioField(
+        "What should happen to the imported listings?",
+        choices=[
+            SelectChoice("queue", "Send them for review before they are published"),
+            SelectChoice("publish", "Publish them now"),
+        ],
+        default="queue",
+        widget=GovRadioInput(),
+        validators=[InputRequired("Select whether to publish the listings now or send them for review")],
+    )
 
 
 class ImportForm(BaseForm):
@@ -31,17 +46,22 @@ class ImportForm(BaseForm):
         ],
         description="A page from a /services feed, a JSON list of services, or ndjson with one service a line.",
     )
-    then = RadioField(
-        "What should happen to the imported listings?",
-        choices=[
-            SelectChoice("queue", "Send them for review before they are published"),
-            SelectChoice("publish", "Publish them now"),
-        ],
-        default="queue",
-        widget=GovRadioInput(),
-        validators=[InputRequired("Select whether to publish the listings now or send them for review")],
-    )
+    then = publish_or_queue_field()
     submit = submit_button("Import")
+
+
+class UrlImportForm(BaseForm):
+    """Import from a web address: offered only when ORUK_IMPORT_FROM_URL_ENABLED is on."""
+
+    # Names unlike the upload form's, so the page can tell which of its two forms was sent.
+    feed_url = StringField(
+        "Web address of the feed",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter the web address of an Open Referral UK feed")],
+        description="For example https://example.org/api/services. Every page of a /services feed is fetched.",
+    )
+    feed_then = publish_or_queue_field()
+    feed_submit = submit_button("Import from the web address")
 
 
 @bp.get("")
@@ -57,7 +77,17 @@ def conformance() -> Any:
 def import_services() -> Any:
     """Import services from an uploaded ORUK/HSDS 3.0 file and show what happened to each."""
     form = ImportForm()
+    url_form = UrlImportForm() if url_import_enabled() else None
     report = None
+    if url_form is not None and url_form.feed_submit.data:
+        if url_form.validate_on_submit():
+            try:
+                records, problems = fetch_records(url_form.feed_url.data)
+            except FetchRefused as error:
+                url_form.feed_url.errors.append(str(error))
+            else:
+                report = _import(records, problems, publish=url_form.feed_then.data == "publish", source=f"url:{url_form.feed_url.data}")
+        return render_template("oruk/import.html", form=form, url_form=url_form, report=report)
     if form.validate_on_submit():
         upload = form.file.data
         try:
@@ -66,13 +96,18 @@ def import_services() -> Any:
             form.file.errors.append("The selected file must be saved as UTF-8 text")
         else:
             records, problems = importer.read_records(text)
-            report = importer.import_services(
-                records,
-                publish=form.then.data == "publish",
-                actor=current_user._get_current_object(),  # type: ignore[attr-defined]
-                source=f"upload:{upload.filename}",
-            )
-            report.rejections[:0] = problems
-            db.session.commit()
-            flash(f"Import finished: {report.summary()}", "success")
-    return render_template("oruk/import.html", form=form, report=report)
+            report = _import(records, problems, publish=form.then.data == "publish", source=f"upload:{upload.filename}")
+    return render_template("oruk/import.html", form=form, url_form=url_form, report=report)
+
+
+def _import(records: list[Any], problems: list[importer.Rejection], *, publish: bool, source: str) -> importer.ImportReport:
+    report = importer.import_services(
+        records,
+        publish=publish,
+        actor=current_user._get_current_object(),  # type: ignore[attr-defined]
+        source=source[:255],
+    )
+    report.rejections[:0] = problems
+    db.session.commit()
+    flash(f"Import finished: {report.summary()}", "success")
+    return report

@@ -22,7 +22,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..extensions import db, limiter
 from ..models import (
     Attribute,
-    Contact,
     ListingStatus,
     Location,
     Organization,
@@ -33,8 +32,10 @@ from ..models import (
     utcnow,
 )
 from ..permissions import public
-from ..search.queries import SearchRequest, find_service_ids, miles_between, search_services
+from ..search import services_covering
+from ..search.queries import find_service_ids, miles_between
 from . import serialise
+from .loading import attach_children, load_full_services
 
 bp = Blueprint("oruk_api", __name__, url_prefix="/api/oruk")
 
@@ -66,27 +67,10 @@ def _open_to_all(response: Response) -> Response:
     return response
 
 
-# ---- eager loading: one query per relation, whatever the page size ------------------------------------------
+# ---- loading: a fully nested service comes from loading.py (one plain query per table) -------------------------
 
-# Many-to-one relations are joined into the parent's query; collections get one SELECT ... IN each. Measured at
-# 10,000 services: 14 queries for /services/{id} instead of 19, and SQLAlchemy's cache-key work shrinks with them.
-FULL_SERVICE_OPTIONS = (
-    joinedload(Service.organization).options(
-        joinedload(Organization.profile),
-        selectinload(Organization.identifiers),
-        selectinload(Organization.quality_checks),
-    ),
-    selectinload(Service.service_at_locations)
-    .joinedload(ServiceAtLocation.location)
-    .options(selectinload(Location.addresses), selectinload(Location.accessibility)),
-    selectinload(Service.schedules),
-    selectinload(Service.service_areas),
-    selectinload(Service.cost_options),
-    selectinload(Service.contacts).selectinload(Contact.phones),
-    selectinload(Service.phones),
-    selectinload(Service.languages),
-    selectinload(Service.attributes).joinedload(Attribute.taxonomy_term),
-)
+# ``FULL`` is a marker, not loader options: see loading.py for why selectinload chains were replaced.
+FULL = "full"
 SUMMARY_OPTIONS = (joinedload(Service.organization),)
 
 
@@ -235,10 +219,12 @@ def _newest(services: Iterable[Service]) -> datetime | None:
 # ---- services ------------------------------------------------------------------------------------------------
 
 
-def load_services(ids: list[str], options: tuple[Any, ...]) -> list[Service]:
-    """Load services by id with ``options``, in the order of ``ids``."""
+def load_services(ids: list[str], options: tuple[Any, ...] | str) -> list[Service]:
+    """Load services by id, in the order of ``ids``: fully nested for ``FULL``, else with loader ``options``."""
     if not ids:
         return []
+    if options == FULL:
+        return load_full_services(ids)
     rows = db.session.scalars(select(Service).where(Service.id.in_(ids)).options(*options)).all()
     by_id = {s.id: s for s in rows}
     return [by_id[i] for i in ids if i in by_id]
@@ -302,7 +288,7 @@ def services() -> Response:
     paging = Paging.from_request(default_per_page)
     ids_query = _service_filters(select(Service.id).where(visible_clause(now)))
     text = _arg("search")
-    options = FULL_SERVICE_OPTIONS if full else SUMMARY_OPTIONS
+    options: tuple[Any, ...] | str = FULL if full else SUMMARY_OPTIONS
 
     def render(service: Service) -> dict[str, Any]:
         if minimal:
@@ -324,7 +310,7 @@ def services() -> Response:
     return json_response(page_envelope([render(s) for s in rows], total, paging), last_modified=_newest(rows))
 
 
-def _batched(ids: list[str], options: tuple[Any, ...]) -> Iterator[Service]:
+def _batched(ids: list[str], options: tuple[Any, ...] | str) -> Iterator[Service]:
     for start in range(0, len(ids), NDJSON_BATCH):
         yield from load_services(ids[start : start + NDJSON_BATCH], options)
         db.session.expunge_all()  # keep memory flat while streaming the whole directory
@@ -332,11 +318,10 @@ def _batched(ids: list[str], options: tuple[Any, ...]) -> Iterator[Service]:
 
 def _visible_service(service_id: str) -> Service:
     service_id = _uuid(service_id)
-    service = db.session.scalar(
-        select(Service).where(Service.id == service_id, visible_clause(utcnow())).options(*FULL_SERVICE_OPTIONS)
-    )
+    service = db.session.scalar(select(Service).where(Service.id == service_id, visible_clause(utcnow())))
     if service is None:
         abort(404, description="No published service has this id")
+    attach_children([service])
     return service
 
 
@@ -359,7 +344,7 @@ def export_services() -> Iterator[dict[str, Any]]:
     """Yield every publicly visible service, fully nested, ordered by name."""
     now = utcnow()
     ids = list(db.session.scalars(select(Service.id).where(visible_clause(now)).order_by(Service.name, Service.id)))
-    for item in _batched(ids, FULL_SERVICE_OPTIONS):
+    for item in _batched(ids, FULL):
         yield serialise.service(item, today=now.date())
 
 
@@ -397,34 +382,23 @@ def _place_from_postcode(postcode: str) -> Any:
         return None
 
 
-SERVING_PAGE = 100  # the search module's largest page
+def _venues_serving(rows: list[Any], place: Any, text: str | None, proximity: int | None) -> list[Any]:
+    """Keep the venues of services that serve ``place``, strictly (see the OpenAPI ``postcode`` description).
 
-
-def services_serving(place: Any, text: str | None) -> list[str]:
-    """Return the services that serve ``place``, nearest first, from the search module (what residents see).
-
-    A service serves a postcode when its service area covers it (its council, its postcode district or a radius
-    around a point), when it comes to people there, or when it has a venue near it: within the radius the resident
-    search widens to (5 miles, then 10, 25, 50, then any distance while fewer than 100 are found). Services offered
-    only by phone or online (mode "remote") do not count: they do not cover a postcode. A service with both a venue
-    inside that radius and a covering area comes back as a venue hit, which is included either way; a service whose
-    area covers the postcode is included even when its venues are beyond the radius.
+    ``services_covering`` (the search module, as the resident pages use) answers which services serve it: those
+    whose area served covers the postcode (their council, postcode district or a radius around a point), and with
+    ``proximity`` also those with a venue within that many metres. No widening radius, and services offered only
+    by phone or online never count. With ``proximity``, only the venues within it are listed. Nearest venue first.
     """
-
-    found: list[str] = []
-    page = 1
-    while True:
-        results = search_services(
-            SearchRequest(text=text or "", place=place, order="nearest", page=page, per_page=SERVING_PAGE)
-        )
-        # "nearest" puts venues by distance, then areas, then remote services last: stop at the first remote one.
-        for hit in results.hits:
-            if hit.mode == "remote":
-                return found
-            found.append(hit.service_id)
-        if len(results.hits) < SERVING_PAGE or page * SERVING_PAGE >= results.total:
-            return found
-        page += 1
+    covering = services_covering(place, text or None, within_metres=proximity)
+    rank = {service_id: n for n, (service_id, _) in enumerate(covering)}
+    metres = {
+        r.id: miles_between(place.lat, place.lon, r.latitude, r.longitude) * METRES_PER_MILE
+        for r in rows
+        if r.latitude is not None and r.longitude is not None
+    }
+    kept = [r for r in rows if r.service_id in rank and (proximity is None or metres.get(r.id, math.inf) <= proximity)]
+    return sorted(kept, key=lambda r: (metres.get(r.id, math.inf), rank[r.service_id], r.id))
 
 
 @bp.get("/service_at_locations")
@@ -444,22 +418,7 @@ def service_at_locations() -> Response:
     ).all()
     if postcode:
         place = _place_from_postcode(postcode)
-        if place is None:
-            rows = []
-        elif proximity is not None:
-
-            # Within that many metres: the services with a venue that close, and of those only the venues that are.
-            ranking = find_service_ids(text or None, lat=place.lat, lon=place.lon, within_metres=proximity)
-            nearby = {service_id for service_id, _ in ranking}
-            metres = {
-                r.id: miles_between(place.lat, place.lon, r.latitude, r.longitude) * METRES_PER_MILE
-                for r in rows
-                if r.service_id in nearby and r.latitude is not None and r.longitude is not None
-            }
-            rows = sorted((r for r in rows if metres.get(r.id, math.inf) <= proximity), key=lambda r: (metres[r.id], r.id))
-        else:
-            order = {service_id: n for n, service_id in enumerate(services_serving(place, text))}
-            rows = sorted((r for r in rows if r.service_id in order), key=lambda r: order[r.service_id])
+        rows = [] if place is None else _venues_serving(rows, place, text, proximity)
     elif text:
         order = {service_id: n for n, (service_id, _) in enumerate(find_service_ids(text))}
         rows = sorted((r for r in rows if r.service_id in order), key=lambda r: order[r.service_id])
@@ -597,13 +556,13 @@ def _render_organization(item: Organization, services: list[Service], *, full: b
 def _services_of(organization_ids: list[str], now: datetime, full_service: bool) -> dict[str, list[Service]]:
     if not organization_ids:
         return {}
-    options = FULL_SERVICE_OPTIONS if full_service else ()
     rows = db.session.scalars(
         select(Service)
         .where(Service.organization_id.in_(organization_ids), visible_clause(now))
         .order_by(Service.name, Service.id)
-        .options(*options)
     ).all()
+    if full_service:
+        attach_children(rows)
     grouped: dict[str, list[Service]] = {}
     for row in rows:
         grouped.setdefault(row.organization_id, []).append(row)

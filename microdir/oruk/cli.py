@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 
 from ..extensions import db
 from . import importer
+from .fetch import FetchRefused, fetch_records
 from .selftest import run_on_app
 
 oruk_cli = AppGroup("oruk", help="Open Referral UK 3.0 open data: import, export, self-test.")
@@ -22,19 +23,25 @@ oruk_cli = AppGroup("oruk", help="Open Referral UK 3.0 open data: import, export
 @click.argument("source")
 @click.option("--publish/--queue", default=False, help="Publish at once, or queue for review (the default).")
 def import_command(source: str, publish: bool) -> None:
-    """Import ORUK/HSDS 3.0 services from FILE: a /services page, a JSON array, or ndjson."""
-    if source.startswith(("http://", "https://")):
-        if not current_app.config.get("ORUK_IMPORT_FROM_URL_ENABLED"):
-            raise click.ClickException(
-                "Importing from a URL is turned off. Download the file and import it, or set "
-                "ORUK_IMPORT_FROM_URL_ENABLED = True in the instance config."
-            )
-        raise click.ClickException("Importing from a URL is not built yet. Download the file and import that.")
-    path = Path(source)
-    if not path.is_file():
-        raise click.ClickException(f"No file at {source}")
-    records, problems = importer.read_records(path.read_text(encoding="utf-8"))
-    click.echo(f"Importing {len(records):,} services from {path.name} ({'publish' if publish else 'queue for review'})")
+    """Import ORUK/HSDS 3.0 services from SOURCE: a file (a /services page, a JSON array, or ndjson), or an
+    http(s) address when ORUK_IMPORT_FROM_URL_ENABLED is on (every page of a /services feed is fetched)."""
+    if "://" in source:  # a web address (anything but http and https is refused with a reason)
+
+        def fetched(page: int, total: int | None) -> None:
+            click.echo(f"  fetched page {page:,}" + (f" of {total:,}" if total else ""))
+
+        try:
+            records, problems = fetch_records(source, progress=fetched)
+        except FetchRefused as error:
+            raise click.ClickException(str(error)) from error
+        name, label = source, f"url:{source}"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise click.ClickException(f"No file at {source}")
+        records, problems = importer.read_records(path.read_text(encoding="utf-8"))
+        name, label = path.name, f"file:{path.name}"
+    click.echo(f"Importing {len(records):,} services from {name} ({'publish' if publish else 'queue for review'})")
     started = last = time.perf_counter()
 
     def progress(done: int, report: importer.ImportReport) -> None:
@@ -44,7 +51,7 @@ def import_command(source: str, publish: bool) -> None:
             click.echo(f"  {done:,}/{len(records):,}: {report.summary()}")
             last = now
 
-    report = importer.import_services(records, publish=publish, source=f"file:{path.name}", progress=progress)
+    report = importer.import_services(records, publish=publish, source=label[:255], progress=progress)
     report.rejections[:0] = problems
     db.session.commit()
     seconds = time.perf_counter() - started

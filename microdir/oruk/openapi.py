@@ -44,12 +44,16 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "full_service": _param("full_service", "Nest each organisation's published services in full.", BOOLEAN),
     "postcode": _param(
         "postcode",
-        "A full UK postcode. Only services whose service area covers it; with proximity, only those within that many "
-        "metres of its centroid. An unknown postcode gives an empty result.",
+        "A full UK postcode, resolved offline. Without proximity: the venues of services whose area served covers "
+        "the postcode (their council, their postcode district, or a radius around a point that reaches it), nearest "
+        "venue first; a service with no area served, or offered only by phone or online, covers no postcode. With "
+        "proximity: only venues within that many metres of the postcode's centroid. There is no widening radius. "
+        "A well-formed but unknown postcode gives an empty result.",
         {"type": "string", "pattern": r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$"},
     ),
     "proximity": _param(
-        "proximity", "Metres from the postcode's centroid; ignored without a postcode.", {"type": "integer", "minimum": 1, "maximum": 1_000_000}
+        "proximity", "Metres from the postcode's centroid: only venues within it are listed, whatever the service's area "
+        "served; ignored without a postcode.", {"type": "integer", "minimum": 1, "maximum": 1_000_000}
     ),
     "top_only": _param("top_only", "Only terms with no parent.", BOOLEAN),
     "parent_id": _param("parent_id", "Only terms whose parent is this term.", UUID),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -94,6 +95,9 @@ def _inlined(node: Any) -> Any:
     return {k: _inlined(v) for k, v in node.items()}
 
 
+CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 @cache
 def _fast_validator(name: str) -> Any:
     """Return a compiled jsonschema_rs validator for ``name``, or None when jsonschema_rs is not installed."""
@@ -103,6 +107,8 @@ def _fast_validator(name: str) -> Any:
         return None
     checker = FormatChecker()
     formats = {fmt: (lambda value, fmt=fmt: checker.conforms(value, fmt)) for fmt in checker.checkers}
+    # Every id is a uuid: the canonical form passes on a regex (it surely conforms); anything else asks jsonschema.
+    formats["uuid"] = lambda value: bool(CANONICAL_UUID.fullmatch(value)) or checker.conforms(value, "uuid")
     return jsonschema_rs.Draft202012Validator(_inlined(load_schema(name)), formats=formats, validate_formats=True)
 
 

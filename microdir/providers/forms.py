@@ -2,29 +2,67 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovCheckboxInput,
     GovDateInput,
     GovRadioInput,
+    GovSelect,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import DateField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..domain.listing_edits import CAPACITY_LABELS, COST_LABELS, ListingData
+from ..domain.listing_edits import (
+    CAPACITY_LABELS,
+    COST_LABELS,
+    LANGUAGES,
+    SCHEDULE_KINDS,
+    SECTION_FIELDS,
+    WEEKDAY_CODES,
+    WEEKS_OF_MONTH,
+    ListingData,
+    council_label,
+    find_council,
+    language_label,
+)
 from ..domain.provider_profiles import Workforce
 from ..forms import BaseForm, choices, submit_button
-from ..models import LEGAL_FORM_LABELS, QUALITY_CHECK_LABELS, CapacityStatus, CostType, LegalForm, QualityCheckType
+from ..geo import GazetteerUnavailable, PostcodeError, geocode_postcode, outcode_centroid, parse_outcode, parse_postcode
+from ..models import (
+    ACCESSIBILITY_FEATURES,
+    LEGAL_FORM_LABELS,
+    QUALITY_CHECK_LABELS,
+    CapacityStatus,
+    CostType,
+    LegalForm,
+    QualityCheckType,
+)
 from ..phones import PhoneError, national_number, parse_phone
+from ..public.presenters import DAY_NAMES
 
 PHONE_ERROR = "Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
 EMAIL_ERROR = "Enter an email address in the correct format, like name@example.com"
+MAX_ROWS = 20  # sessions or venues on one listing
 
 
 class WholeNumberField(StringField):
@@ -324,3 +362,468 @@ class RejectForm(BaseForm):
             return int(self.version.data or "")
         except ValueError:
             return -1
+
+
+# ---- the listing editor's sections ------------------------------------------------------------------------------
+# Each section form edits only its own fields (listing_edits.SECTION_FIELDS) and carries the same hidden markers
+# as ListingForm, so a save made meanwhile by someone else is noticed the same way.
+
+TIME_ERROR_HINT = "like 10am, 2:30pm or 14:30"
+_TIME_RE = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$")
+
+
+def parse_time_text(text: str) -> str:
+    """Turn "10am", "2:30pm", "14:30", "midday" into "HH:MM"; raise ValueError when it is not a time."""
+    words = (text or "").strip().lower().replace(" ", "")
+    if words in ("midday", "noon", "12noon"):
+        return "12:00"
+    if words == "midnight":
+        return "00:00"
+    match = _TIME_RE.match(words)
+    if not match:
+        raise ValueError(text)
+    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+    if half:
+        if not 1 <= hour <= 12:
+            raise ValueError(text)
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(text)
+    return f"{hour:02d}:{minute:02d}"
+
+
+def _time_words(value: str | None) -> str:
+    """Show a stored "14:30" the way people type it ("2:30pm")."""
+    if not value:
+        return ""
+    from ..public.presenters import format_time
+
+    hour, minute = (int(x) for x in value.split(":"))
+    return format_time(time(hour, minute))
+
+
+class _RowForm(Form):
+    """A repeated row (a session or a venue): no CSRF of its own, spaces stripped like every form."""
+
+    class Meta:
+        bind_field = BaseForm.Meta.bind_field
+
+
+class SessionDateField(OptionalDateField):
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Date must be a real date, for example 27 3 2027") from error
+
+
+class ScheduleRowForm(_RowForm):
+    kind = RadioField(
+        "How often does it run?", widget=GovRadioInput(), validate_choice=False,
+        choices=choices(list(SCHEDULE_KINDS.items())),
+    )
+    weekday = SelectField(
+        "Day of the week", widget=GovSelect(), validate_choice=False,
+        choices=choices([("", "Choose a day")] + [(code, DAY_NAMES[code]) for code in WEEKDAY_CODES]),
+    )
+    week = SelectField(
+        "Which week of the month (for once a month)", widget=GovSelect(), validate_choice=False,
+        choices=choices([("", "Choose a week")] + [(str(n), label) for n, label in WEEKS_OF_MONTH.items()]),
+    )
+    date = SessionDateField("Date (for one date only, or the date of one session if every other week)",
+                            widget=GovDateInput(), validators=[Optional()])
+    opens_at = StringField("Start time", widget=GovTextInput())
+    closes_at = StringField("End time (optional)", widget=GovTextInput())
+    term_time_only = BooleanField("Term time only", widget=GovCheckboxInput())
+
+    def is_blank(self) -> bool:
+        return not (self.kind.data or self.weekday.data or self.week.data or self.date.data or self.opens_at.data
+                    or self.closes_at.data or self.term_time_only.data or any(self.date.raw_data or []))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if self.is_blank():
+            return super().validate(extra_validators)  # an empty row is ignored
+        ok = super().validate(extra_validators)
+        kind = self.kind.data
+        if kind not in SCHEDULE_KINDS:
+            self.kind.errors.append("Select how often it runs")
+            return False
+        if kind in ("weekly", "monthly") and not self.weekday.data:
+            self.weekday.errors.append("Select the day it runs")
+        if kind == "monthly" and not self.week.data:
+            self.week.errors.append("Select which week of the month it runs, like the second")
+        if kind in ("fortnightly", "one_off") and self.date.data is None and not self.date.errors:
+            self.date.errors.append("Enter the date of one session, for example 27 3 2027" if kind == "fortnightly"
+                                    else "Enter the date it runs, for example 27 3 2027")
+        if kind == "fortnightly" and self.date.data is not None and self.weekday.data and \
+                WEEKDAY_CODES[self.date.data.weekday()] != self.weekday.data:
+            self.date.errors.append(f"The date must be a {DAY_NAMES[self.weekday.data]}")
+        starts = ends = None
+        try:
+            starts = parse_time_text(self.opens_at.data) if self.opens_at.data else None
+            if starts is None:
+                self.opens_at.errors.append(f"Enter the start time, {TIME_ERROR_HINT}")
+        except ValueError:
+            self.opens_at.errors.append(f"Start time must be a time, {TIME_ERROR_HINT}")
+        try:
+            ends = parse_time_text(self.closes_at.data) if self.closes_at.data else None
+        except ValueError:
+            self.closes_at.errors.append(f"End time must be a time, {TIME_ERROR_HINT}")
+        if starts and ends and ends <= starts:
+            self.closes_at.errors.append("End time must be after the start time")
+        return ok and not self.errors
+
+    def fill(self, row: dict[str, Any]) -> None:
+        self.kind.data = row["kind"]
+        self.weekday.data = row.get("weekday") or ""
+        self.week.data = "" if row.get("week") is None else str(row["week"])
+        self.date.data = date.fromisoformat(row["date"]) if row.get("date") else None
+        self.opens_at.data = _time_words(row.get("opens_at"))
+        self.closes_at.data = _time_words(row.get("closes_at"))
+        self.term_time_only.data = bool(row.get("term_time_only"))
+
+    def row(self) -> dict[str, Any]:
+        kind = self.kind.data
+        weekday = self.weekday.data or None
+        if kind == "fortnightly" and self.date.data is not None:
+            weekday = WEEKDAY_CODES[self.date.data.weekday()]
+        return {
+            "kind": kind,
+            "weekday": None if kind == "one_off" else weekday,
+            "week": int(self.week.data) if kind == "monthly" else None,
+            "date": self.date.data.isoformat() if kind in ("fortnightly", "one_off") and self.date.data else None,
+            "opens_at": parse_time_text(self.opens_at.data),
+            "closes_at": parse_time_text(self.closes_at.data) if self.closes_at.data else None,
+            "term_time_only": bool(self.term_time_only.data),
+        }
+
+
+def _geocoded(postcode_text: str) -> Any:
+    """Check a postcode against the offline gazetteer; raise ValidationError in the person's words."""
+    try:
+        postcode = parse_postcode(postcode_text)
+        found = geocode_postcode(postcode)
+    except PostcodeError as error:
+        raise ValidationError(error.message) from error
+    except GazetteerUnavailable as error:
+        raise ValidationError("We cannot check postcodes at the moment. Try again later") from error
+    if found is None:
+        raise ValidationError(f"We could not find the postcode {postcode}. Check it and enter it again")
+    return found
+
+
+class VenueRowForm(_RowForm):
+    name = StringField("Name of the venue (optional)", widget=GovTextInput(),
+                       validators=[Optional(), Length(max=255, message="Venue name must be 255 characters or fewer")])
+    address_1 = StringField("Address line 1", widget=GovTextInput(),
+                            validators=[Length(max=255, message="Address line 1 must be 255 characters or fewer")])
+    address_2 = StringField("Address line 2 (optional)", widget=GovTextInput(),
+                            validators=[Length(max=255, message="Address line 2 must be 255 characters or fewer")])
+    town = StringField("Town or city", widget=GovTextInput(),
+                       validators=[Length(max=100, message="Town or city must be 100 characters or fewer")])
+    postcode = StringField("Postcode", widget=GovTextInput(), render_kw={"autocomplete": "postal-code"})
+
+    def is_blank(self) -> bool:
+        return not any((self.name.data, self.address_1.data, self.address_2.data, self.town.data, self.postcode.data))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.is_blank():
+            return ok
+        if not self.address_1.data:
+            self.address_1.errors.append("Enter the first line of the venue’s address")
+        if not self.town.data:
+            self.town.errors.append("Enter the venue’s town or city")
+        try:
+            self.postcode.data = str(_geocoded(self.postcode.data or "").postcode)
+        except ValidationError as error:
+            self.postcode.errors.append(str(error))
+        return ok and not self.errors
+
+    def fill(self, venue: dict[str, Any]) -> None:
+        for key in ("name", "address_1", "address_2", "town", "postcode"):
+            getattr(self, key).data = venue.get(key) or ""
+
+    def venue(self) -> dict[str, Any]:
+        return {key: getattr(self, key).data or "" for key in ("name", "address_1", "address_2", "town", "postcode")}
+
+
+class SectionForm(ListingForm):
+    """One section of the listing editor. Subclasses drop ListingForm's fields that are not theirs."""
+
+    section = ""
+
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            # Repeated rows take no filters themselves; their own fields strip spaces (see _RowForm).
+            if unbound_field.field_class in (FieldList, FormField):
+                return unbound_field.bind(form=form, **options)
+            return BaseForm.Meta.bind_field(self, form, unbound_field, options)
+
+    def fill(self, data: ListingData) -> None:
+        """Fill this section's fields from a snapshot (on GET)."""
+        for name in self._fields:
+            filler = getattr(self, f"_fill_{name}", None)
+            if filler is not None:
+                filler(data)
+
+    def answers(self) -> ListingData:
+        """Return this section's answers as snapshot fields (after validation)."""
+        return {field: getattr(self, f"_answer_{field}")() for field in SECTION_FIELDS[self.section]}
+
+    # Fillers and answers for ListingForm's own fields, one per snapshot key.
+    def _fill_name(self, data: ListingData) -> None:
+        self.name.data = data["name"]
+
+    def _fill_description(self, data: ListingData) -> None:
+        self.description.data = data["description"]
+
+    def _fill_eligibility_description(self, data: ListingData) -> None:
+        self.eligibility_description.data = data["eligibility_description"]
+
+    def _fill_minimum_age(self, data: ListingData) -> None:
+        self.minimum_age.data = "" if data["minimum_age"] is None else str(data["minimum_age"])
+
+    def _fill_maximum_age(self, data: ListingData) -> None:
+        self.maximum_age.data = "" if data["maximum_age"] is None else str(data["maximum_age"])
+
+    def _fill_capacity_status(self, data: ListingData) -> None:
+        self.capacity_status.data = data["capacity_status"]
+
+    def _fill_capacity_places(self, data: ListingData) -> None:
+        self.capacity_places.data = "" if data["capacity_places"] is None else str(data["capacity_places"])
+
+    def _fill_email(self, data: ListingData) -> None:
+        self.email.data = data["email"] or ""
+
+    def _fill_phone(self, data: ListingData) -> None:
+        self.phone.data = _national(data["phone"])
+
+    def _fill_costs(self, data: ListingData) -> None:
+        self.costs.data = [c["type"] for c in data["costs"]]
+        fixed = next((c for c in data["costs"] if c["type"] == CostType.FIXED.value), None)
+        self.fixed_amount.data = fixed["amount"] if fixed and fixed["amount"] else ""
+
+    def _answer_name(self) -> Any:
+        return self.name.data
+
+    def _answer_description(self) -> Any:
+        return self.description.data
+
+    def _answer_eligibility_description(self) -> Any:
+        return self.eligibility_description.data or ""
+
+    def _answer_minimum_age(self) -> Any:
+        return self.minimum_age.number
+
+    def _answer_maximum_age(self) -> Any:
+        return self.maximum_age.number
+
+    def _answer_capacity_status(self) -> Any:
+        return self.capacity_status.data
+
+    def _answer_capacity_places(self) -> Any:
+        return self.capacity_places.number
+
+    def _answer_email(self) -> Any:
+        return self.email.data or None
+
+    def _answer_phone(self) -> Any:
+        return getattr(self, "phone_e164", None) if self.phone.data else None
+
+    def _answer_costs(self) -> Any:
+        return [
+            {"type": kind, "amount": f"{self.fixed_amount.number:.2f}" if kind == CostType.FIXED.value else None}
+            for kind in self.costs.data or []
+        ]
+
+
+class AboutForm(SectionForm):
+    section = "about"
+    eligibility_description = minimum_age = maximum_age = email = phone = costs = fixed_amount = None  # type: ignore[assignment]
+
+
+class CostForm(SectionForm):
+    section = "cost"
+    name = description = eligibility_description = minimum_age = maximum_age = None  # type: ignore[assignment]
+    capacity_status = capacity_places = email = phone = None  # type: ignore[assignment]
+
+
+class WhoForm(SectionForm):
+    section = "who"
+    name = description = capacity_status = capacity_places = email = phone = costs = fixed_amount = None  # type: ignore[assignment]
+    eligibility_description = TextAreaField(
+        "Who is it for?", widget=GovTextArea(),
+        validators=[DataRequired("Enter who it is for, like “carers of people living with dementia” or “anyone”"),
+                    Length(max=2000, message="Who it is for must be 2,000 characters or fewer")],
+    )
+    # Made again after the question above, so errors are listed in the order the page asks.
+    minimum_age = WholeNumberField("Youngest age (optional)", message="Youngest age must be a whole number from 0 to 120", maximum=120)
+    maximum_age = WholeNumberField("Oldest age (optional)", message="Oldest age must be a whole number from 0 to 120", maximum=120)
+
+
+class ContactForm(SectionForm):
+    section = "contact"
+    name = description = eligibility_description = minimum_age = maximum_age = None  # type: ignore[assignment]
+    capacity_status = capacity_places = costs = fixed_amount = None  # type: ignore[assignment]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if not self.email.data and not self.phone.data:
+            self.email.errors = [*self.email.errors, "Enter an email address or a phone number, so people can get in touch"]
+            return False
+        return ok
+
+
+class _RowSectionForm(SectionForm):
+    """A section without ListingForm's fields, built of repeated rows."""
+
+    name = description = eligibility_description = minimum_age = maximum_age = None  # type: ignore[assignment]
+    capacity_status = capacity_places = email = phone = costs = fixed_amount = None  # type: ignore[assignment]
+
+
+class WhenForm(_RowSectionForm):
+    section = "when"
+    schedules = FieldList(FormField(ScheduleRowForm), min_entries=1, max_entries=MAX_ROWS)
+
+    def _fill_schedules(self, data: ListingData) -> None:
+        rows = [r for r in data.get("schedules", []) if r["kind"] != "other"]
+        while len(self.schedules.entries) < len(rows):
+            self.schedules.append_entry()
+        for entry, row in zip(self.schedules.entries, rows, strict=False):
+            entry.form.fill(row)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and not self._answer_schedules():
+            self.schedules.errors = [{"kind": ["Add at least one time it runs"]}]
+            return False
+        return ok
+
+    def _answer_schedules(self) -> Any:
+        return [entry.form.row() for entry in self.schedules.entries if not entry.form.is_blank()]
+
+
+class WhereForm(_RowSectionForm):
+    section = "where"
+    venues = FieldList(FormField(VenueRowForm), min_entries=1, max_entries=MAX_ROWS)
+    councils = StringField("Councils (optional)", widget=GovTextInput(),
+                           validators=[Length(max=1000, message="Councils must be 1,000 characters or fewer")])
+    districts = StringField("Postcode districts (optional)", widget=GovTextInput(),
+                            validators=[Length(max=500, message="Postcode districts must be 500 characters or fewer")])
+    radius_miles = DecimalTextField("Miles (optional)", message="Miles must be a number, like 3 or 2.5",
+                                    maximum=Decimal("200"), places=1)
+    radius_postcode = StringField("Around this postcode", widget=GovTextInput())
+    ways = SelectMultipleField(
+        "Do you also reach people another way?", widget=GovCheckboxesInput(),
+        choices=choices([("comes_to_you", "We visit people at home"), ("remote", "By phone or online")]),
+    )
+
+    def validate_councils(self, field: Any) -> None:
+        self.lad_codes: list[str] = []
+        names = [n.strip() for n in (field.data or "").split(",") if n.strip()]
+        for name in names:
+            try:
+                code = find_council(name)
+            except GazetteerUnavailable as error:
+                raise ValidationError("We cannot check council names at the moment. Try again later") from error
+            if code is None:
+                raise ValidationError(f"We could not find a council called {name}. Enter its name, like Sandwell")
+            self.lad_codes.append(code)
+
+    def validate_districts(self, field: Any) -> None:
+        self.outcodes: list[str] = []
+        for text in [t for t in re.split(r"[,\s]+", field.data or "") if t]:
+            try:
+                code = parse_outcode(text)
+                known = outcode_centroid(code)
+            except PostcodeError as error:
+                raise ValidationError(error.message) from error
+            except GazetteerUnavailable as error:
+                raise ValidationError("We cannot check postcode districts at the moment. Try again later") from error
+            if known is None:
+                raise ValidationError(f"We could not find the postcode district {code}. Enter one like B66")
+            self.outcodes.append(code)
+
+    def validate_radius_postcode(self, field: Any) -> None:
+        if self.radius_miles.number and not field.data:
+            raise ValidationError("Enter the postcode at the centre of the area you cover")
+        if field.data:
+            field.data = str(_geocoded(field.data).postcode)
+            if not self.radius_miles.number and not self.radius_miles.errors:
+                raise ValidationError("Enter how many miles around the postcode you cover, like 3")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and not self._answer_venues() and not any(self._answer_area().values()):
+            self.councils.errors = ["Add a venue, or say which area you serve"]
+            return False
+        return ok
+
+    def _fill_venues(self, data: ListingData) -> None:
+        while len(self.venues.entries) < len(data.get("venues", [])):
+            self.venues.append_entry()
+        for entry, venue in zip(self.venues.entries, data.get("venues", []), strict=False):
+            entry.form.fill(venue)
+
+    def _fill_councils(self, data: ListingData) -> None:
+        self.councils.data = ", ".join(council_label(c) for c in data["area"]["lad_codes"])
+        self.districts.data = ", ".join(data["area"]["outcodes"])
+        miles = data["area"]["radius_miles"]
+        self.radius_miles.data = "" if not miles else f"{miles:g}"
+        self.radius_postcode.data = data["area"]["radius_postcode"] or ""
+        self.ways.data = [k for k in ("comes_to_you", "remote") if data["area"][k]]
+
+    def _answer_venues(self) -> Any:
+        return [entry.form.venue() for entry in self.venues.entries if not entry.form.is_blank()]
+
+    def _answer_area(self) -> Any:
+        miles = self.radius_miles.number
+        return {
+            "lad_codes": getattr(self, "lad_codes", []),
+            "outcodes": getattr(self, "outcodes", []),
+            "radius_miles": float(miles) if miles else None,
+            "radius_postcode": self.radius_postcode.data or None if miles else None,
+            "comes_to_you": "comes_to_you" in (self.ways.data or []),
+            "remote": "remote" in (self.ways.data or []),
+        }
+
+
+class AccessibilityForm(_RowSectionForm):
+    section = "accessibility"
+    accessibility = SelectMultipleField(
+        "Which of these do your venues have?", widget=GovCheckboxesInput(),
+        choices=choices(list(ACCESSIBILITY_FEATURES.items())),
+    )
+    languages = SelectMultipleField("Which languages can people use?", widget=GovCheckboxesInput(),
+                                    choices=choices(list(LANGUAGES.items())))
+
+    def __init__(self, *args: Any, has_venues: bool = True, extra_languages: list[str] | tuple[str, ...] = (),
+                 **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.has_venues = has_venues
+        # A language stored under a name we have no code for (imported) stays offered, so it is not lost.
+        extra = [(k, language_label(k)) for k in extra_languages if k not in LANGUAGES]
+        self.languages.choices = choices(list(LANGUAGES.items()) + extra)
+
+    def validate_accessibility(self, field: Any) -> None:
+        if field.data and not self.has_venues:
+            raise ValidationError("Add a venue first: accessibility features describe the places you meet")
+
+    def _fill_accessibility(self, data: ListingData) -> None:
+        self.accessibility.data = list(data["accessibility"])
+
+    def _fill_languages(self, data: ListingData) -> None:
+        self.languages.data = list(data["languages"])
+
+    def _answer_accessibility(self) -> Any:
+        return list(self.accessibility.data or [])
+
+    def _answer_languages(self) -> Any:
+        return list(self.languages.data or [])
+
+
+SECTION_FORMS: dict[str, type[SectionForm]] = {
+    "about": AboutForm, "when": WhenForm, "where": WhereForm, "cost": CostForm, "who": WhoForm,
+    "accessibility": AccessibilityForm, "contact": ContactForm,
+}

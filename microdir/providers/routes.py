@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from ..domain import listing_edits, moderation, provider_profiles
+from ..domain import listing_edits, listing_holds, moderation, provider_profiles
 from ..domain.listing_edits import EditConflict, EditError, ListingData
 from ..domain.listings import assess_micro_provider, checked_ago
 from ..extensions import db
 from ..models import ListingStatus, Organization, QualityCheckType, Service, utcnow
 from ..permissions import require, requires
-from .forms import ListingForm, QualityCheckForm, VersionForm, WorkforceForm
+from .forms import SECTION_FORMS, ListingForm, QualityCheckForm, SectionForm, VersionForm, WorkforceForm
 
 bp = Blueprint("providers", __name__, url_prefix="/provider")
 
@@ -55,6 +55,7 @@ def listings() -> Any:
                 "pending": moderation.pending_revision(service),
                 "decision": moderation.latest_decision(service),
                 "checked": checked_ago(service.last_verified_at, now),
+                "hold": listing_holds.current_hold(service),
             }
             for service in sorted(org.services, key=lambda s: s.name.lower())
             if service.listing_status is not ListingStatus.ARCHIVED
@@ -72,6 +73,7 @@ def listings() -> Any:
 def _render_edit(service: Service, form: ListingForm, conflict: list[Any] | None = None, status: int = 200) -> Any:
     return render_template(
         "providers/edit.html", title=f"Change {service.name}", service=service, form=form, conflict=conflict,
+        sections=listing_edits.SECTIONS,
         needs_review=service.listing_status in listing_edits.NEEDS_REVIEW,
     ), status
 
@@ -126,6 +128,96 @@ def edit(service_id: str) -> Any:
     }
     flash(messages[outcome], "success" if outcome != "unchanged" else "info")
     return redirect(url_for(".listings"))
+
+
+SAVE_MESSAGES = {
+    "submitted": "Your change to {name} has been sent to a moderator. "
+    "The published listing stays as it is until they approve it.",
+    "saved": "{name} has been saved.",
+    "unchanged": "You did not change anything.",
+}
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Return ``target`` when it is a path on this site ("/..."), else None: never an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(ch) < 32 for ch in target):
+        return None
+    return target
+
+
+def _section_form(section: str, service: Service, data: ListingData) -> SectionForm:
+    form_class = SECTION_FORMS[section]
+    if section == "accessibility":
+        return form_class(has_venues=bool(data.get("venues")), extra_languages=data.get("languages", []))
+    return form_class()
+
+
+def _render_section(service: Service, section: str, form: SectionForm, conflict: list[Any] | None = None,
+                    status: int = 200) -> Any:
+    title = dict(listing_edits.SECTIONS)[section]
+    return render_template(
+        "providers/edit_section.html", title=f"{title} – {service.name}", heading=title, section=section,
+        service=service, form=form, conflict=conflict, next_url=_safe_next(request.values.get("next")),
+        needs_review=service.listing_status in listing_edits.NEEDS_REVIEW,
+    ), status
+
+
+def _row_action(form: SectionForm) -> bool:
+    """Handle "Add another" / "Remove" buttons (no JavaScript): change the rows and re-render; True if one was pressed."""
+    action = request.form.get("row_action", "")
+    rows = getattr(form, "schedules", None) or getattr(form, "venues", None)
+    if rows is None or not action:
+        return False
+    if action == "add" and len(rows.entries) < (rows.max_entries or 20):
+        rows.append_entry()
+    elif action.startswith("remove-") and action[7:].isdigit():
+        index = int(action[7:])
+        rows.entries = [e for i, e in enumerate(rows.entries) if i != index]
+        if not rows.entries:
+            rows.append_entry()
+    return True
+
+
+@bp.route("/services/<service_id>/edit/<section>", methods=["GET", "POST"])
+@requires("listing.manage")
+def edit_section(service_id: str, section: str) -> Any:
+    service = _load_service(service_id)
+    if service.listing_status is ListingStatus.ARCHIVED or section not in SECTION_FORMS:
+        abort(404)
+    data, revision_id = listing_edits.editing_state(service)
+    form = _section_form(section, service, data)
+    if not form.is_submitted():
+        form.fill(data)
+        _stamp(form, service, data, revision_id)
+        return _render_section(service, section, form)
+    if _row_action(form):
+        return _render_section(service, section, form)
+    if not form.validate():
+        return _render_section(service, section, form)
+    try:
+        base = _serializer().loads(form.base.data or "")
+    except BadSignature:
+        base = None
+    try:
+        outcome = listing_edits.save_section(
+            service, section, form.answers(), _me(), expected_version=form.expected_version(),
+            expected_revision=form.revision_id.data or "", base=base,
+        )
+    except EditConflict as conflict:
+        db.session.rollback()
+        service = _load_service(service_id)
+        current, revision_id = listing_edits.editing_state(service)
+        _stamp(form, service, current, revision_id)
+        return _render_section(service, section, form, conflict=conflict.changes, status=409)
+    except EditError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".listings"))
+    db.session.commit()
+    flash(SAVE_MESSAGES[outcome].format(name=service.name), "success" if outcome != "unchanged" else "info")
+    return redirect(_safe_next(request.args.get("next")) or url_for(".listings"))
 
 
 @bp.route("/services/<service_id>/submit", methods=["POST"])

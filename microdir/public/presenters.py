@@ -75,7 +75,7 @@ def time_range(schedule: Schedule) -> str:
     return ""
 
 
-def _parse_byday(byday: str | None) -> list[tuple[int | None, str]]:
+def parse_byday(byday: str | None) -> list[tuple[int | None, str]]:
     """Split "MO,2TU,-1FR" into [(None, "MO"), (2, "TU"), (-1, "FR")]; ignore tokens that are not valid."""
     result: list[tuple[int | None, str]] = []
     for token in (byday or "").upper().replace(" ", "").split(","):
@@ -93,7 +93,7 @@ def _join(words: list[str]) -> str:
 
 def schedule_in_words(schedule: Schedule) -> str:
     """Describe when a schedule runs: "Every Tuesday, 10am to midday", "On the last Friday of each month"."""
-    days = _parse_byday(schedule.byday)
+    days = parse_byday(schedule.byday)
     freq = (schedule.freq or "").upper()
     interval = schedule.interval or 1
     if not freq:
@@ -139,7 +139,7 @@ def _rule(schedule: Schedule, anchor: date) -> rrule | None:
         "dtstart": datetime.combine(first, start_time),
         "interval": max(1, schedule.interval or 1),
     }
-    days = _parse_byday(schedule.byday)
+    days = parse_byday(schedule.byday)
     if days:
         kwargs["byweekday"] = [WEEKDAYS[code](n) if n else WEEKDAYS[code] for n, code in days]
     elif freq == "MONTHLY" and schedule.bymonthday:

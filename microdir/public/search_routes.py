@@ -11,8 +11,10 @@ from flask_login import current_user
 
 from .. import shortlist
 from ..domain import reports, taxonomy
+from ..domain.listing_edits import LANGUAGES
 from ..domain.listings import is_publicly_visible
 from ..extensions import db, limiter
+from ..mail import email_link
 from ..models import ACCESSIBILITY_FEATURES, CapacityStatus, CostType, Service, utcnow
 from ..permissions import can, public
 from .forms import EmailShortlistForm, ReportProblemForm, ShortlistForm
@@ -64,9 +66,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "access": dict(ACCESSIBILITY_FEATURES),
     "day": {**DAY_LABELS, **{name.lower(): name for name in DAY_LABELS.values()}},
     "verified": {"yes": "Run by a micro-provider", "no": "Run by a larger organisation"},
-    "language": {"en": "English", "cy": "Welsh", "pa": "Punjabi", "ur": "Urdu", "bn": "Bengali", "pl": "Polish",
-                 "gu": "Gujarati", "ar": "Arabic", "so": "Somali", "ro": "Romanian", "bfi": "British Sign Language",
-                 "sgn": "Sign language", "zh": "Chinese", "hi": "Hindi", "ta": "Tamil"},
+    "language": dict(LANGUAGES),
 }
 
 
@@ -345,8 +345,10 @@ def _my_shortlist() -> list[Service]:
 def _share_url(services: list[Service], external: bool = False) -> str | None:
     if not services:
         return None
-    return url_for("resident.shortlist_shared", ids=shortlist.encode_ids([s.id for s in services]),
-                   _external=external)
+    ids = shortlist.encode_ids([s.id for s in services])
+    if external:
+        return email_link("resident.shortlist_shared", ids=ids)
+    return url_for("resident.shortlist_shared", ids=ids)
 
 
 def _wants_json() -> bool:
@@ -435,7 +437,7 @@ def _email_body(services: list[Service]) -> str:
             lines.append(f"Phone: {phone['number']}")
         for address in view.emails:
             lines.append(f"Email: {address}")
-        lines.append(url_for("resident.listing", service_id=service.id, _external=True))
+        lines.append(email_link("resident.listing", service_id=service.id))
         lines.append("")
     share = _share_url(services, external=True)
     lines += ["See the whole list again:", share or "", "",

@@ -31,9 +31,11 @@ def rotate_keys_command(check: bool) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the referral pages, the inbox and the CLI; refuse to start without a usable encryption key."""
-    from .routes import bp, inbox
+    from .routes import admin, bp, inbox, receipt
 
     check_configuration(app)
     app.register_blueprint(bp)
     app.register_blueprint(inbox)
+    app.register_blueprint(receipt)
+    app.register_blueprint(admin)
     app.cli.add_command(cli)

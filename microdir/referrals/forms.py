@@ -235,3 +235,96 @@ class CloseForm(WellbeingForm):
     note = TextAreaField("Note for the link worker (optional)", widget=GovTextArea(),
                          validators=[Optional(), Length(max=2000, message="Keep the note to 2000 characters or fewer")])
     submit = submit_button("Close referral")
+
+
+class NoteForm(BaseForm):
+    message = TextAreaField(
+        "Add a note", widget=GovTextArea(),
+        description="For the other side of this referral to read. It does not change the referral’s status.",
+        validators=[InputRequired("Enter a note"), Length(max=2000, message="Keep the note to 2000 characters or fewer")],
+    )
+    submit = submit_button("Add note")
+
+
+class ShortlistServicesField(SelectMultipleField):
+    def pre_validate(self, form: Any) -> None:
+        allowed = {choice.value if isinstance(choice, SelectChoice) else choice[0] for choice in self.choices or []}
+        if any(value not in allowed for value in self.data or []):
+            raise ValidationError("Select services from your shortlist that can take a referral")
+
+
+class FromShortlistForm(ReferralDetailsForm):
+    services = ShortlistServicesField("Which services should get a referral?", widget=GovCheckboxesInput(), choices=[],
+                                   description="We start one draft referral for each. You check and send each one.",
+                                   validators=[InputRequired("Select at least one service")])
+    submit = submit_button("Start draft referrals")
+
+    def __init__(self, *args: Any, services: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.services.choices = [SelectChoice(value, label) for value, label in services]
+
+
+class FindMyReferralForm(BaseForm):
+    """The person's own check: their reference and one detail they gave the link worker."""
+
+    reference = StringField("Reference number", widget=GovTextInput(), description="For example, MD-7K4Q-9XPA",
+                            validators=[InputRequired("Enter your reference number"), Length(max=30)],
+                            render_kw={"autocomplete": "off", "spellcheck": "false", "class": "govuk-input--width-10"})
+    date_of_birth = OptionalDateField("Date of birth", widget=GovDateInput(), format="%d %m %Y",
+                                      description="For example, 27 3 1948")
+    phone_last4 = StringField("Last 4 digits of your phone number", widget=GovTextInput(),
+                              validators=[Optional(), Length(max=10)],
+                              render_kw={"inputmode": "numeric", "class": "govuk-input--width-4", "autocomplete": "off"})
+    email = StringField("Email address", widget=GovTextInput(), validators=[Optional(), Length(max=255)],
+                        render_kw={"autocomplete": "email", "spellcheck": "false"})
+    submit = submit_button("Continue")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        last4 = self.phone_last4.data or ""
+        if last4 and not (len(last4) == 4 and last4.isdigit()):
+            self.phone_last4.errors = [*self.phone_last4.errors, "Enter the last 4 digits of your phone number, like 0982"]
+            valid = False
+        if valid and self.date_of_birth.data is None and not last4 and not self.email.data:
+            self.date_of_birth.errors = [*self.date_of_birth.errors,
+                                         "Enter your date of birth, the last 4 digits of your phone number or your email address"]
+            valid = False
+        return valid
+
+
+class ConfirmWithdrawForm(BaseForm):
+    submit = submit_button("Withdraw my referral")
+
+
+class AdminReasonForm(BaseForm):
+    reason = TextAreaField(
+        "Why do you need to see this referral?", widget=GovTextArea(),
+        description="For example, a complaint or a safeguarding review, with its reference. This is kept in the audit log.",
+        validators=[InputRequired("Enter why you need to see this referral"),
+                    Length(min=10, max=1000, message="Give a reason of 10 to 1000 characters")],
+    )
+    submit = submit_button("See the referral")
+
+
+class SubjectAccessForm(BaseForm):
+    reason = TextAreaField(
+        "Why are you making this export?", widget=GovTextArea(),
+        description="For example, the subject access request’s reference. This is kept in the audit log.",
+        validators=[InputRequired("Enter why you are making this export"),
+                    Length(min=10, max=1000, message="Give a reason of 10 to 1000 characters")],
+    )
+    reference = StringField("Reference number", widget=GovTextInput(), validators=[Optional(), Length(max=30)],
+                            render_kw={"autocomplete": "off", "spellcheck": "false", "class": "govuk-input--width-10"})
+    person_name = StringField("Full name", widget=GovTextInput(), validators=[Optional(), Length(max=200)],
+                              render_kw={"autocomplete": "off", "spellcheck": "false"})
+    date_of_birth = OptionalDateField("Date of birth", widget=GovDateInput(), format="%d %m %Y",
+                                      description="For example, 27 3 1948")
+    submit = submit_button("Find what we hold")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and not self.reference.data and not (self.person_name.data and self.date_of_birth.data):
+            self.reference.errors = [*self.reference.errors,
+                                     "Enter a reference number, or the person’s full name and date of birth"]
+            valid = False
+        return valid

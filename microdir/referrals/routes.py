@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import shortlist
 from ..domain import audit
 from ..domain import referrals as ops
 from ..domain.outcomes import ONS4
 from ..domain.taxonomy import needs as taxonomy_needs
-from ..extensions import db
-from ..models import CapacityStatus, CloseOutcome, DeclineReason, Referral, ReferralStatus, Service
-from ..permissions import require, requires
-from .forms import ActionForm, CloseForm, ConsentForm, DeclineForm, ReferralDetailsForm, SendForm, WellbeingForm
+from ..extensions import db, limiter
+from ..models import CapacityStatus, CloseOutcome, DeclineReason, Referral, ReferralStatus, Service, utcnow
+from ..permissions import can, public, require, requires
+from ..signed_links import LinkInvalid, LinkPurpose, read_link_token
+from .forms import (
+    ActionForm,
+    AdminReasonForm,
+    CloseForm,
+    ConfirmWithdrawForm,
+    ConsentForm,
+    DeclineForm,
+    FindMyReferralForm,
+    FromShortlistForm,
+    NoteForm,
+    ReferralDetailsForm,
+    SendForm,
+    SubjectAccessForm,
+    WellbeingForm,
+)
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 inbox = Blueprint("inbox", __name__, url_prefix="/inbox")
+receipt = Blueprint("referral_receipt", __name__, url_prefix="/your-referral")
+admin = Blueprint("referral_admin", __name__, url_prefix="/admin/referrals")
 
 PROVIDER_BUTTONS = {"accept": "Accept referral", "first_contact": "Record first contact", "engage": "Record that they are taking part"}
 
@@ -32,7 +51,16 @@ def referral_labels() -> dict[str, Any]:
         "contact_labels": ops.CONTACT_METHOD_LABELS,
         "ons4": ONS4,
         "action_labels": ops.ACTION_LABELS,
+        "format_date": ops.format_date,
+        "referral_response_figures": _response_figures_for,
     }
+
+
+def _response_figures_for(service: Service) -> ops.ResponseFigures | None:
+    """For the listing page: the provider's reply figures, for the roles that may see them."""
+    if not can(current_user, "referral.view_response_figures"):
+        return None
+    return ops.response_figures(service.organization_id)
 
 
 def _load(referral_id: str, capability: str) -> Referral:
@@ -235,8 +263,72 @@ def timeline(referral_id: str) -> Any:
         "referrals/timeline.html", title=f"Referral {referral.reference}", referral=referral,
         need_names=_need_names(), can_withdraw="withdraw" in ops.available_actions(referral, current_user),
         withdraw_form=ActionForm(expected_version=str(referral.version)), is_overdue=ops.is_overdue(referral),
-        change=ops.wellbeing_change(referral),
+        change=ops.wellbeing_change(referral), note_form=NoteForm(),
+        note_action=url_for(".note", referral_id=referral.id),
     )
+
+
+def _add_note(referral: Referral, back: str) -> Any:
+    form = NoteForm()
+    if not form.validate_on_submit():
+        flash(next(iter(form.message.errors), "Enter a note"), "error")
+        return redirect(back)
+    try:
+        ops.add_note(referral, current_user, form.message.data or "")
+    except ops.ReferralError as error:
+        _conflict(error)
+        return redirect(back)
+    db.session.commit()
+    flash("Note added", "success")
+    return redirect(back)
+
+
+@bp.route("/<referral_id>/note", methods=["POST"])
+@requires("referral.create")
+def note(referral_id: str) -> Any:
+    referral = _load(referral_id, "referral.create")
+    return _add_note(referral, url_for(".timeline", referral_id=referral.id))
+
+
+@bp.route("/<referral_id>/gp-summary")
+@requires("referral.create")
+def gp_summary(referral_id: str) -> Any:
+    referral = _load(referral_id, "referral.create")
+    ops.record_personal_data_view(referral, current_user, "gp_summary")
+    db.session.commit()
+    return render_template("referrals/gp_summary.html", title="Summary for the GP record", referral=referral,
+                           summary=ops.gp_record_summary(referral),
+                           codes_configured=bool(current_app.config.get("GP_RECORD_CODES")))
+
+
+def _shortlisted_services() -> tuple[list[Service], list[Service]]:
+    """Return (services on the visitor's shortlist that can take a referral now, those that cannot)."""
+    visible = shortlist.visible_services(shortlist.ids(), utcnow(), int(current_app.config["STALE_HIDE_DAYS"]))
+    open_ = [s for s in visible if ops.can_refer_to(s) and s.capacity_status is not CapacityStatus.FULL]
+    return open_, [s for s in visible if s not in open_]
+
+
+@bp.route("/from-shortlist", methods=["GET", "POST"])
+@requires("referral.create")
+def from_shortlist() -> Any:
+    services, cannot = _shortlisted_services()
+    form = FromShortlistForm(needs=[(code, name) for code, name in _need_names().items()],
+                             services=[(s.id, s.name) for s in services])
+    if request.method == "GET":
+        form.services.data = [s.id for s in services]
+    if services and form.validate_on_submit():
+        chosen = [s for s in services if s.id in (form.services.data or [])]
+        try:
+            drafts = ops.create_drafts(chosen, current_user, form.details())
+        except ops.ReferralError as error:
+            _conflict(error)
+            return redirect(url_for(".from_shortlist"))
+        db.session.commit()
+        flash(f"{len(drafts)} draft referral{'' if len(drafts) == 1 else 's'} started. Check and send each one.",
+              "success")
+        return redirect(url_for(".caseload", status=ReferralStatus.DRAFT.value))
+    return render_template("referrals/from_shortlist.html", title="Refer someone to the services on your shortlist",
+                           form=form, services=services, cannot=cannot)
 
 
 @bp.route("/<referral_id>/withdraw", methods=["POST"])
@@ -279,8 +371,16 @@ def referral(referral_id: str) -> Any:
     return render_template(
         "referrals/inbox_referral.html", title=f"Referral {item.reference}", referral=item, actions=actions,
         buttons={a: PROVIDER_BUTTONS[a] for a in actions if a in PROVIDER_BUTTONS}, need_names=_need_names(),
-        change=ops.wellbeing_change(item),
+        change=ops.wellbeing_change(item), note_form=NoteForm(),
+        note_action=url_for(".note", referral_id=item.id),
     )
+
+
+@inbox.route("/<referral_id>/note", methods=["POST"], endpoint="note")
+@requires("referral.respond")
+def provider_note(referral_id: str) -> Any:
+    item = _load(referral_id, "referral.respond")
+    return _add_note(item, url_for(".referral", referral_id=item.id))
 
 
 @inbox.route("/<referral_id>/act/<action>", methods=["POST"])
@@ -344,3 +444,136 @@ def close(referral_id: str) -> Any:
     elif request.method == "GET":
         form.expected_version.data = str(item.version)
     return render_template("referrals/close.html", title="Close this referral", form=form, referral=item)
+
+
+# ---- the person: their consent receipt and withdrawing -------------------------------------------------------
+
+def _withdraw_rate() -> str:
+    return current_app.config["REFERRAL_WITHDRAW_RATE_LIMIT"]
+
+
+@receipt.route("/", methods=["GET", "POST"])
+@public
+@limiter.limit(_withdraw_rate, methods=["POST"])
+def start() -> Any:
+    form = FindMyReferralForm()
+    not_found = False
+    if form.validate_on_submit():
+        found = ops.find_for_person(form.reference.data or "", date_of_birth=form.date_of_birth.data,
+                                    phone_last4=form.phone_last4.data, email=form.email.data)
+        if found is not None:
+            from ..signed_links import make_link_token
+
+            return redirect(url_for(".confirm", token=make_link_token(LinkPurpose.REFERRAL_RECEIPT, {"r": found.id})))
+        # One message whatever did not match, so the page cannot be used to learn whether a reference exists.
+        form.reference.errors = [*form.reference.errors,
+                                 "We could not find a referral with that reference number and detail. Check them and try again"]
+        not_found = True
+    return render_template("referrals/receipt_start.html", title="Change your mind about a referral", form=form,
+                           not_found=not_found)
+
+
+def _referral_from_token(token: str) -> Referral | None:
+    try:
+        payload = read_link_token(LinkPurpose.REFERRAL_RECEIPT, token,
+                                  int(current_app.config["REFERRAL_RECEIPT_LINK_MAX_AGE"]))
+    except LinkInvalid:  # LinkExpired too
+        return None
+    return db.session.get(Referral, str(payload.get("r", "")))
+
+
+@receipt.route("/withdraw/<token>", methods=["GET", "POST"])
+@public
+def confirm(token: str) -> Any:
+    referral = _referral_from_token(token)
+    if referral is None:
+        return render_template("referrals/receipt_link_invalid.html", title="This link does not work"), 404
+    if referral.erased_at is not None:
+        return redirect(url_for(".done", outcome="nothing"))
+    form = ConfirmWithdrawForm()
+    if form.validate_on_submit():
+        try:
+            outcome = ops.withdraw_by_person(referral)
+        except ops.TransitionError as error:
+            _conflict(error)
+            return redirect(url_for(".confirm", token=token))
+        db.session.commit()
+        return redirect(url_for(".done", outcome=outcome))
+    return render_template("referrals/receipt_confirm.html", title="Withdraw your referral", form=form,
+                           referral=referral, token=token,
+                           still_open="withdraw" in ops.available_actions(referral, ops.PERSON))
+
+
+@receipt.route("/withdrawn")
+@public
+def done() -> Any:
+    outcome = request.args.get("outcome", "withdrawn")
+    return render_template("referrals/receipt_done.html", title="Your details have been deleted",
+                           outcome=outcome if outcome in ("withdrawn", "erased", "nothing") else "withdrawn")
+
+
+# ---- admins: a referral only under an audited reason; subject access --------------------------------------------
+
+@admin.route("/")
+@requires("referral.admin")
+def find() -> Any:
+    reference = (request.args.get("reference") or "").strip()
+    not_found = False
+    if reference:
+        found = db.session.scalar(db.select(Referral).where(Referral.reference == ops.normalise_reference(reference)))
+        if found is not None:
+            return redirect(url_for(".access", referral_id=found.id))
+        not_found = True
+    return render_template("referrals/admin_find.html", title="Referrals", reference=reference, not_found=not_found)
+
+
+def _admin_load(referral_id: str) -> Referral:
+    referral = db.session.get(Referral, referral_id)
+    if referral is None:
+        abort(404)
+    return referral
+
+
+@admin.route("/<referral_id>/access", methods=["GET", "POST"])
+@requires("referral.admin")
+def access(referral_id: str) -> Any:
+    referral = _admin_load(referral_id)
+    form = AdminReasonForm()
+    if form.validate_on_submit():
+        ops.grant_admin_access(referral, current_user, form.reason.data or "")
+        db.session.commit()
+        return redirect(url_for(".view", referral_id=referral.id))
+    return render_template("referrals/admin_access.html", title="Why do you need to see this referral?", form=form,
+                           referral=referral, minutes=current_app.config["REFERRAL_ADMIN_ACCESS_MINUTES"])
+
+
+@admin.route("/<referral_id>")
+@requires("referral.admin")
+def view(referral_id: str) -> Any:
+    referral = _admin_load(referral_id)
+    if not can(current_user, "referral.view", referral):
+        return redirect(url_for(".access", referral_id=referral.id))
+    ops.record_personal_data_view(referral, current_user, "admin")
+    db.session.commit()
+    return render_template("referrals/admin_referral.html", title=f"Referral {referral.reference}", referral=referral,
+                           need_names=_need_names(), change=ops.wellbeing_change(referral))
+
+
+@admin.route("/subject-access", methods=["GET", "POST"])
+@requires("referral.admin")
+def subject_access() -> Any:
+    form = SubjectAccessForm()
+    if form.validate_on_submit():
+        how = "reference" if form.reference.data else "name and date of birth"
+        found = ops.find_for_subject_access(reference=form.reference.data, name=form.person_name.data,
+                                            date_of_birth=form.date_of_birth.data)
+        fmt = "json" if request.form.get("format") == "json" else "page"
+        export = ops.export_subject_access(found, current_user, form.reason.data or "", how=how, fmt=fmt)
+        db.session.commit()
+        if fmt == "json":
+            return Response(json.dumps(export, indent=2, ensure_ascii=False), mimetype="application/json",
+                            headers={"Content-Disposition": "attachment; filename=subject-access.json",
+                                     "Cache-Control": "no-store"})
+        return render_template("referrals/subject_access_result.html", title="What we hold about this person",
+                               export=export, form=form, need_names=_need_names())
+    return render_template("referrals/subject_access.html", title="Subject access: export what we hold", form=form)

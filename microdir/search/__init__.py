@@ -19,7 +19,15 @@ from sqlalchemy.orm import Session
 from ..extensions import db
 from ..models import DirectoryChange
 from . import indexer
-from .queries import SearchHit, SearchRequest, SearchResults, find_service_ids, log_search, search_services
+from .queries import (
+    SearchHit,
+    SearchRequest,
+    SearchResults,
+    find_service_ids,
+    log_search,
+    search_services,
+    services_covering,
+)
 
 __all__ = [
     "SearchHit",
@@ -29,6 +37,7 @@ __all__ = [
     "init_app",
     "log_search",
     "search_services",
+    "services_covering",
 ]
 
 index_cli = AppGroup("index", help="The search index on this node.")
@@ -89,8 +98,9 @@ def init_app(app: Flask) -> None:
 
 
 @index_cli.command("rebuild")
-@click.option("--procs", default=1, show_default=True, help="Writer processes (2 is ~1.9× faster on 2 cores).")
-def rebuild_command(procs: int) -> None:
+@click.option("--procs", type=int, default=None,
+              help="Writer processes (default: 2 from 2,000 listings on 2+ cores, else 1).")
+def rebuild_command(procs: int | None) -> None:
     """Build a fresh index from the database, catch up with the change log and swap it in."""
     started = time.perf_counter()
     count, position = indexer.rebuild(procs=procs)

@@ -21,14 +21,16 @@ import heapq
 import math
 import re
 import time
+from array import array
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import has_app_context
+from flask import current_app, has_app_context
 from whoosh import query as Q
 from whoosh.idsets import DocIdSet
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from ..geo import ResolvedPlace, format_distance
@@ -44,6 +46,7 @@ __all__ = [
     "find_service_ids",
     "log_search",
     "search_services",
+    "services_covering",
 ]
 
 FILTERS = (*FACETS.keys(), "age")
@@ -51,10 +54,14 @@ WIDEN_STEPS: tuple[float | None, ...] = (5.0, 10.0, 25.0, 50.0, None)
 MAX_SYNONYM_WORDS = 4
 # Services with no venue that cover the place rank, for "nearest", as if their venue were this far away.
 AREA_EFFECTIVE_MILES = 1.0
+METRES_PER_MILE = 1609.344
 EARTH_RADIUS_MILES = 3958.7613  # the radius geopy's great_circle uses, so figures agree with geo.distance_miles
 FEW_RESULTS = 3
-# Cached query bitmaps per searcher (at 100k listings a bitmap is 12.5 KB, so 2,000 cost at most 25 MB).
+# Per-searcher cache bounds (defaults; the app's SEARCH_* config keys of the same names override them).
+# A match bitmap is 12.5 KB at 100k listings, so 2,000 cost at most 25 MB; a cached term score is 12 bytes
+# per posting (docnum + float64), so 2.5M postings cost 30 MB.
 QUERY_CACHE_SIZE = 2000
+SCORE_CACHE_POSTINGS = 2_500_000
 PLACE_CACHE_SIZE = 256
 
 LABELS = {"comes_to_you": "Comes to you", "remote": "By phone or online", "area": "Covers your area"}
@@ -161,12 +168,23 @@ def _has(data: bytes, d: int) -> bool:
 
 # ---- per-searcher caches ------------------------------------------------------------------------------------------
 
+def _cache_limits() -> tuple[int, int, int]:
+    """Return the per-searcher cache bounds from the app's config (the module defaults outside an app)."""
+    config = current_app.config if has_app_context() else {}
+    return (int(config.get("SEARCH_QUERY_CACHE_SIZE", QUERY_CACHE_SIZE)),
+            int(config.get("SEARCH_SCORE_CACHE_POSTINGS", SCORE_CACHE_POSTINGS)),
+            int(config.get("SEARCH_PLACE_CACHE_SIZE", PLACE_CACHE_SIZE)))
+
+
 class _Cache:
     """Docnum bitmaps and stored values, built lazily once per searcher (dropped when the searcher reopens)."""
 
     def __init__(self, state: SearcherState) -> None:
         self.s: Searcher = state.searcher
         self.data = state.cache
+        if "limits" not in self.data:
+            self.data["limits"] = _cache_limits()
+        self.query_cache_size, self.score_cache_postings, self.place_cache_size = self.data["limits"]
 
     @property
     def size(self) -> int:
@@ -186,13 +204,6 @@ class _Cache:
             self.data[key] = to_bits(self.s.docs_for_query(Q.Term(fieldname, value)), self.size) & self.live()
         return self.data[key]
 
-    def term_set(self, fieldname: str, value: str) -> set[int]:
-        """Return the docnums of a term as a set (for geocells: a few docs each, enumerated per query)."""
-        key = ("set", fieldname, value)
-        if key not in self.data:
-            self.data[key] = set(from_bits(self.term_docs(fieldname, value)))
-        return self.data[key]
-
     def query_bits(self, q: Q.Query) -> int:
         """Return the bitmap of the documents matching ``q``, unscored; And/Or combine cached parts."""
         if isinstance(q, Q.And):
@@ -209,13 +220,15 @@ class _Cache:
                     continue  # only ever beside the same word in ``text`` (_stem_query), which holds them all
                 bits |= self.query_bits(sub)
             return bits
+        if isinstance(q, Q.FuzzyTerm):
+            return self.query_bits(_expand(self, q))  # the same words the scores use (see _words_within)
         lru: OrderedDict[Any, int] = self.data.setdefault("queries", OrderedDict())
         key = (type(q).__name__, repr(q.with_boost(1.0)) if hasattr(q, "with_boost") else repr(q))
         found = lru.get(key)
         if found is None:
             found = to_bits(self.s.docs_for_query(q), self.size) & self.live()
             lru[key] = found
-            if len(lru) > QUERY_CACHE_SIZE:
+            if len(lru) > self.query_cache_size:
                 lru.popitem(last=False)
         else:
             lru.move_to_end(key)
@@ -295,7 +308,9 @@ def _phrase_query(stems: list[str], boost: float = 1.0) -> Q.Query:
 
 def _fuzzy_query(stem: str) -> Q.Query:
     # ~1 with a 1-letter prefix: ~2 reached a 1.7 s p95 and prefix 0 is 5× slower (SEARCH-NOTES.md tip 6).
-    return Q.FuzzyTerm(TEXT_FIELD, stem, boost=0.8, maxdist=1, prefixlength=1)
+    # Scored (not Whoosh's constant score): each word it expands to scores as itself, from the per-searcher
+    # term-score cache; a constant score had to be stepped through Whoosh's matcher for every candidate.
+    return Q.FuzzyTerm(TEXT_FIELD, stem, boost=0.8, maxdist=1, prefixlength=1, constantscore=False)
 
 
 def _correct(cache: _Cache, word: str) -> str | None:
@@ -306,15 +321,28 @@ def _correct(cache: _Cache, word: str) -> str | None:
     """
     if len(word) < 4:
         return None
+    lru: OrderedDict[str, str | None] = cache.data.setdefault("corrections", OrderedDict())
+    if word in lru:
+        lru.move_to_end(word)
+        return lru[word]
+    found = lru[word] = _find_correction(cache, word)  # the spelling graph walk: ~10 ms a word at 10k listings
+    if len(lru) > cache.query_cache_size:
+        lru.popitem(last=False)
+    return found
+
+
+def _find_correction(cache: _Cache, word: str) -> str | None:
     stems = analyse(word)
     if len(stems) != 1:
         return None
     stem = stems[0]
     reader = cache.s.reader()
-    corrector = cache.s.corrector(TEXT_FIELD)
     for maxdist in (1, 2):
         best, best_freq = None, 0
-        for candidate in sorted(corrector.suggest(stem, limit=5, maxdist=maxdist, prefix=1)):
+        # Every indexed word within reach, not the corrector's top 5: its pick depended on how the index was
+        # split into segments (a two-process rebuild corrected "wlaking" to "walk", one process to "woke").
+        candidates = set(_words_within(cache, stem, maxdist)) - {stem}
+        for candidate in sorted(candidates):
             freq = reader.doc_frequency(TEXT_FIELD, candidate)
             if freq > best_freq:
                 best, best_freq = candidate, freq
@@ -386,7 +414,17 @@ def build_text_query(cache: _Cache, text: str, synonyms: dict[str, list[str]]) -
                 groups.append(fuzzy)
     if not groups:
         return _TextPlan(None, corrected, plain)
-    return _TextPlan(groups[0] if len(groups) == 1 else Q.And(groups), corrected, plain)
+    # Fuzzy terms become the words they match here, once, so matching and scoring agree (see _words_within).
+    return _TextPlan(_resolve_fuzzy(cache, groups[0] if len(groups) == 1 else Q.And(groups)), corrected, plain)
+
+
+def _resolve_fuzzy(cache: _Cache, q: Q.Query) -> Q.Query:
+    """Return ``q`` with every fuzzy term replaced by the Or of the indexed words it matches."""
+    if isinstance(q, Q.FuzzyTerm):
+        return _expand(cache, q)
+    if isinstance(q, (Q.And, Q.Or)):
+        return type(q)([_resolve_fuzzy(cache, sub) for sub in q.subqueries], boost=q.boost)
+    return q
 
 
 # ---- filters and place --------------------------------------------------------------------------------------------
@@ -409,12 +447,36 @@ def _filter_sets(cache: _Cache, filters: dict[str, list[str]]) -> dict[str, int]
     return sets
 
 
-def _cells_within(lat: float, lon: float, miles: float) -> list[str]:
+def _cell_grid(lat: float, lon: float, miles: float) -> tuple[list[str], list[str]]:
+    """Return (cells wholly within ``miles`` of the point, cells the circle's edge may cross).
+
+    The box holds every cell the circle can touch (its east-west reach measured at the latitude furthest from
+    the equator, where a degree of longitude is shortest). A cell is wholly inside when its four corners are:
+    on a sphere the furthest point of a small latitude/longitude cell from any point is one of its corners.
+    """
     dlat = miles / 69.0
-    dlon = miles / (69.0 * max(0.1, math.cos(math.radians(lat))))
+    widest = max(abs(lat - dlat), abs(lat + dlat))
+    dlon = miles / (69.0 * max(0.05, math.cos(math.radians(min(89.0, widest)))))
     lat_lo, lat_hi = int((lat - dlat + 90) / GEOCELL_DEGREES), int((lat + dlat + 90) / GEOCELL_DEGREES)
     lon_lo, lon_hi = int((lon - dlon + 180) / GEOCELL_DEGREES), int((lon + dlon + 180) / GEOCELL_DEGREES)
-    return [f"{a}:{b}" for a in range(lat_lo, lat_hi + 1) for b in range(lon_lo, lon_hi + 1)]
+    # Which grid corners are within reach, by the haversine formula split into a term per grid row and one per
+    # column (hav = row + cos·cos · column): exact, with trigonometry per row and column, not per corner.
+    limit = math.sin(min(math.pi / 2, miles / (2 * EARTH_RADIUS_MILES))) ** 2
+    p1 = math.radians(lat)
+    rows = []
+    for a in range(lat_lo, lat_hi + 2):
+        p2 = math.radians(a * GEOCELL_DEGREES - 90)
+        rows.append((math.sin((p2 - p1) / 2) ** 2, math.cos(p1) * math.cos(p2)))
+    columns = [math.sin(math.radians(b * GEOCELL_DEGREES - 180 - lon) / 2) ** 2 for b in range(lon_lo, lon_hi + 2)]
+    corner_in = [[base + weight * column <= limit for column in columns] for base, weight in rows]
+    inside: list[str] = []
+    edge: list[str] = []
+    for i, a in enumerate(range(lat_lo, lat_hi + 1)):
+        low, high = corner_in[i], corner_in[i + 1]
+        for j, b in enumerate(range(lon_lo, lon_hi + 1)):
+            cell = f"{a}:{b}"
+            (inside if low[j] and low[j + 1] and high[j] and high[j + 1] else edge).append(cell)
+    return inside, edge
 
 
 def _nearest_miles(cache: _Cache, docnum: int, lat: float, lon: float) -> float | None:
@@ -426,27 +488,40 @@ def _nearest_miles(cache: _Cache, docnum: int, lat: float, lon: float) -> float 
 
 def _venues_within(cache: _Cache, candidates: int, lat: float, lon: float, miles: float | None,
                    distances: dict[int, float | None]) -> int:
-    """Return the bitmap of candidates with a venue within ``miles`` (any distance when None), filling ``distances``.
+    """Return the bitmap of candidates with a venue within ``miles`` (any distance when None).
 
-    Exact distances are computed only for candidates in the geocells the radius touches.
+    Geocells wholly inside the circle are taken whole, as cached bitmaps; exact distances are computed (and
+    kept in ``distances``) only for candidates in the cells the circle's edge crosses. Profiled at 10k
+    listings, measuring every candidate in the box was over half the time of a search with a place.
     """
     if not candidates:
         return 0
     if miles is None:
-        pool: Iterable[int] = from_bits(candidates & cache.term_docs("mode", "venue"))
-    else:
-        data = candidates.to_bytes((candidates.bit_length() + 8) >> 3, "little")
-        limit = len(data) << 3
-        pool = [d for cell in _cells_within(lat, lon, miles) for d in cache.term_set("geocell", cell)
-                if d < limit and _has(data, d)]
-    found: list[int] = []
-    for docnum in pool:
+        return candidates & cache.term_docs("mode", "venue")
+    inside, edge = _cell_grid(lat, lon, miles)
+    found = 0
+    for cell in inside:
+        found |= cache.term_docs("geocell", cell)
+    found &= candidates
+    crossing = 0
+    for cell in edge:
+        crossing |= cache.term_docs("geocell", cell)
+    crossing &= candidates & ~found
+    near: list[int] = []
+    for docnum in from_bits(crossing):
         if docnum not in distances:
             distances[docnum] = _nearest_miles(cache, docnum, lat, lon)
         d = distances[docnum]
-        if d is not None and (miles is None or d <= miles):
-            found.append(docnum)
-    return to_bits(found, cache.size)
+        if d is not None and d <= miles:
+            near.append(docnum)
+    return found | to_bits(near, cache.size) if near else found
+
+
+def _measure(cache: _Cache, docs: int, lat: float, lon: float, distances: dict[int, float | None]) -> None:
+    """Fill ``distances`` for the listings in ``docs`` that have a venue (only those shown need measuring)."""
+    for docnum in from_bits(docs & cache.term_docs("mode", "venue")):
+        if docnum not in distances:
+            distances[docnum] = _nearest_miles(cache, docnum, lat, lon)
 
 
 def _area_docs(cache: _Cache, place: ResolvedPlace) -> int:
@@ -472,7 +547,7 @@ def _area_docs(cache: _Cache, place: ResolvedPlace) -> int:
             near.append(docnum)
     found |= to_bits(near, cache.size)
     lru[key] = found
-    if len(lru) > PLACE_CACHE_SIZE:
+    if len(lru) > cache.place_cache_size:
         lru.popitem(last=False)
     return found
 
@@ -546,6 +621,7 @@ def run_search(state: SearcherState, request: SearchRequest, synonyms: dict[str,
                 break
             if not (matched & ~remote & ~area & ~venues):
                 break  # nothing further away to find
+        _measure(cache, local | remote, place.lat, place.lon, distances)  # for ordering and labels
         if radius is None:
             # "Any distance": say how far the furthest venue shown is, rounded up to a whole mile.
             far = [distances[d] or 0.0 for d in from_bits(venues)]
@@ -633,15 +709,18 @@ def score_docs(s: Searcher, query: Q.Query, docnums: list[int]) -> dict[int, flo
     return scores
 
 
-def _term_scores(cache: _Cache, fieldname: str, text: str) -> dict[int, float]:
-    """Return docnum → Whoosh's own score (boost 1) for every posting of a term, cached per searcher."""
-    lru: OrderedDict[tuple[str, str], dict[int, float]] = cache.data.setdefault("scores", OrderedDict())
+def _term_scores(cache: _Cache, fieldname: str, text: str) -> tuple[array, array]:
+    """Return (docnums ascending, scores) — Whoosh's own score at boost 1 — for every posting of a term.
+
+    Cached per searcher in compact arrays (12 bytes a posting), in an LRU bounded by the postings it holds.
+    """
+    lru: OrderedDict[tuple[str, str], tuple[array, array]] = cache.data.setdefault("scores", OrderedDict())
     key = (fieldname, text)
     found = lru.get(key)
     if found is not None:
         lru.move_to_end(key)
         return found
-    found = {}
+    docs, values = array("I"), array("d")
     s = cache.s
     context = s.context()
     term = Q.Term(fieldname, text)
@@ -650,11 +729,15 @@ def _term_scores(cache: _Cache, fieldname: str, text: str) -> dict[int, float]:
             continue
         matcher = term.matcher(sub, context)
         while matcher.is_active():
-            found[matcher.id() + offset] = float(matcher.score() or 0.0)
+            docs.append(matcher.id() + offset)
+            values.append(float(matcher.score() or 0.0))
             matcher.next()
-    lru[key] = found
-    if len(lru) > QUERY_CACHE_SIZE:
-        lru.popitem(last=False)
+    found = lru[key] = (docs, values)
+    held = cache.data["score_postings"] = cache.data.get("score_postings", 0) + len(docs)
+    while held > cache.score_cache_postings and len(lru) > 1:
+        _, (old_docs, _) = lru.popitem(last=False)
+        held -= len(old_docs)
+    cache.data["score_postings"] = held
     return found
 
 
@@ -667,10 +750,15 @@ def _tree_scores(cache: _Cache, q: Q.Query, allowed: set[int]) -> dict[int, floa
     """
     boost = float(getattr(q, "boost", 1.0) or 1.0)
     if isinstance(q, Q.Term):
-        base = _term_scores(cache, q.fieldname, q.text)
-        if len(allowed) < len(base):
-            return {d: base[d] * boost for d in allowed if d in base}
-        return {d: v * boost for d, v in base.items() if d in allowed}
+        docs, values = _term_scores(cache, q.fieldname, q.text)
+        if len(allowed) * 8 < len(docs):  # few candidates: look each one up (binary search in C)
+            out: dict[int, float] = {}
+            for d in allowed:
+                i = bisect.bisect_left(docs, d)
+                if i < len(docs) and docs[i] == d:
+                    out[d] = values[i] * boost
+            return out
+        return {d: v * boost for d, v in zip(docs, values, strict=True) if d in allowed}
     if isinstance(q, Q.And) and q.subqueries:
         total: dict[int, float] | None = None
         for sub in q.subqueries:
@@ -688,17 +776,90 @@ def _tree_scores(cache: _Cache, q: Q.Query, allowed: set[int]) -> dict[int, floa
         return total if boost == 1.0 else {d: v * boost for d, v in total.items()}
     if isinstance(q, Q.MultiTerm) and not q.constantscore:
         # A fuzzy term scores as the Or of the words it expands to (what its Whoosh matcher does).
-        expanded = q.simplify(cache.s.reader())
+        expanded = _expand(cache, q)
         return _tree_scores(cache, expanded, allowed) if isinstance(expanded, (Q.Term, Q.Or)) else {}
     # Phrases: let Whoosh score them, stepping its matcher to each candidate.
     docs = allowed & set(from_bits(cache.query_bits(q))) if len(allowed) > 64 else allowed
     return score_docs(cache.s, q, sorted(docs))
 
 
+def _expand(cache: _Cache, q: Q.Query) -> Q.Query:
+    """Return a fuzzy term expanded to the indexed words it matches, cached per searcher (bounded LRU)."""
+    lru: OrderedDict[str, Q.Query] = cache.data.setdefault("expansions", OrderedDict())
+    key = repr(q)
+    found = lru.get(key)
+    if found is None:
+        found = lru[key] = _expand_words(cache, q)
+        if len(lru) > cache.query_cache_size:
+            lru.popitem(last=False)
+    else:
+        lru.move_to_end(key)
+    return found
+
+
+def _words_within(cache: _Cache, text: str, maxdist: int, prefix: int = 1, fieldname: str = TEXT_FIELD) -> list[str]:
+    """Return the indexed words within ``maxdist`` edits (Damerau-Levenshtein) of ``text`` sharing its prefix.
+
+    Whoosh's generic walk, called explicitly: a one-segment reader's own automaton does not count a swap of two
+    letters as one edit while a several-segment reader does, so the same index split differently (a rebuild
+    with two processes, or edits) corrected "wlaking" to "woke" or to "walk".
+    """
+    found = IndexReader.terms_within(cache.s.reader(), fieldname, text, maxdist, prefix=prefix)
+    return sorted({w.decode("utf-8") if isinstance(w, bytes) else w for w in found})
+
+
+def _expand_words(cache: _Cache, q: Q.Query) -> Q.Query:
+    """Return the Or of the indexed words a fuzzy term matches, each with the fuzzy term's boost.
+
+    Not ``FuzzyTerm.simplify``: in whoosh3 it passes the str words ``terms_within`` yields to ``from_bytes``,
+    which raises TypeError; and see ``_words_within``.
+    """
+    if not isinstance(q, Q.FuzzyTerm):
+        return q.simplify(cache.s.reader())
+    words = _words_within(cache, q.text, q.maxdist, q.prefixlength, q.fieldname)
+    terms = [Q.Term(q.fieldname, w, boost=q.boost) for w in words]
+    if not terms:
+        return Q.NullQuery
+    return terms[0] if len(terms) == 1 else Q.Or(terms)
+
+
+def _term_leaves(cache: _Cache, q: Q.Query) -> list[tuple[str, str]]:
+    """Return the (field, word) terms whose scores ``_tree_scores`` would read for ``q``."""
+    if isinstance(q, Q.Term):
+        return [(q.fieldname, q.text)]
+    if isinstance(q, (Q.And, Q.Or)):
+        return [leaf for sub in q.subqueries for leaf in _term_leaves(cache, sub)]
+    if isinstance(q, Q.MultiTerm) and not q.constantscore:
+        expanded = _expand(cache, q)
+        return _term_leaves(cache, expanded) if isinstance(expanded, (Q.Term, Q.Or)) else []
+    return []
+
+
+def _worth_caching(cache: _Cache, query: Q.Query) -> bool:
+    """Return True when every term's scores are cached or the term was asked for before ("second hit" admission).
+
+    Caching a term's scores walks its whole posting list once; for a handful of candidates that costs more than
+    stepping a matcher to each, so a term is cached only once it has been asked for twice on this searcher.
+    """
+    scores: OrderedDict[Any, Any] = cache.data.setdefault("scores", OrderedDict())
+    seen: OrderedDict[tuple[str, str], None] = cache.data.setdefault("seen_terms", OrderedDict())
+    worth = True
+    for leaf in _term_leaves(cache, query):
+        if leaf in scores:
+            continue
+        if leaf not in seen:
+            worth = False
+        seen[leaf] = None
+        seen.move_to_end(leaf)
+        if len(seen) > cache.query_cache_size * 4:
+            seen.popitem(last=False)
+    return worth
+
+
 def _scores(cache: _Cache, query: Q.Query, final: int, limit: int | None) -> dict[int, float]:
     """Return the scores of every document in ``final`` (``limit`` is a hint for the caller's top N)."""
     count = final.bit_count()
-    if count <= 64:
+    if count <= 64 and not _worth_caching(cache, query):
         return score_docs(cache.s, query, from_bits(final))
     return _tree_scores(cache, query, set(from_bits(final)))
 
@@ -791,10 +952,55 @@ def find_service_ids(
         matched = cache.query_bits(plan.query) if plan.query is not None else live
         miles = within_metres / 1609.344 if within_metres is not None else None
         distances: dict[int, float | None] = {}
-        found = from_bits(_venues_within(cache, matched, lat, lon, miles, distances))
+        within = _venues_within(cache, matched, lat, lon, miles, distances)
+        _measure(cache, within, lat, lon, distances)
+        found = from_bits(within)
         ordered = sorted(found, key=lambda d: (distances[d], cache.stored(d)[0]))
         ordered = ordered[:limit] if limit is not None else ordered
         return [(cache.stored(d)[0], round((distances[d] or 0.0) * 1609.344, 1)) for d in ordered]
+
+
+def services_covering(
+    place: ResolvedPlace,
+    text: str | None = None,
+    within_metres: float | None = None,
+) -> list[tuple[str, float | None]]:
+    """Return (service id, metres to its nearest venue or None) for the listings that serve ``place``, strictly.
+
+    A listing serves the place when its area served covers it (its council, its postcode district, a radius
+    around a point that reaches it; "comes to you" listings describe their area the same way) or, when
+    ``within_metres`` is given, when one of its venues is within that distance. Unlike the resident search
+    there is no widening radius and no remote-only listing (it covers nowhere in particular). Only published
+    listings are in the index, so only they are returned. ``text`` narrows to the listings it matches.
+
+    Ordered by distance, nearest first; listings with no venue (distance None) come after, by relevance to
+    ``text``, then by id so the order is stable.
+    """
+    synonyms = _synonyms() if text else {}
+    with get_manager().use() as state:
+        cache = _Cache(state)
+        plan = build_text_query(cache, text or "", synonyms)
+        matched = cache.query_bits(plan.query) if plan.query is not None else cache.live()
+        distances: dict[int, float | None] = {}
+        covering = _area_docs(cache, place) & matched
+        if within_metres is not None:
+            covering |= _venues_within(cache, matched, place.lat, place.lon, within_metres / METRES_PER_MILE,
+                                       distances)
+        docs = from_bits(covering)
+        for docnum in docs:  # those covered by their area too: say how far their nearest venue is, if any
+            if docnum not in distances:
+                distances[docnum] = _nearest_miles(cache, docnum, place.lat, place.lon)
+        scores = _scores(cache, plan.query, covering, None) if plan.query is not None and docs else {}
+
+        def order(docnum: int) -> tuple[bool, float, float, str]:
+            miles = distances[docnum]
+            return (miles is None, miles or 0.0, -scores.get(docnum, 0.0), cache.stored(docnum)[0])
+
+        return [(cache.stored(d)[0], _metres(distances[d])) for d in sorted(docs, key=order)]
+
+
+def _metres(miles: float | None) -> float | None:
+    return None if miles is None else round(miles * METRES_PER_MILE, 1)
 
 
 def log_search(request: SearchRequest, results: SearchResults) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import SHARED, start_with_empty_index
 
 PUBLISHED_EXAMPLES = SHARED / "oruk" / "uk-profile" / "published" / "examples"
 HSDS_EXAMPLES = SHARED / "oruk" / "examples"
@@ -59,10 +59,5 @@ def _forget_imported_terms(request: pytest.FixtureRequest) -> Any:
 @pytest.fixture(autouse=True)
 def _fresh_search_index(app: Any) -> Any:
     """Start each test from an empty search index, as the search tests do (the same reset hook, registered once)."""
-    from microdir.search import indexer
-
-    if not app.extensions.get("microdir.search_test_hook"):
-        app.extensions.setdefault("microdir.test_reset_hooks", []).append(lambda: indexer.reset(app))
-        app.extensions["microdir.search_test_hook"] = True
-    indexer.reset(app)
+    start_with_empty_index(app)
     yield

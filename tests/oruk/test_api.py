@@ -296,3 +296,19 @@ def test_the_api_is_rate_limited(app_ctx: Any, api: Any) -> None:
     finally:
         app_ctx.config["ORUK_RATE_LIMIT"] = "600 per minute"
     assert statuses == [200, 200, 200, 429]
+
+
+def test_an_edit_to_a_venue_or_contact_shows_at_once_with_a_new_etag(app_ctx: Any, api: Any) -> None:
+    service = factories.create_service()
+    client = api.client
+    first = client.get(f"/api/oruk/services/{service.id}")
+    service.service_at_locations[0].location.addresses[0].city = "Oldbury"
+    service.contacts.append(Contact(name="Reception", phones=[Phone(number="0121 496 0000")]))
+    db.session.commit()
+    changed = client.get(f"/api/oruk/services/{service.id}", headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
+    body = changed.get_json()
+    assert body["service_at_locations"][0]["location"]["addresses"][0]["city"] == "Oldbury"
+    assert body["contacts"][0]["phones"][0]["number"] == "0121 496 0000"
+    again = client.get(f"/api/oruk/services/{service.id}", headers={"If-None-Match": changed.headers["ETag"]})
+    assert again.status_code == 304

@@ -72,3 +72,14 @@ ROUTES = [
     Route("revisions.verify_check", "/moderation/revisions/quality-checks/not-a-check/verify", MODERATORS,
           method="POST", ok_statuses=frozenset({404})),
 ]
+
+# The listing editor's sections: one route, a section per page; a POST without answers re-renders with errors.
+ROUTES += [
+    Route("providers.edit_section", _url("/provider/services/{mine}/edit/when"), MANAGERS),
+    Route("providers.edit_section", _url("/provider/services/{mine}/edit/where"), MANAGERS),
+    Route("providers.edit_section", _url("/provider/services/{theirs}/edit/where"), MODERATORS),
+    Route("providers.edit_section", _url("/provider/services/{mine}/edit/accessibility"), MANAGERS, method="POST",
+          ok_statuses=FORM_STATUSES),
+    Route("providers.edit_section", _url("/provider/services/{theirs}/edit/when"), MODERATORS, method="POST",
+          ok_statuses=FORM_STATUSES),
+]

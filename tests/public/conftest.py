@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from microdir.search import indexer
+from tests.conftest import start_with_empty_index
 
 
 @pytest.fixture(autouse=True)
@@ -19,10 +19,7 @@ def empty_index(request: pytest.FixtureRequest) -> Iterator[None]:
         yield  # a pure unit test: no app, no index
         return
     app: Flask = request.getfixturevalue("app")
-    if not app.extensions.get("microdir.search_test_hook"):
-        app.extensions.setdefault("microdir.test_reset_hooks", []).append(lambda: indexer.reset(app))
-        app.extensions["microdir.search_test_hook"] = True
-    indexer.reset(app)
+    start_with_empty_index(app)
     yield
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from microdir.models import Role
-from tests.access import Route
+from tests.access import EVERYONE, Route
 
 LINK_WORKERS = frozenset({Role.LINK_WORKER})
 PROVIDERS = frozenset({Role.PROVIDER})
+ADMINS = frozenset({Role.ADMIN})  # and then only under a reason: /admin/referrals/<id> sends them to the reason form
 
 
 def _objects(objects: dict[str, Any]) -> dict[str, str]:
@@ -40,6 +41,16 @@ def _inbox(path: str = "") -> Any:
     return lambda o: f"/inbox/{_objects(o)['sent']}{path}"
 
 
+def _admin(path: str = "") -> Any:
+    return lambda o: f"/admin/referrals/{_objects(o)['sent']}{path}"
+
+
+def _receipt_link(objects: dict[str, Any]) -> str:
+    from microdir.signed_links import LinkPurpose, make_link_token
+
+    return f"/your-referral/withdraw/{make_link_token(LinkPurpose.REFERRAL_RECEIPT, {'r': _objects(objects)['sent']})}"
+
+
 ROUTES = [
     Route("referrals.caseload", "/referrals/", LINK_WORKERS),
     Route("referrals.new", lambda o: f"/referrals/new?service={_objects(o)['service']}", LINK_WORKERS),
@@ -57,4 +68,16 @@ ROUTES = [
     Route("inbox.act", _inbox("/act/accept"), PROVIDERS, method="POST", data={"expected_version": "0"}),
     Route("inbox.decline", _inbox("/decline"), PROVIDERS),
     Route("inbox.close", _inbox("/close"), PROVIDERS),
+    Route("referrals.note", _sent("/note"), LINK_WORKERS, method="POST", data={"message": "Matrix note"}),
+    Route("inbox.note", _inbox("/note"), PROVIDERS, method="POST", data={"message": "Matrix note"}),
+    Route("referrals.gp_summary", _sent("/gp-summary"), LINK_WORKERS),
+    Route("referrals.from_shortlist", "/referrals/from-shortlist", LINK_WORKERS),
+    # The person's own pages: public, guarded by their reference and a detail, or a signed link.
+    Route("referral_receipt.start", "/your-referral/", EVERYONE),
+    Route("referral_receipt.confirm", _receipt_link, EVERYONE),
+    Route("referral_receipt.done", "/your-referral/withdrawn", EVERYONE),
+    Route("referral_admin.find", "/admin/referrals/", ADMINS),
+    Route("referral_admin.access", _admin("/access"), ADMINS),
+    Route("referral_admin.view", _admin(), ADMINS),
+    Route("referral_admin.subject_access", "/admin/referrals/subject-access", ADMINS),
 ]

@@ -13,7 +13,9 @@ from tests.pages import ClientRequest
 from tests.referrals.helpers import PERSON_NAME, S, make_referral, provider_for
 
 PAGES = ["/referrals/{id}", "/referrals/{id}/details", "/referrals/{id}/consent", "/referrals/{id}/check",
-         "/inbox/{id}", "/inbox/{id}/decline", "/inbox/{id}/close"]
+         "/referrals/{id}/gp-summary", "/inbox/{id}", "/inbox/{id}/decline", "/inbox/{id}/close"]
+# Admin pages: every other role is refused; an admin without a reason is sent to the reason form (302).
+ADMIN_PAGES = ["/admin/referrals/{id}", "/admin/referrals/{id}/access"]
 
 
 @pytest.mark.parametrize("who", ["other provider", "other team", "moderator", "commissioner", "admin"])
@@ -30,6 +32,15 @@ def test_outsiders_get_403_on_every_referral_page(app_ctx: Any, client_request: 
     for pattern in PAGES:
         page = client_request.get(pattern.format(id=referral.id), expected_status=403)
         assert PERSON_NAME not in page.text()
+    for pattern in ADMIN_PAGES:
+        page = client_request.get(pattern.format(id=referral.id), follow_redirects=True,
+                                  expected_status=200 if who == "admin" else 403)
+        assert PERSON_NAME not in page.text()  # the admin sees only the "why do you need to see this" form
+    form = client_request.get("/your-referral/").form_data()  # any page with a form gives a CSRF token
+    for url in (f"/referrals/{referral.id}/note", f"/inbox/{referral.id}/note"):
+        response = client_request.client.post(url, data={**form, "message": "Nosy"})
+        assert response.status_code == 403
+    assert "note" not in [e.action for e in referral.events]
 
 
 def test_provider_a_never_sees_provider_b_s_referrals(app_ctx: Any, client_request: ClientRequest) -> None:

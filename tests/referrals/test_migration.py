@@ -1,4 +1,4 @@
-"""Migration 0004 creates exactly what the referral models describe."""
+"""Migrations 0004 and 0008 create exactly what the referral models describe."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 
 from microdir.extensions import db
 
-MINE = {"referral", "referral_event", "wellbeing_score"}
+MINE = {"referral", "referral_event", "wellbeing_score", "referral_nudge"}
 
 
 def _table_of(diff: Any) -> str | None:

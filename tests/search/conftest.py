@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 
 from microdir.extensions import db
-from microdir.search import indexer
 from microdir.search.synonyms import seed_synonyms
+from tests.conftest import start_with_empty_index
 
 SMETHWICK = (52.49643, -1.97264)  # B66 1AA
 COVENTRY = (52.40533, -1.50005)  # CV1 5FB
@@ -23,10 +23,7 @@ HUDDERSFIELD = (53.64393, -1.78264)  # HD1 2TA
 @pytest.fixture(autouse=True)
 def search_app(app: Flask) -> Iterator[Flask]:
     """Register the index reset hook, start from an empty index and seed the starter synonyms."""
-    if not app.extensions.get("microdir.search_test_hook"):
-        app.extensions.setdefault("microdir.test_reset_hooks", []).append(lambda: indexer.reset(app))
-        app.extensions["microdir.search_test_hook"] = True
-    indexer.reset(app)
+    start_with_empty_index(app)
     with app.app_context():
         seed_synonyms()
         db.session.commit()
