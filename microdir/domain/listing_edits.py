@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,6 +25,7 @@ from ..models import (
     Accessibility,
     Address,
     AreaType,
+    Attribute,
     CapacityStatus,
     CostOption,
     CostType,
@@ -36,10 +38,12 @@ from ..models import (
     Service,
     ServiceArea,
     ServiceAtLocation,
+    TaxonomyTerm,
     User,
 )
 from ..phones import national_number
 from . import audit
+from .taxonomy import CATEGORIES, CATEGORIES_TAXONOMY_ID, NEEDS, NEEDS_TAXONOMY_ID, term_id
 
 ListingData = dict[str, Any]
 
@@ -55,7 +59,7 @@ SECTIONS: list[tuple[str, str]] = [
 
 # Which snapshot keys each section edits; every key is in exactly one section.
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {
-    "about": ("name", "description", "capacity_status", "capacity_places"),
+    "about": ("name", "description", "capacity_status", "capacity_places", "categories", "needs", "website"),
     "when": ("schedules",),
     "where": ("venues", "area"),
     "cost": ("costs",),
@@ -81,7 +85,17 @@ FIELD_LABELS: dict[str, str] = {
     "area": "Area served",
     "accessibility": "Accessibility",
     "languages": "Languages",
+    "categories": "Categories",
+    "needs": "Helps with",
+    "website": "Website",
 }
+
+# microdir's own category and need lists, as (snapshot key, taxonomy id, term id slug, code -> name). Terms from
+# any other taxonomy (imported from another ORUK feed) are not in the snapshot, so an edit leaves them alone.
+TERM_LISTS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
+    ("categories", CATEGORIES_TAXONOMY_ID, "categories", {code: name for code, name, _d, _k in CATEGORIES}),
+    ("needs", NEEDS_TAXONOMY_ID, "needs", {code: name for code, name, _d, _k in NEEDS}),
+)
 
 CAPACITY_LABELS = {
     CapacityStatus.TAKING_NEW_PEOPLE: "Taking new people",
@@ -348,7 +362,8 @@ def snapshot(service: Service) -> ListingData:
     schedules: [{kind: weekly|fortnightly|monthly|one_off|other, weekday: "TU", week: 2 (monthly; -1 last),
     date: "2026-12-01" (one-off date, or a fortnightly session fixing the week), opens_at/closes_at: "10:00",
     term_time_only}]; venues: [{name, address_1, address_2, town, postcode}]; area: {lad_codes, outcodes,
-    radius_miles, radius_postcode, comes_to_you, remote}; accessibility: feature keys at the venues; languages: codes.
+    radius_miles, radius_postcode, comes_to_you, remote}; accessibility: feature keys at the venues; languages: codes;
+    categories, needs: codes of microdir's own terms (see TERM_LISTS); website: an http(s) address or None.
     """
     phone = _service_phone(service)
     costs = sorted(
@@ -373,6 +388,9 @@ def snapshot(service: Service) -> ListingData:
         "area": _area_of(service),
         "accessibility": [a.feature for loc in locations for a in loc.accessibility if a.feature],
         "languages": [key for key in (_language_key(lang) for lang in service.languages) if key],
+        **{key: [t.code for t in service.taxonomy_terms if t.taxonomy_id == taxonomy_id and t.code]
+           for key, taxonomy_id, _slug, _names in TERM_LISTS},
+        "website": service.url or None,
     })
 
 
@@ -403,6 +421,13 @@ def normalise(data: ListingData) -> ListingData:
             # In the order the checkboxes are shown; anything else (imported) after, alphabetically.
             values = {str(v) for v in data[key] or [] if v}
             result[key] = sorted(values, key=lambda v, order=order: (order.index(v) if v in order else len(order), v))
+    for key, _taxonomy_id, _slug, names in TERM_LISTS:
+        if key in data:  # in the order the checkboxes are shown
+            order = list(names)
+            codes = {str(c) for c in data[key] or [] if c}
+            result[key] = sorted(codes, key=lambda c, order=order: (order.index(c) if c in order else len(order), c))
+    if "website" in data:
+        result["website"] = (data["website"] or "").strip() or None
     return result
 
 
@@ -510,6 +535,25 @@ def _apply_languages(service: Service, keys: list[str]) -> None:
         service.languages.append(Language(code=key if known else None, name=language_label(key)))
 
 
+def _apply_terms(service: Service, taxonomy_id: str, slug: str, codes: list[str]) -> None:
+    """Link exactly ``codes`` of one of microdir's term lists; links to any other taxonomy's terms stay."""
+    have: dict[str, Attribute] = {}
+    for link in list(service.attributes):
+        term = link.taxonomy_term or db.session.get(TaxonomyTerm, link.taxonomy_term_id)
+        if term is None or term.taxonomy_id != taxonomy_id:
+            continue
+        if term.code in codes and term.code not in have:
+            have[term.code] = link
+        else:
+            service.attributes.remove(link)  # delete-orphan: the link row goes
+    for code in codes:
+        if code not in have:
+            term = db.session.get(TaxonomyTerm, term_id(slug, code))
+            if term is None:  # not one of ours, or the lists were never seeded (`flask taxonomy seed`)
+                raise EditError(f"There is no category or need with the code {code}.")
+            service.attributes.append(Attribute(link_id=service.id, link_type="service", taxonomy_term=term))
+
+
 def apply_snapshot(service: Service, data: ListingData) -> None:
     """Write the editable fields of ``data`` onto ``service`` (the caller audits).
 
@@ -557,6 +601,36 @@ def apply_snapshot(service: Service, data: ListingData) -> None:
         _apply_area(service, data["area"])
     if "languages" in data and current["languages"] != data["languages"]:
         _apply_languages(service, data["languages"])
+    for key, taxonomy_id, slug, _names in TERM_LISTS:
+        if key in data and current[key] != data[key]:
+            _apply_terms(service, taxonomy_id, slug, data[key])
+    if "website" in data and current["website"] != data["website"]:
+        service.url = data["website"]
+
+
+WEBSITE_ERROR = "Enter a website address that starts with https:// or http://, like https://www.example.org"
+
+
+def parse_website(text: str | None) -> str | None:
+    """Return a listing's website as stored (None when blank); raise EditError unless it is an http(s) address.
+
+    Residents follow this link from the listing page, so anything but a web address (a javascript: link, a
+    mailto:, a bare word) is refused rather than guessed at.
+    """
+    address = (text or "").strip()
+    if not address:
+        return None
+    if len(address) > 500:
+        raise EditError("Website must be 500 characters or fewer")
+    try:
+        parts = urlsplit(address)
+        host = parts.hostname or ""
+    except ValueError as error:  # a malformed port or IPv6 address
+        raise EditError(WEBSITE_ERROR) from error
+    if (parts.scheme.lower() not in ("http", "https") or "." not in host.strip(".")
+            or any(ch.isspace() or ord(ch) < 32 for ch in address)):
+        raise EditError(WEBSITE_ERROR)
+    return address
 
 
 def council_label(code: str) -> str:
@@ -630,6 +704,9 @@ def format_value(field: str, data: ListingData) -> str:
         return ", ".join(ACCESSIBILITY_FEATURES.get(k, k) for k in value or []) or "Not given"
     if field == "languages":
         return ", ".join(language_label(k) for k in value or []) or "Not given"
+    for key, _taxonomy_id, _slug, names in TERM_LISTS:
+        if field == key:
+            return ", ".join(names.get(code, code) for code in value or []) or "Not given"
     if value is None or value == "":
         return "Not given"
     return str(value)
@@ -640,7 +717,8 @@ def section_status(data: ListingData) -> dict[str, bool]:
     data = normalise(data)
     area = _normal_area(data.get("area"))
     return {
-        "about": bool(data.get("name") and data.get("description") and data.get("capacity_status")),
+        "about": bool(data.get("name") and data.get("description") and data.get("capacity_status")
+                      and data.get("categories")),
         "when": bool(data.get("schedules")),
         "where": bool(data.get("venues") or area["lad_codes"] or area["outcodes"] or area["radius_miles"]
                       or area["remote"] or area["comes_to_you"]),

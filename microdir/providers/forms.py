@@ -38,12 +38,15 @@ from ..domain.listing_edits import (
     LANGUAGES,
     SCHEDULE_KINDS,
     SECTION_FIELDS,
+    TERM_LISTS,
     WEEKDAY_CODES,
     WEEKS_OF_MONTH,
+    EditError,
     ListingData,
     council_label,
     find_council,
     language_label,
+    parse_website,
 )
 from ..domain.provider_profiles import Workforce
 from ..forms import BaseForm, choices, submit_button
@@ -638,9 +641,45 @@ class SectionForm(ListingForm):
         ]
 
 
+_TERM_NAMES = {key: names for key, _taxonomy_id, _slug, names in TERM_LISTS}
+
+
 class AboutForm(SectionForm):
     section = "about"
     eligibility_description = minimum_age = maximum_age = email = phone = costs = fixed_amount = None  # type: ignore[assignment]
+    categories = SelectMultipleField(
+        "What kind of service is it?", widget=GovCheckboxesInput(),
+        choices=choices(list(_TERM_NAMES["categories"].items())),
+        validators=[InputRequired("Select at least one kind of service, so people can find it")],
+    )
+    needs = SelectMultipleField("What does it help with? (optional)", widget=GovCheckboxesInput(),
+                                choices=choices(list(_TERM_NAMES["needs"].items())))
+    website = StringField("Website (optional)", widget=GovTextInput(),
+                          render_kw={"autocomplete": "url", "spellcheck": "false", "inputmode": "url"})
+
+    def validate_website(self, field: Any) -> None:
+        try:
+            field.data = parse_website(field.data) or ""
+        except EditError as error:
+            raise ValidationError(str(error)) from error
+
+    def _fill_categories(self, data: ListingData) -> None:
+        self.categories.data = list(data.get("categories") or [])
+
+    def _fill_needs(self, data: ListingData) -> None:
+        self.needs.data = list(data.get("needs") or [])
+
+    def _fill_website(self, data: ListingData) -> None:
+        self.website.data = data.get("website") or ""
+
+    def _answer_categories(self) -> Any:
+        return list(self.categories.data or [])
+
+    def _answer_needs(self) -> Any:
+        return list(self.needs.data or [])
+
+    def _answer_website(self) -> Any:
+        return self.website.data or None
 
 
 class CostForm(SectionForm):

@@ -428,6 +428,16 @@ class ListingView:
     badge: str | None
     badge_reasons: list[str] = field(default_factory=list)
     quality_checks: list[str] = field(default_factory=list)
+    helps_with: list[str] = field(default_factory=list)
+
+
+def helps_with(service: Service) -> list[str]:
+    """The listing's categories, then the needs it meets, by name: microdir's own lists only."""
+    from ..domain.taxonomy import CATEGORIES_TAXONOMY_ID, NEEDS_TAXONOMY_ID
+
+    order = {CATEGORIES_TAXONOMY_ID: 0, NEEDS_TAXONOMY_ID: 1}
+    terms = [t for t in service.taxonomy_terms if t.taxonomy_id in order]
+    return [t.name for t in sorted(terms, key=lambda t: (order[t.taxonomy_id], t.name.lower()))]
 
 
 def present_listing(service: Service, now: datetime) -> ListingView:
@@ -456,4 +466,5 @@ def present_listing(service: Service, now: datetime) -> ListingView:
         badge=MICRO_PROVIDER_BADGE if verdict.is_micro_provider else None,
         badge_reasons=verdict.reasons,
         quality_checks=quality_checks_in_force(service, now.date()),
+        helps_with=helps_with(service),
     )

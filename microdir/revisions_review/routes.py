@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..domain import moderation, provider_profiles
+from ..domain.listing_edits import EditError
 from ..domain.moderation import ModerationError
 from ..extensions import db
 from ..forms import BaseForm
@@ -64,7 +65,7 @@ def approve(revision_id: str) -> Any:
         abort(400)
     try:
         service = moderation.approve(revision, _me(), expected_version=form.expected_version())
-    except ModerationError as error:
+    except EditError as error:  # a ModerationError, or a revision that can no longer be applied as it stands
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for(".show", revision_id=revision_id))

@@ -64,6 +64,8 @@ def test_listing_shows_what_a_resident_needs(app_ctx: Any, client_request: Clien
         "Every Tuesday, 10am to midday", "On the last Friday of each month"]
     assert [li.get_text(strip=True) for li in page.select("#next-sessions li")] == [
         "Tuesday 10 March 2026 at 10am", "Tuesday 17 March 2026 at 10am", "Tuesday 24 March 2026 at 10am"]
+    assert [li.get_text(strip=True) for li in page.select("#helps-with li")] == [
+        "Friendship and good neighbour", "Loneliness and isolation"]
     assert "1 High Street" in text and "B66 1AA" in text
     osm = page.soup.select_one("a[href^='https://www.openstreetmap.org/']")["href"]
     assert osm == "https://www.openstreetmap.org/?mlat=52.49643&mlon=-1.97264#map=17/52.49643/-1.97264"

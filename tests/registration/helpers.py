@@ -17,7 +17,7 @@ WORKERS = {"paid_workers": "1", "paid_workers_fte": "0.5", "unpaid_workers": "3"
 # What a provider types into each section of the section editor (helper A's forms), in task-list order.
 SECTION_ANSWERS: dict[str, dict[str, Any]] = {
     "about": {"name": "Tuesday Knit and Natter", "description": "Knitting, tea and a chat for anyone who is lonely.",
-              "capacity_status": "taking_new_people"},
+              "capacity_status": "taking_new_people", "categories": ["leisure-arts", "friendship"]},
     "when": {"schedules-0-kind": "weekly", "schedules-0-weekday": "TU", "schedules-0-opens_at": "10am",
              "schedules-0-closes_at": "12pm"},
     "where": {"ways": ["remote"]},
