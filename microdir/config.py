@@ -97,6 +97,9 @@ class Config:
     # ... and the provider is then reminded once; the link worker is told after ESCALATE; it expires after EXPIRE.
     REFERRAL_ESCALATE_WORKING_DAYS = 10
     REFERRAL_EXPIRE_WORKING_DAYS = 14
+    # Whose bank holidays are not working days: ENG (England), WLS (Wales), SCT (Scotland), NIR (Northern Ireland),
+    # or "" for Monday to Friday only. From the pinned `holidays` package: no network.
+    BANK_HOLIDAYS_REGION = "ENG"
     REFERRAL_RETENTION_MONTHS = 12  # personal fields are erased this long after a referral ends
     REFERRAL_ADMIN_ACCESS_MINUTES = 30  # an admin's audited reason opens one referral for this long, this session
     REFERRAL_RECEIPT_LINK_MAX_AGE = 400 * 24 * 3600  # seconds the withdraw link in a consent receipt works

@@ -29,6 +29,7 @@ from ..models import (
     CapacityStatus,
     CostOption,
     CostType,
+    DraftSectionSaved,
     Language,
     ListingStatus,
     Location,
@@ -40,6 +41,7 @@ from ..models import (
     ServiceAtLocation,
     TaxonomyTerm,
     User,
+    utcnow,
 )
 from ..phones import national_number
 from . import audit
@@ -826,7 +828,13 @@ def save_section(
     expected_revision: str = "",
     base: ListingData | None = None,
 ) -> str:
-    """Save one section's answers, keeping every other field as the provider last left it (see ``save_edit``)."""
+    """Save one section's answers, keeping every other field as the provider last left it (see ``save_edit``).
+
+    On a new listing, also note the section as saved: the task list needs it for sections that may be left empty.
+    """
     current, _revision = editing_state(service)
-    return save_edit(service, merge_section(current, section, answers), actor, expected_version=expected_version,
-                     expected_revision=expected_revision, base=base)
+    outcome = save_edit(service, merge_section(current, section, answers), actor, expected_version=expected_version,
+                        expected_revision=expected_revision, base=base)
+    if service.listing_status is ListingStatus.DRAFT:
+        db.session.merge(DraftSectionSaved(service_id=service.id, section=section, saved_at=utcnow()))
+    return outcome

@@ -9,6 +9,7 @@ and after a ``TransitionError`` the caller rolls back.
 from __future__ import annotations
 
 import enum
+import functools
 import secrets
 import statistics
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import holidays
 from flask import current_app, has_request_context, session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -547,14 +549,29 @@ def record_personal_data_view(referral: Referral, user: User, page: str) -> None
     audit.record("referral.view_personal_data", "referral", referral.id, actor=user, page=page)
 
 
-def working_days_before(moment: datetime, days: int) -> datetime:
-    """Return the time ``days`` working days (Monday to Friday) before ``moment``. Bank holidays are not counted."""
+def is_working_day(day: date, region: str) -> bool:
+    """Monday to Friday, and not a bank holiday in ``region`` (a UK nation code; "" counts weekends only)."""
+    return day.weekday() < 5 and not (region and day in _bank_holidays(region, day.year))
+
+
+@functools.lru_cache(maxsize=32)
+def _bank_holidays(region: str, year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("GB", subdiv=region, years=year))
+
+
+def working_days_before(moment: datetime, days: int, region: str | None = None) -> datetime:
+    """Return the time ``days`` working days before ``moment``; ``region`` defaults to BANK_HOLIDAYS_REGION.
+
+    Steps back a day at a time, counting the step when the day it leaves is a working day: so the hours of a
+    bank holiday or a weekend never count, even when ``moment`` falls on one.
+    """
+    region = current_app.config["BANK_HOLIDAYS_REGION"] if region is None else region
     current = moment
     remaining = days
     while remaining > 0:
-        current -= timedelta(days=1)
-        if current.weekday() < 5:
+        if is_working_day(current.date(), region):
             remaining -= 1
+        current -= timedelta(days=1)
     return current
 
 
@@ -815,6 +832,16 @@ def withdraw_by_person(referral: Referral) -> str:
         return "withdrawn"
     erase_personal_data(referral, why="the person asked, after the referral ended")
     return "erased"
+
+
+def withdraw_for_person(referral: Referral, actor: User, *, expected_version: int) -> ReferralEvent:
+    """The person asked their link worker to withdraw: stop the referral (telling both sides) and erase their details.
+
+    A withdrawal is always the person's wish (see TRANSITIONS), so it erases as the consent receipt's does.
+    """
+    event = transition(referral, "withdraw", actor=actor, expected_version=expected_version)
+    erase_personal_data(referral, why="withdrawn by the link worker at the person's request")
+    return event
 
 
 # ---- jobs: nudges for unanswered referrals, and retention -----------------------------------------------------------

@@ -17,6 +17,7 @@ from flask import current_app
 from ..extensions import db
 from ..mail import email_link, send_email
 from ..models import (
+    DraftSectionSaved,
     EmailVerification,
     LegalForm,
     ListingStatus,
@@ -38,6 +39,8 @@ COMPLETED = "Completed"
 INCOMPLETE = "Incomplete"
 NOT_STARTED = "Not yet started"
 CANNOT_START = "Cannot start yet"
+# Sections whose answers may all be left empty: completed only once the provider has saved them.
+SAVE_TO_COMPLETE = frozenset({"accessibility"})
 
 
 class RegistrationError(ValueError):
@@ -272,8 +275,10 @@ def tasks(service: Service) -> list[Task]:
         Task("about", "About your organisation", COMPLETED),
         Task("workers", "Your workers", workers_status(organization)),
     ]
+    saved = set(db.session.scalars(db.select(DraftSectionSaved.section).where(DraftSectionSaved.service_id == service.id)))
     for key, title in listing_sections():
-        rows.append(Task(key, title, COMPLETED if statuses.get(key) else NOT_STARTED, is_section=True))
+        done = statuses.get(key) and (key not in SAVE_TO_COMPLETE or key in saved)
+        rows.append(Task(key, title, COMPLETED if done else NOT_STARTED, is_section=True))
     rows.append(Task("quality_checks", "Quality checks", _checks_status(organization), required=False))
     ready = all(t.status == COMPLETED for t in rows if t.required)
     rows.append(Task("check", "Check your answers and submit", NOT_STARTED if ready else CANNOT_START))

@@ -50,7 +50,7 @@ from .referrals import (
     ReferralStatus,
     WellbeingScore,
 )
-from .registration import EmailVerification, OrganizationSetup, TaskProgress
+from .registration import DraftSectionSaved, EmailVerification, OrganizationSetup, TaskProgress
 from .reports import ProblemReport, ReportStatus
 from .revisions import ListingRevision, RevisionStatus
 from .search import SearchLog, Synonym

@@ -46,3 +46,17 @@ class OrganizationSetup(db.Model):
     quality_checks: Mapped[TaskProgress | None] = mapped_column(enum_column(TaskProgress))
 
     organization: Mapped[Organization] = relationship()
+
+
+class DraftSectionSaved(db.Model):
+    """A section of a new listing the provider has saved through the task list.
+
+    Needed for sections whose answers are all optional (accessibility: "none of these" is an answer), which
+    otherwise could not tell "answered with nothing" from "not looked at yet".
+    """
+
+    __tablename__ = "draft_section_saved"
+
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), primary_key=True)
+    section: Mapped[str] = mapped_column(String(20), primary_key=True)
+    saved_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

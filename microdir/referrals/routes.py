@@ -339,12 +339,12 @@ def withdraw(referral_id: str) -> Any:
     if not form.validate_on_submit():
         abort(400)
     try:
-        ops.transition(referral, "withdraw", actor=current_user, note=form.note.data, expected_version=form.version())
+        ops.withdraw_for_person(referral, current_user, expected_version=form.version())
     except ops.TransitionError as error:
         _conflict(error)
     else:
         db.session.commit()
-        flash(f"Referral {referral.reference} withdrawn", "success")
+        flash(f"Referral {referral.reference} withdrawn and the person’s details deleted", "success")
     return redirect(url_for(".timeline", referral_id=referral_id))
 
 

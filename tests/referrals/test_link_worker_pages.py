@@ -211,12 +211,21 @@ def test_the_timeline_shows_every_step_and_each_view_is_audited(app_ctx: Any, cl
     assert [(v.actor_id, v.detail["page"]) for v in views] == [(user.id, "timeline")]
 
 
-def test_the_team_can_withdraw_a_referral(app_ctx: Any, client_request: ClientRequest) -> None:
+def test_the_team_withdraws_a_referral_for_the_person_and_their_details_are_deleted(
+    app_ctx: Any, client_request: ClientRequest, smtpd: Any
+) -> None:
     user = _sign_in(client_request)
     referral = make_referral(S.SENT, team_user=user)
-    client_request.post(f"/referrals/{referral.id}/withdraw", {"note": "She has moved away"},
-                        form_url=f"/referrals/{referral.id}")
-    stored = _only_referral_by(referral.id)
-    assert stored.status is S.WITHDRAWN and stored.events[-1].note == "She has moved away"
+    provider = factories.create_user(Role.PROVIDER, organizations=[referral.service.organization])
     page = client_request.get(f"/referrals/{referral.id}")
-    assert "Withdraw referral" not in page.text()
+    assert "The person’s details and the notes on this referral will then be deleted" in page.text()
+
+    client_request.post(f"/referrals/{referral.id}/withdraw", {}, form_url=f"/referrals/{referral.id}")
+    stored = _only_referral_by(referral.id)
+    assert stored.status is S.WITHDRAWN and stored.erased_at is not None
+    assert (stored.person_name, stored.contact_details, stored.reasons_text) == (None, None, None)
+    assert [e.action for e in stored.events[-2:]] == ["withdraw", "erase"]
+    page = client_request.get(f"/referrals/{referral.id}")
+    assert "Withdraw referral" not in page.text() and PERSON_NAME not in page.text()
+    assert stored.reference in page.text()
+    assert [m["Subject"] for m in smtpd.to(provider.email)] == [f"Referral to {referral.service.name} withdrawn"]

@@ -113,3 +113,32 @@ def test_flask_jobs_run_due_runs_the_referral_jobs(app_ctx: Any, cli_runner: Any
     assert "referrals.chase_unanswered: 0 reminded, 0 escalated, 0 expired" in second.output
     assert "referrals.retention_purge: 0 erased" in first.output
     assert len(smtpd.to(provider.email)) == 1
+
+
+def test_bank_holidays_are_not_working_days(app_ctx: Any, smtpd: Any) -> None:
+    service = factories.create_service(name="Christmas Lunch Club")
+    provider = factories.create_user(Role.PROVIDER, organizations=[service.organization])
+    link_worker = factories.create_user(Role.LINK_WORKER)
+    with _at("2026-12-18 09:00"):  # a Friday; in England 25 and 28 December 2026 are bank holidays
+        make_referral(S.SENT, team_user=link_worker, service=service)
+
+    with _at("2026-12-28 17:00"):  # Mon 21 – Thu 24: 4 working days, Christmas and Boxing Day (observed) skipped
+        assert _run_job() == "0 reminded, 0 escalated, 0 expired"
+    assert smtpd.to(provider.email) == []
+    with _at("2026-12-29 09:00"):  # Tuesday 29th: the fifth working day
+        assert _run_job() == "1 reminded, 0 escalated, 0 expired"
+    assert len(smtpd.to(provider.email)) == 1
+
+
+def test_without_a_bank_holiday_region_only_weekends_are_skipped(app_ctx: Any, smtpd: Any) -> None:
+    service = factories.create_service(name="Christmas Lunch Club")
+    provider = factories.create_user(Role.PROVIDER, organizations=[service.organization])
+    with _at("2026-12-18 09:00"):
+        make_referral(S.SENT, team_user=factories.create_user(Role.LINK_WORKER), service=service)
+    app_ctx.config["BANK_HOLIDAYS_REGION"] = ""
+    try:
+        with _at("2026-12-25 09:00"):  # Mon 21 – Fri 25: five weekdays
+            assert _run_job() == "1 reminded, 0 escalated, 0 expired"
+    finally:
+        app_ctx.config["BANK_HOLIDAYS_REGION"] = "ENG"
+    assert len(smtpd.to(provider.email)) == 1

@@ -66,6 +66,7 @@ def test_a_new_provider_registers_and_submits_a_listing_for_review(
 
     # Each listing section, through the section editor, comes back to the task list.
     links = {a.get_text(strip=True): a["href"] for a in page.select(".govuk-task-list__link")}
+    assert statuses(page)["Accessibility"] == "Not yet started"  # nothing ticked is an answer, but not given yet
     for key, title in [("about", "What you offer"), ("when", "When"), ("where", "Where and which area you serve"),
                        ("cost", "Cost"), ("who", "Who it is for"), ("accessibility", "Accessibility"),
                        ("contact", "How people get in touch")]:
@@ -74,7 +75,8 @@ def test_a_new_provider_registers_and_submits_a_listing_for_review(
         assert saved.response.headers["Location"] == tasks, (key, saved.text()[:500])
     page = client_request.get(tasks)
     shown = statuses(page)
-    assert all(shown[title] == "Completed" for title in ("When", "Cost", "Who it is for", "How people get in touch"))
+    assert all(shown[title] == "Completed" for title in ("When", "Cost", "Who it is for", "Accessibility",
+                                                          "How people get in touch"))
     assert shown["Quality checks"] == "Not yet started"
     assert shown["Check your answers and submit"] == "Not yet started"  # quality checks are optional
 
