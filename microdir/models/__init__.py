@@ -31,6 +31,7 @@ from .directory import (
     TaxonomyTerm,
     VerifiedHow,
 )
+from .jobs import JobLease
 from .mail import OutboundEmail
 from .providers import (
     LEGAL_FORM_LABELS,
