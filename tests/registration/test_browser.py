@@ -18,7 +18,7 @@ from tests.registration.helpers import PASSWORD, link_in
 pytestmark = pytest.mark.browser
 
 
-def test_a_provider_registers_up_to_the_task_list_without_javascript(app_ctx: Any, nojs_page: Any, smtpd: Any) -> None:
+def test_a_provider_registers_and_submits_a_listing_without_javascript(app_ctx: Any, nojs_page: Any, smtpd: Any) -> None:
     page = nojs_page
     page.goto("/sign-in")
     page.get_by_role("link", name="Register your service").click()
@@ -86,6 +86,63 @@ def test_a_provider_registers_up_to_the_task_list_without_javascript(app_ctx: An
     expect(page.locator("h1")).to_have_text("Check your answers before you submit")
     expect(page.locator(".govuk-warning-text")).to_contain_text("You need to complete")
     assert_accessible(page)
+
+    # Each section of the listing, from the task list, through the section editor and back.
+    tasks = page.url.replace("/check", "/tasks")
+    page.goto(tasks)
+    _section(page, "What you offer")
+    page.get_by_label("Name of the service").fill("Tuesday Knit and Natter")
+    page.get_by_label("Describe what you offer").fill("Knitting, tea and a chat for anyone who is lonely.")
+    page.get_by_label("Taking new people").check()
+    page.get_by_label("Leisure and arts").check()
+    _save(page)
+    _section(page, "When")
+    page.locator("#session-1").get_by_label("Every week").check()
+    page.locator("#session-1").get_by_label("Day of the week").select_option(label="Tuesday")
+    page.locator("#session-1").get_by_label("Start time").fill("10am")
+    _save(page)
+    _section(page, "Where and which area you serve")
+    page.get_by_label("By phone or online").check()
+    _save(page)
+    _section(page, "Cost")
+    page.get_by_label("Free", exact=True).check()
+    _save(page)
+    _section(page, "Who it is for")
+    page.get_by_label("Who is it for?").fill("Adults who would like company")
+    _save(page)
+    expect(page.locator(f"#task-{_task_number(page, 'Accessibility')}-status")).to_have_text("Not yet started")
+    _section(page, "Accessibility")
+    _save(page)  # nothing ticked is an answer too
+    expect(page.locator(f"#task-{_task_number(page, 'Accessibility')}-status")).to_have_text("Completed")
+    _section(page, "How people get in touch")
+    _save(page)
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter an email address or a phone number")
+    assert_accessible(page)
+    page.get_by_label("Email address (optional)").fill("knit@example.org")
+    _save(page)
+
+    page.get_by_role("link", name="Check your answers and submit").click()
+    expect(page.locator("h1")).to_have_text("Check your answers before you submit")
+    expect(page.locator("main")).to_contain_text("Every Tuesday, from 10am")
+    expect(page.locator("main")).to_contain_text("knit@example.org")
+    assert_accessible(page)
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator("main")).to_contain_text("What happens next")
+    assert_accessible(page)
+
+
+def _section(page: Any, title: str) -> None:
+    page.get_by_role("link", name=title, exact=True).click()
+    assert_accessible(page)
+
+
+def _save(page: Any) -> None:
+    page.get_by_role("button", name="Save", exact=True).click()
+
+
+def _task_number(page: Any, title: str) -> int:
+    titles = [t.strip() for t in page.locator(".govuk-task-list__name-and-hint").all_inner_texts()]
+    return next(i for i, text in enumerate(titles, start=1) if text.startswith(title))
 
 
 def test_claim_moderation_and_invitation_pages_work_without_javascript(
