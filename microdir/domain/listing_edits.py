@@ -364,7 +364,7 @@ def snapshot(service: Service) -> ListingData:
     schedules: [{kind: weekly|fortnightly|monthly|one_off|other, weekday: "TU", week: 2 (monthly; -1 last),
     date: "2026-12-01" (one-off date, or a fortnightly session fixing the week), opens_at/closes_at: "10:00",
     term_time_only}]; venues: [{name, address_1, address_2, town, postcode}]; area: {lad_codes, outcodes,
-    radius_miles, radius_postcode, comes_to_you, remote}; accessibility: feature keys at the venues; languages: codes;
+    radius_miles, radius_postcode, comes_to_you, remote}; accessibility: {venue_text(venue): feature keys}; languages: codes;
     categories, needs: codes of microdir's own terms (see TERM_LISTS); website: an http(s) address or None.
     """
     phone = _service_phone(service)
@@ -388,7 +388,8 @@ def snapshot(service: Service) -> ListingData:
         "schedules": [row for s in service.schedules for row in _schedule_rows(s)],
         "venues": [_venue_of(loc) for loc in locations],
         "area": _area_of(service),
-        "accessibility": [a.feature for loc in locations for a in loc.accessibility if a.feature],
+        "accessibility": {venue_text(_venue_of(loc)): [a.feature for a in loc.accessibility if a.feature]
+                          for loc in locations},
         "languages": [key for key in (_language_key(lang) for lang in service.languages) if key],
         **{key: [t.code for t in service.taxonomy_terms if t.taxonomy_id == taxonomy_id and t.code]
            for key, taxonomy_id, _slug, _names in TERM_LISTS},
@@ -418,11 +419,10 @@ def normalise(data: ListingData) -> ListingData:
         result["venues"] = sorted((_normal_venue(v) for v in data["venues"] or []), key=_venue_key)
     if "area" in data:
         result["area"] = _normal_area(data["area"])
-    for key, order in (("accessibility", list(ACCESSIBILITY_FEATURES)), ("languages", list(LANGUAGES))):
-        if key in data:
-            # In the order the checkboxes are shown; anything else (imported) after, alphabetically.
-            values = {str(v) for v in data[key] or [] if v}
-            result[key] = sorted(values, key=lambda v, order=order: (order.index(v) if v in order else len(order), v))
+    if "accessibility" in data:
+        result["accessibility"] = _normal_accessibility(data["accessibility"], result.get("venues"))
+    if "languages" in data:
+        result["languages"] = _in_order(data["languages"], list(LANGUAGES))
     for key, _taxonomy_id, _slug, names in TERM_LISTS:
         if key in data:  # in the order the checkboxes are shown
             order = list(names)
@@ -431,6 +431,31 @@ def normalise(data: ListingData) -> ListingData:
     if "website" in data:
         result["website"] = (data["website"] or "").strip() or None
     return result
+
+
+def _in_order(values: Any, order: list[str]) -> list[str]:
+    """In the order the checkboxes are shown; anything else (imported) after, alphabetically."""
+    found = {str(v) for v in values or [] if v}
+    return sorted(found, key=lambda v: (order.index(v) if v in order else len(order), v))
+
+
+def _normal_accessibility(value: Any, venues: list[dict[str, Any]] | None) -> dict[str, list[str]]:
+    """Return {venue on one line: feature keys} for the venues that have any, the venues as ``venues`` names them.
+
+    A list (a change saved before features were per venue) meant "at every venue". A venue that is no longer
+    listed loses its features; one whose text only changed case keeps them.
+    """
+    texts = [venue_text(v) for v in venues] if venues is not None else None
+    if isinstance(value, list):
+        value = dict.fromkeys(texts or [], value)
+    by_lower = {t.lower(): t for t in texts} if texts is not None else None
+    result: dict[str, list[str]] = {}
+    for text, features in (value or {}).items():
+        venue = text if by_lower is None else by_lower.get(str(text).lower())
+        ordered = _in_order(features, list(ACCESSIBILITY_FEATURES))
+        if venue is not None and ordered:
+            result[venue] = ordered
+    return dict(sorted(result.items()))
 
 
 def _set(obj: Any, attribute: str, value: Any) -> None:
@@ -459,8 +484,9 @@ def _apply_schedules(service: Service, rows: list[dict[str, Any]]) -> None:
         service.schedules.append(schedule_from_row(row))
 
 
-def _apply_venues(service: Service, venues: list[dict[str, Any]], features: list[str]) -> None:
-    """Keep venues that are unchanged (and their map position), add new ones geocoded offline, remove the rest."""
+def _apply_venues(service: Service, venues: list[dict[str, Any]], features: dict[str, list[str]]) -> None:
+    """Keep venues that are unchanged (and their map position), add new ones geocoded offline, remove the rest;
+    give each the accessibility features ``features`` lists for it."""
     existing = {_venue_key(_venue_of(loc)): loc for loc in _editable_locations(service)}
     wanted = [(_venue_key(v), v) for v in venues]
     keep = {key for key, _ in wanted}
@@ -487,7 +513,7 @@ def _apply_venues(service: Service, venues: list[dict[str, Any]], features: list
                 postal_code=venue["postcode"],
             ))
             service.service_at_locations.append(ServiceAtLocation(location=location))
-        _apply_features(location, features)
+        _apply_features(location, features.get(venue_text(venue), []))
 
 
 def _apply_features(location: Location, features: list[str]) -> None:
@@ -703,7 +729,10 @@ def format_value(field: str, data: ListingData) -> str:
     if field == "area":
         return "; ".join(area_lines(value or {})) or "Not given"
     if field == "accessibility":
-        return ", ".join(ACCESSIBILITY_FEATURES.get(k, k) for k in value or []) or "Not given"
+        if isinstance(value, list):  # a change saved before features were per venue
+            value = {"Every venue": value} if value else {}
+        return "; ".join(f"{venue}: {', '.join(ACCESSIBILITY_FEATURES.get(k, k) for k in keys)}"
+                         for venue, keys in (value or {}).items()) or "Not given"
     if field == "languages":
         return ", ".join(language_label(k) for k in value or []) or "Not given"
     for key, _taxonomy_id, _slug, names in TERM_LISTS:

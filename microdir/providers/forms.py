@@ -47,6 +47,7 @@ from ..domain.listing_edits import (
     find_council,
     language_label,
     parse_website,
+    venue_text,
 )
 from ..domain.provider_profiles import Workforce
 from ..forms import BaseForm, choices, submit_button
@@ -828,35 +829,45 @@ class WhereForm(_RowSectionForm):
         }
 
 
+class VenueAccessibilityRow(_RowForm):
+    """The accessibility features of one venue; ``venue`` names it (as ``venue_text``), so a row maps to its venue."""
+
+    venue = HiddenField()
+    features = SelectMultipleField("Features", widget=GovCheckboxesInput(),
+                                   choices=choices(list(ACCESSIBILITY_FEATURES.items())))
+
+
 class AccessibilityForm(_RowSectionForm):
     section = "accessibility"
-    accessibility = SelectMultipleField(
-        "Which of these do your venues have?", widget=GovCheckboxesInput(),
-        choices=choices(list(ACCESSIBILITY_FEATURES.items())),
-    )
+    accessibility = FieldList(FormField(VenueAccessibilityRow), min_entries=0, max_entries=MAX_ROWS)
     languages = SelectMultipleField("Which languages can people use?", widget=GovCheckboxesInput(),
                                     choices=choices(list(LANGUAGES.items())))
 
-    def __init__(self, *args: Any, has_venues: bool = True, extra_languages: list[str] | tuple[str, ...] = (),
-                 **kw: Any) -> None:
+    def __init__(self, *args: Any, venues: list[dict[str, Any]] | tuple[()] = (),
+                 extra_languages: list[str] | tuple[str, ...] = (), **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.has_venues = has_venues
+        # One group of checkboxes per venue the listing has now, whatever was posted.
+        self.venue_names = [venue_text(v) for v in venues]
+        posted = {entry.form.venue.data: entry.form.features.data for entry in self.accessibility.entries}
+        self.accessibility.entries = []
+        self.accessibility.last_index = -1
+        for name in self.venue_names:
+            entry = self.accessibility.append_entry()
+            entry.form.venue.data = name
+            entry.form.features.data = list(posted.get(name) or [])
         # A language stored under a name we have no code for (imported) stays offered, so it is not lost.
         extra = [(k, language_label(k)) for k in extra_languages if k not in LANGUAGES]
         self.languages.choices = choices(list(LANGUAGES.items()) + extra)
 
-    def validate_accessibility(self, field: Any) -> None:
-        if field.data and not self.has_venues:
-            raise ValidationError("Add a venue first: accessibility features describe the places you meet")
-
     def _fill_accessibility(self, data: ListingData) -> None:
-        self.accessibility.data = list(data["accessibility"])
+        for entry in self.accessibility.entries:
+            entry.form.features.data = list(data["accessibility"].get(entry.form.venue.data, []))
 
     def _fill_languages(self, data: ListingData) -> None:
         self.languages.data = list(data["languages"])
 
     def _answer_accessibility(self) -> Any:
-        return list(self.accessibility.data or [])
+        return {entry.form.venue.data: list(entry.form.features.data or []) for entry in self.accessibility.entries}
 
     def _answer_languages(self) -> Any:
         return list(self.languages.data or [])

@@ -150,7 +150,7 @@ def _safe_next(target: str | None) -> str | None:
 def _section_form(section: str, service: Service, data: ListingData) -> SectionForm:
     form_class = SECTION_FORMS[section]
     if section == "accessibility":
-        return form_class(has_venues=bool(data.get("venues")), extra_languages=data.get("languages", []))
+        return form_class(venues=data.get("venues", []), extra_languages=data.get("languages", []))
     return form_class()
 
 

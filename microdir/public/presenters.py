@@ -333,18 +333,29 @@ def phone_numbers(service: Service) -> list[dict[str, str]]:
     return result
 
 
-def accessibility_features(service: Service) -> list[str]:
+def _features_at(location: Location) -> list[str]:
     features: list[str] = []
-    for location in public_locations(service):
-        for item in location.accessibility:
-            text = ACCESSIBILITY_FEATURES.get(item.feature or "", None) or item.description or ""
-            if item.details:
-                # Details that already name the feature ("Changing Places toilet with hoist") stand alone.
-                repeats = text and item.details.lower().startswith(text.lower())
-                text = item.details if repeats or not text else f"{text}: {item.details}"
-            if text and text not in features:
-                features.append(text)
+    for item in location.accessibility:
+        text = ACCESSIBILITY_FEATURES.get(item.feature or "", None) or item.description or ""
+        if item.details:
+            # Details that already name the feature ("Changing Places toilet with hoist") stand alone.
+            repeats = text and item.details.lower().startswith(text.lower())
+            text = item.details if repeats or not text else f"{text}: {item.details}"
+        if text and text not in features:
+            features.append(text)
     return features
+
+
+def accessibility_by_venue(service: Service) -> list[tuple[str | None, list[str]]]:
+    """Return (venue, features) for each venue that lists any; venue None when one list says it for all of them.
+
+    Venues differ (a step-free hall and an upstairs room), so each is named unless they all have the same features.
+    """
+    venues = public_locations(service)
+    groups = [(address_lines(loc)[0], _features_at(loc)) for loc in venues]
+    if len({tuple(features) for _venue, features in groups}) <= 1:
+        return [(None, groups[0][1])] if groups and groups[0][1] else []
+    return [(venue, features) for venue, features in groups if features]
 
 
 def languages(service: Service) -> list[str]:
@@ -420,7 +431,7 @@ class ListingView:
     phones: list[dict[str, str]]
     emails: list[str]
     website: str | None
-    accessibility: list[str]
+    accessibility: list[tuple[str | None, list[str]]]
     languages: list[str]
     capacity: dict[str, str]
     capacity_places: int | None
@@ -458,7 +469,7 @@ def present_listing(service: Service, now: datetime) -> ListingView:
         phones=phone_numbers(service),
         emails=emails,
         website=service.url,
-        accessibility=accessibility_features(service),
+        accessibility=accessibility_by_venue(service),
         languages=languages(service),
         capacity=capacity_tag(service),
         capacity_places=service.capacity_places,

@@ -1,4 +1,4 @@
-"""Steps many browser journeys share: signing in and out through the real forms."""
+"""Steps many browser journeys share: signing in and out through the real forms, a change sent for review."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD
+from microdir.models import Role
+from tests.factories import PASSWORD, create_user
 
 
 def sign_in(page: Any, user: Any, password: str = PASSWORD) -> None:
@@ -22,3 +23,17 @@ def sign_out(page: Any) -> None:
     """Sign out through the confirm button."""
     page.goto("/sign-out")
     page.get_by_role("button", name="Sign out").click()
+
+
+def send_change_and_open_it_as_moderator(page: Any, service_name: str) -> Any:
+    """Press "Send change for review" as the provider, then sign in as a new moderator and open that change.
+
+    Returns the diff on the moderator's review page.
+    """
+    page.get_by_role("button", name="Send change for review").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("has been sent to a moderator")
+    sign_out(page)
+    sign_in(page, create_user(Role.MODERATOR))
+    page.goto("/moderation/revisions/")
+    page.get_by_role("link", name=service_name).click()
+    return page.locator("#diff")

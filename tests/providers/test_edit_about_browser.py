@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from microdir.models import Role
 from tests import factories
 from tests.browser.axe import assert_accessible
-from tests.browser.journeys import sign_in, sign_out
+from tests.browser.journeys import send_change_and_open_it_as_moderator, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -40,14 +40,7 @@ def test_provider_changes_categories_and_website_without_javascript(
     page.get_by_role("group", name="What kind of service is it?").get_by_label("Transport").check()
     page.get_by_role("group", name="What does it help with? (optional)").get_by_label("Older people").check()
     page.get_by_label("Website (optional)").fill("https://tea-club.example.org")
-    page.get_by_role("button", name="Send change for review").click()
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("has been sent to a moderator")
-    sign_out(page)
-
-    sign_in(page, factories.create_user(Role.MODERATOR))
-    page.goto("/moderation/revisions/")
-    page.get_by_role("link", name="Tuesday Tea Club").click()
-    diff = page.locator("#diff")
+    diff = send_change_and_open_it_as_moderator(page, "Tuesday Tea Club")
     expect(diff.locator("tr", has_text="Categories")).to_contain_text("Transport")
     expect(diff.locator("tr", has_text="Helps with")).to_contain_text("Loneliness and isolation, Older people")
     expect(diff.locator("tr", has_text="Website")).to_contain_text("https://tea-club.example.org")

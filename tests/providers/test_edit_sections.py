@@ -217,7 +217,8 @@ def test_venues_and_area_round_trip_and_are_found_by_search(
 def test_accessibility_languages_and_the_other_sections_round_trip(app_ctx: Any, client_request: ClientRequest) -> None:
     provider, service = _provider_with_service()
     client_request.sign_in(provider)
-    _post(client_request, service, "accessibility", accessibility=["step_free", "hearing_loop"], languages=["pa", "ur"])
+    _post(client_request, service, "accessibility", languages=["pa", "ur"],
+          **{"accessibility-0-features": ["step_free", "hearing_loop"]})
     db.session.expire_all()
     for section, changes in [
         ("about", {"name": "Tuesday Tea and Chat", "description": "Tea, cake and a chat.",
@@ -231,7 +232,8 @@ def test_accessibility_languages_and_the_other_sections_round_trip(app_ctx: Any,
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count()).select_from(ListingRevision)) == 5  # each save replaces the last
     diff = _diff_rows(client_request, service)
-    assert diff["Accessibility"] == ("Not given", "Step-free access, Hearing loop")
+    assert diff["Accessibility"] == ("Not given",
+                                     "Community Hall, 1 High Street, Smethwick, B66 1AA: Step-free access, Hearing loop")
     assert diff["Languages"] == ("Not given", "Punjabi, Urdu")
     assert diff["Name"][1] == "Tuesday Tea and Chat" and diff["Places"][1] == "4"
     assert diff["Cost"][1] == "Fixed price: £3.50; Personal budgets or direct payments"
@@ -299,13 +301,64 @@ def test_bad_answers_get_clear_errors_and_change_nothing(app_ctx: Any, client_re
     _nothing_changed(service, version)
 
 
-def test_accessibility_needs_a_venue(app_ctx: Any, client_request: ClientRequest) -> None:
+def test_without_a_venue_the_accessibility_section_says_so_and_keeps_languages(
+    app_ctx: Any, client_request: ClientRequest
+) -> None:
     provider, service = _provider_with_service(postcode=None, area=AreaType.REMOTE)
     client_request.sign_in(provider)
-    version = service.version
-    page = _post(client_request, service, "accessibility", expected_status=200, accessibility=["step_free"])
-    assert page.error_summary() == ["Add a venue first: accessibility features describe the places you meet"]
-    _nothing_changed(service, version)
+    page = client_request.get(_url(service, "accessibility"))
+    assert "You have not added a venue, so there is nothing to answer here" in page.soup.select_one("#no-venues").text
+    assert not page.soup.select("input[name$='-features']")
+    # A forged feature for a venue the listing does not have is ignored; the languages are saved.
+    _post(client_request, service, "accessibility", page=page, languages=["cy"],
+          **{"accessibility-0-venue": "Somewhere, B66 1AA", "accessibility-0-features": ["step_free"]})
+    _approve(service)
+    assert [lang.code for lang in service.languages] == ["cy"]
+    assert all(not loc.accessibility for loc in service.locations)
+
+
+def test_each_venue_has_its_own_accessibility(app_ctx: Any, client_request: ClientRequest) -> None:
+    provider, service = _provider_with_service()
+    client_request.sign_in(provider)
+    _post(client_request, service, "where", **{"venues-1-name": "Upper Room", "venues-1-address_1": "2 Priory Row",
+                                               "venues-1-town": "Coventry", "venues-1-postcode": "CV1 1AA"})
+    _approve(service)
+    page = client_request.get(_url(service, "accessibility"))
+    legends = [legend.get_text(strip=True) for legend in page.soup.select("legend")]
+    hall, upper = "Community Hall, 1 High Street, Smethwick, B66 1AA", "Upper Room, 2 Priory Row, Coventry, CV1 1AA"
+    assert legends[:2] == [f"What does {hall} have?", f"What does {upper} have?"]
+    _post(client_request, service, "accessibility", page=page, **{
+        "accessibility-0-features": ["step_free", "accessible_toilet"], "accessibility-1-features": ["hearing_loop"]})
+    diff = _diff_rows(client_request, service)
+    assert diff["Accessibility"] == (
+        "Not given", f"{hall}: Step-free access, Accessible toilet; {upper}: Hearing loop")
+
+    _approve(service)
+    by_venue = {loc.addresses[0].postal_code: sorted(a.feature for a in loc.accessibility) for loc in service.locations}
+    assert by_venue == {"B66 1AA": ["accessible_toilet", "step_free"], "CV1 1AA": ["hearing_loop"]}
+    listing = client_request.get(f"/services/{service.id}").soup.select_one("#accessibility")
+    groups = {h.get_text(strip=True): [li.get_text(strip=True) for li in h.find_next("ul").select("li")]
+              for h in listing.select("h3")}
+    assert groups == {"Community Hall": ["Step-free access", "Accessible toilet"], "Upper Room": ["Hearing loop"]}
+
+    # The form shows each venue's own answers again.
+    page = client_request.get(_url(service, "accessibility"))
+    ticked = sorted(i["name"] + "=" + i["value"] for i in page.soup.select("input[type=checkbox][checked]")
+                    if i["name"].endswith("-features"))
+    assert ticked == ["accessibility-0-features=accessible_toilet", "accessibility-0-features=step_free",
+                      "accessibility-1-features=hearing_loop"]
+
+
+def test_a_pending_change_from_before_features_were_per_venue_means_every_venue() -> None:
+    venues = [{"name": "Hall", "address_1": "1 High Street", "address_2": "", "town": "Smethwick", "postcode": "B66 1AA"},
+              {"name": "", "address_1": "2 Priory Row", "address_2": "", "town": "Coventry", "postcode": "CV1 1AA"}]
+    old = listing_edits.normalise({"venues": venues, "accessibility": ["hearing_loop", "step_free"]})
+    assert old["accessibility"] == {"2 Priory Row, Coventry, CV1 1AA": ["step_free", "hearing_loop"],
+                                    "Hall, 1 High Street, Smethwick, B66 1AA": ["step_free", "hearing_loop"]}
+    # A venue no longer listed loses its features; one whose text changed only in case keeps them.
+    moved = listing_edits.normalise({"venues": venues[:1], "accessibility": {
+        "HALL, 1 HIGH STREET, SMETHWICK, B66 1AA": ["step_free"], "2 Priory Row, Coventry, CV1 1AA": ["hearing_loop"]}})
+    assert moved["accessibility"] == {"Hall, 1 High Street, Smethwick, B66 1AA": ["step_free"]}
 
 
 def test_a_section_save_meanwhile_by_someone_else_is_caught(app_ctx: Any, client_request: ClientRequest) -> None:
