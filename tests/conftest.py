@@ -192,11 +192,31 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     }
 
 
+def _body_read_at_once(app: Any) -> Any:
+    """WSGI middleware: read each response's body and close it before the server writes anything.
+
+    When the browser drops a connection mid-response (it navigates on while a favicon is on its way), Werkzeug's
+    development server can fail before closing the response, leaving a static file open; with warnings as errors
+    that ResourceWarning then fails whichever test is running. A body already read has nothing left open.
+    """
+
+    def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return wrapped
+
+
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Any:
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _body_read_at_once(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
