@@ -847,11 +847,10 @@ class AccessibilityForm(_RowSectionForm):
                  extra_languages: list[str] | tuple[str, ...] = (), **kw: Any) -> None:
         super().__init__(*args, **kw)
         # One group of checkboxes per venue the listing has now, whatever was posted.
-        self.venue_names = [venue_text(v) for v in venues]
         posted = {entry.form.venue.data: entry.form.features.data for entry in self.accessibility.entries}
         self.accessibility.entries = []
         self.accessibility.last_index = -1
-        for name in self.venue_names:
+        for name in (venue_text(v) for v in venues):
             entry = self.accessibility.append_entry()
             entry.form.venue.data = name
             entry.form.features.data = list(posted.get(name) or [])
