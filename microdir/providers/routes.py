@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from ..domain import listing_edits, listing_holds, moderation, provider_profiles
+from ..domain import listing_edits, listing_holds, moderation, provider_profiles, registration
 from ..domain.listing_edits import EditConflict, EditError, ListingData
 from ..domain.listings import assess_micro_provider, checked_ago
 from ..extensions import db
@@ -228,13 +228,14 @@ def submit_for_review(service_id: str) -> Any:
     if not form.validate_on_submit():
         abort(400)
     try:
-        moderation.submit_for_review(service, _me(), expected_version=form.expected_version())
+        # The same operation as the task list's "Submit": a draft goes to moderators only with its required tasks done.
+        registration.submit_listing(service, _me(), expected_version=form.expected_version())
     except EditConflict:
         db.session.rollback()
         flash("This listing was changed by someone else while you were looking at it. Check it and send it again.",
               "error")
         return redirect(url_for(".listings"))
-    except EditError as error:
+    except (registration.RegistrationError, EditError) as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for(".listings"))

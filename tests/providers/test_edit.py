@@ -99,6 +99,16 @@ def test_a_draft_saves_directly_and_can_be_sent_for_review(app_ctx: Any, client_
 
     client_request.post(f"/provider/services/{service.id}/submit", {"version": str(service.version)}, form_url="/provider/")
     db.session.expire_all()
+    assert service.listing_status is ListingStatus.DRAFT  # not until the task list's required sections are done
+    assert ("Complete these sections before you submit: who it is for, accessibility, how people get in touch."
+            in client_request.get("/provider/").text())
+
+    for section, answers in (("who", {"eligibility_description": "Anyone who would like company"}),
+                             ("accessibility", {}), ("contact", {"email": "tea@example.org"})):
+        client_request.post(f"/provider/services/{service.id}/edit/{section}", answers)
+    db.session.expire_all()
+    client_request.post(f"/provider/services/{service.id}/submit", {"version": str(service.version)}, form_url="/provider/")
+    db.session.expire_all()
     assert service.listing_status is ListingStatus.PENDING_REVIEW
     revision = moderation.pending_revision(service)
     assert revision is not None and revision.is_new_listing
