@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -99,35 +100,13 @@ def edit(service_id: str) -> Any:
         return _render_edit(service, form)
     if not form.validate():
         return _render_edit(service, form)
-    try:
-        base = _serializer().loads(form.base.data or "")
-    except BadSignature:
-        base = None
-    try:
-        outcome = listing_edits.save_edit(
-            service, form.listing_data(), _me(), expected_version=form.expected_version(),
-            expected_revision=form.revision_id.data or "", base=base,
-        )
-    except EditConflict as conflict:
-        db.session.rollback()
-        service = _load_service(service_id)
-        current, revision_id = listing_edits.editing_state(service)
-        # Keep everything the person typed; only the hidden markers move on, so a second save goes through.
-        _stamp(form, service, current, revision_id)
-        return _render_edit(service, form, conflict=conflict.changes, status=409)
-    except EditError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for(".listings"))
-    db.session.commit()
-    messages = {
-        "submitted": f"Your change to {service.name} has been sent to a moderator. "
-        "The published listing stays as it is until they approve it.",
-        "saved": f"{service.name} has been saved.",
-        "unchanged": "You did not change anything.",
-    }
-    flash(messages[outcome], "success" if outcome != "unchanged" else "info")
-    return redirect(url_for(".listings"))
+    return _save_form(
+        service, form,
+        lambda base: listing_edits.save_edit(service, form.listing_data(), _me(), expected_version=form.expected_version(),
+                                             expected_revision=form.revision_id.data or "", base=base),
+        lambda current, **kw: _render_edit(current, form, **kw),
+        url_for(".listings"),
+    )
 
 
 SAVE_MESSAGES = {
@@ -136,6 +115,34 @@ SAVE_MESSAGES = {
     "saved": "{name} has been saved.",
     "unchanged": "You did not change anything.",
 }
+
+
+def _save_form(service: Service, form: ListingForm, save: Callable[[ListingData | None], str],
+               render: Callable[..., Any], done_url: str) -> Any:
+    """Save a validated edit form (the whole listing or one section), commit, and say what happened.
+
+    ``save(base)`` gets what the form was filled from (see ``_stamp``), so a conflict can list what changed.
+    """
+    try:
+        base = _serializer().loads(form.base.data or "")
+    except BadSignature:
+        base = None
+    try:
+        outcome = save(base)
+    except EditConflict as conflict:
+        db.session.rollback()
+        current = _load_service(service.id)
+        data, revision_id = listing_edits.editing_state(current)
+        # Keep everything the person typed; only the hidden markers move on, so a second save goes through.
+        _stamp(form, current, data, revision_id)
+        return render(current, conflict=conflict.changes, status=409)
+    except EditError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".listings"))
+    db.session.commit()
+    flash(SAVE_MESSAGES[outcome].format(name=service.name), "success" if outcome != "unchanged" else "info")
+    return redirect(done_url)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -196,28 +203,14 @@ def edit_section(service_id: str, section: str) -> Any:
         return _render_section(service, section, form)
     if not form.validate():
         return _render_section(service, section, form)
-    try:
-        base = _serializer().loads(form.base.data or "")
-    except BadSignature:
-        base = None
-    try:
-        outcome = listing_edits.save_section(
-            service, section, form.answers(), _me(), expected_version=form.expected_version(),
-            expected_revision=form.revision_id.data or "", base=base,
-        )
-    except EditConflict as conflict:
-        db.session.rollback()
-        service = _load_service(service_id)
-        current, revision_id = listing_edits.editing_state(service)
-        _stamp(form, service, current, revision_id)
-        return _render_section(service, section, form, conflict=conflict.changes, status=409)
-    except EditError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for(".listings"))
-    db.session.commit()
-    flash(SAVE_MESSAGES[outcome].format(name=service.name), "success" if outcome != "unchanged" else "info")
-    return redirect(_safe_next(request.args.get("next")) or url_for(".listings"))
+    return _save_form(
+        service, form,
+        lambda base: listing_edits.save_section(service, section, form.answers(), _me(),
+                                                expected_version=form.expected_version(),
+                                                expected_revision=form.revision_id.data or "", base=base),
+        lambda current, **kw: _render_section(current, section, form, **kw),
+        _safe_next(request.args.get("next")) or url_for(".listings"),
+    )
 
 
 @bp.route("/services/<service_id>/submit", methods=["POST"])
