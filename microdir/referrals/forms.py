@@ -179,7 +179,7 @@ class SendForm(VersionedForm):
 
 
 class ActionForm(VersionedForm):
-    """Accept, first contact, taking part, withdraw: a button and an optional note."""
+    """Accept, first contact, taking part: a button and an optional note."""
 
     note = TextAreaField("Note (optional)", widget=GovTextArea(), validators=[Optional(), Length(max=2000)])
 

@@ -30,6 +30,7 @@ from .forms import (
     ReferralDetailsForm,
     SendForm,
     SubjectAccessForm,
+    VersionedForm,
     WellbeingForm,
 )
 
@@ -262,7 +263,7 @@ def timeline(referral_id: str) -> Any:
     return render_template(
         "referrals/timeline.html", title=f"Referral {referral.reference}", referral=referral,
         need_names=_need_names(), can_withdraw="withdraw" in ops.available_actions(referral, current_user),
-        withdraw_form=ActionForm(expected_version=str(referral.version)), is_overdue=ops.is_overdue(referral),
+        withdraw_form=VersionedForm(expected_version=str(referral.version)), is_overdue=ops.is_overdue(referral),
         change=ops.wellbeing_change(referral), note_form=NoteForm(),
         note_action=url_for(".note", referral_id=referral.id),
     )
@@ -335,7 +336,7 @@ def from_shortlist() -> Any:
 @requires("referral.create")
 def withdraw(referral_id: str) -> Any:
     referral = _load(referral_id, "referral.create")
-    form = ActionForm()
+    form = VersionedForm()  # no note: the withdrawal erases every note anyway
     if not form.validate_on_submit():
         abort(400)
     try:
