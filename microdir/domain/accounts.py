@@ -89,7 +89,19 @@ def set_password(user: User, password: str, *, actor: User | None = None) -> Non
     check_password_strength(password)
     user.password_hash = hash_password(password)
     user.session_epoch = (user.session_epoch or 0) + 1
+    end_sessions(user)
     audit.record("user.password_change", "user", user.id, actor=actor or user)
+
+
+def end_sessions(user: User) -> None:
+    """End every session of this person, on every device, from their next request on."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def sign_out(user: User) -> None:
+    """Sign a person out server-side: a copy of their session cookie no longer works either."""
+    end_sessions(user)
+    audit.record("user.sign_out", "user", user.id, actor=user)
 
 
 def make_reset_token(user: User) -> str:
@@ -167,4 +179,5 @@ def set_active(user: User, active: bool, *, actor: User | None = None) -> None:
     user.active = active
     if not active:
         user.session_epoch = (user.session_epoch or 0) + 1
+        end_sessions(user)
     audit.record("user.activate" if active else "user.deactivate", "user", user.id, actor=actor)
