@@ -66,7 +66,8 @@ def next_action(referral: Referral, today: date | None = None) -> NextAction:
         if today <= reply_due:
             return NextAction("Provider accepts or declines", reply_due, False)
         expires = working_days_after(referral.sent_at, int(config["REFERRAL_EXPIRE_WORKING_DAYS"]))
-        return NextAction("Chase the provider: no reply yet", expires, True)
+        # Due is when the reply was due, so the row shows as overdue; the text says when it will expire.
+        return NextAction(f"Chase the provider: no reply yet (expires {ops.format_date(expires)})", reply_due, True)
     follow_up = getattr(referral, "follow_up_on", None)
     follow_up_done = ops.scores_at(referral, "ons4", "follow_up") is not None if follow_up else True
     if status in (S.ACCEPTED, S.FIRST_CONTACT, S.ENGAGED) and follow_up and not follow_up_done \
