@@ -1,14 +1,14 @@
 """referral outcomes that match practice: "did not start" outcomes, and the follow-up date for wellbeing scores
 
-Revision ID: 0011_staffout
-Revises: 0010_job_lease
+Revision ID: 0012_staffout
+Revises: 0011_secauth_sessions
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0011_staffout"
-down_revision = "0010_job_lease"
+revision = "0012_staffout"
+down_revision = "0011_secauth_sessions"
 branch_labels = None
 depends_on = None
 
