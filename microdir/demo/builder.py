@@ -21,6 +21,7 @@ from typing import Any
 from werkzeug.security import check_password_hash
 
 from ..domain.accounts import create_user, find_user_by_email, set_password
+from ..domain.moderation import queue_unreviewed_listings
 from ..domain.taxonomy import seed_taxonomy, term_id
 from ..extensions import db
 from ..models import (
@@ -650,6 +651,8 @@ class DemoBuilder:
             self.quality_checks(org, org_key, kinds)
             if i + 1 == n:
                 self.assign_states()
+                db.session.flush()
+                queue_unreviewed_listings()  # "Pending review" listings reach the moderators' queue
             if (i + 1) % BATCH == 0 or i + 1 == n:
                 db.session.commit()
                 if progress:

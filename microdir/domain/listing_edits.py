@@ -35,6 +35,7 @@ from ..models import (
     Location,
     LocationType,
     Phone,
+    Role,
     Schedule,
     Service,
     ServiceArea,
@@ -833,6 +834,13 @@ def save_edit(
     data = normalise({**current, **data})  # fields the form did not carry stay as they are
     if data == current:
         return "unchanged"
+    if service.listing_status in NEEDS_REVIEW and actor.role in (Role.MODERATOR, Role.ADMIN):
+        try:
+            moderation.publish_moderator_edit(service, data, actor)
+        except StaleDataError as error:
+            db.session.rollback()
+            raise EditConflict([]) from error
+        return "published"
     if service.listing_status in NEEDS_REVIEW:
         moderation.submit_revision(service, data, actor, base_version=expected_version)
         return "submitted"
