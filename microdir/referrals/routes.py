@@ -12,6 +12,7 @@ from .. import shortlist
 from ..domain import audit
 from ..domain import caseload as caseload_ops
 from ..domain import referrals as ops
+from ..domain import subject_access as sar_words
 from ..domain.outcomes import ONS4
 from ..domain.taxonomy import needs as taxonomy_needs
 from ..extensions import db, limiter
@@ -728,6 +729,8 @@ def subject_access() -> Any:
             return Response(json.dumps(export, indent=2, ensure_ascii=False), mimetype="application/json",
                             headers={"Content-Disposition": "attachment; filename=subject-access.json",
                                      "Cache-Control": "no-store"})
+        names = _need_names()
         return render_template("referrals/subject_access_result.html", title="What we hold about this person",
-                               export=export, form=form, need_names=_need_names())
+                               export=export, form=form, exported_on=sar_words.exported_on(export["exported"]),
+                               records=[sar_words.printable(record, names) for record in export["referrals"]])
     return render_template("referrals/subject_access.html", title="Subject access: export what we hold", form=form)
