@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         auth,
         cli,
         demo,
+        devmail,
         errors,
         geo,
         moderation,
@@ -71,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     search.init_app(app)
     oruk.init_app(app)
     demo.init_app(app)
+    devmail.init_app(app)
     cli.init_app(app)
     _serve_govuk_assets(app)
     return app

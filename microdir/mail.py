@@ -63,7 +63,7 @@ def deliver(message: OutboundEmail) -> bool:
         return False
     message.sent_at = utcnow()
     message.last_error = None
-    if message.erase_after_send:
+    if message.erase_after_send and not current_app.config.get("DEV_MAIL_VIEWER"):  # kept for /dev/mail
         message.body = "(removed after sending: it held a private link)"
     return True
 
