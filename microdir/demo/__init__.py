@@ -50,6 +50,11 @@ def accounts_command() -> None:
         click.echo("| " + " | ".join(v.ljust(w) for v, w in zip(row, widths, strict=False)) + " |")
     click.echo(line)
     click.echo("Demo accounts only: never use these on a real deployment.")
+    from .activity import load_activity
+
+    done = load_activity()
+    if done:
+        click.echo("Demo activity added: " + ", ".join(f"{value} {name}" for name, value in done.items()))
 
 
 def init_app(app: Flask) -> None:
