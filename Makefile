@@ -48,6 +48,7 @@ bench: setup
 
 lint: setup
 	$(VENV)/bin/ruff check microdir tests bench
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) node_modules static/build

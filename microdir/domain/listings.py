@@ -74,7 +74,7 @@ def assess_micro_provider(profile: MicroProviderProfile | None) -> MicroProvider
     return MicroProviderVerdict(verdict, reasons)
 
 
-def last_confirmed_at(service: Service) -> datetime | None:
+def last_confirmed_at(service: Service) -> datetime:
     """When the listing was last known to be right: the last check, else first publication, else creation."""
     return service.last_verified_at or service.first_published_at or service.created_at
 

@@ -34,16 +34,12 @@ from ..models import (
     utcnow,
 )
 from ..signed_links import LinkInvalid, LinkPurpose, make_link_token, read_link_token
+from ..wording import format_date
 from . import audit
 from .listings import last_confirmed_at, last_confirmed_sql
 from .moderation import member_emails
 
 REMINDER_STAGES = frozenset({ChaseStage.FIRST_REMINDER, ChaseStage.SECOND_REMINDER, ChaseStage.HIDDEN})
-
-
-def format_date(day: date | datetime) -> str:
-    """GOV.UK style: 24 November 2026."""
-    return f"{day.day} {day.strftime('%B %Y')}"
 
 
 # ---- stale-listing chasing ---------------------------------------------------------------------------------------
@@ -248,13 +244,13 @@ def confirm_still_right(
 
 def _notice_exists(check: QualityCheck, kind: QualityCheckNoticeKind) -> bool:
     assert check.expires_on is not None
-    return db.session.scalar(
+    return (db.session.scalar(
         select(func.count()).select_from(QualityCheckNotice).where(
             QualityCheckNotice.quality_check_id == check.id,
             QualityCheckNotice.kind == kind,
             QualityCheckNotice.expires_on == check.expires_on,
         )
-    ) > 0
+    ) or 0) > 0
 
 
 def remind_expiring_quality_checks(today: date | None = None) -> int:
@@ -268,6 +264,7 @@ def remind_expiring_quality_checks(today: date | None = None) -> int:
     ).all()
     reminded = 0
     for check in checks:
+        assert check.expires_on is not None  # the query chose dated checks
         if _notice_exists(check, QualityCheckNoticeKind.EXPIRY_REMINDER):
             continue
         db.session.add(QualityCheckNotice(quality_check_id=check.id, kind=QualityCheckNoticeKind.EXPIRY_REMINDER,
@@ -303,6 +300,7 @@ def expire_quality_checks(today: date | None = None) -> int:
     expired = 0
     now = utcnow()
     for check in checks:
+        assert check.expires_on is not None  # the query chose dated checks
         if _notice_exists(check, QualityCheckNoticeKind.EXPIRED):
             continue
         db.session.add(QualityCheckNotice(quality_check_id=check.id, kind=QualityCheckNoticeKind.EXPIRED,

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, update
+from sqlalchemy import CursorResult, or_, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -61,9 +61,10 @@ def take_lease(name: str, holder: str) -> bool:
     now = utcnow()
     until = now + timedelta(seconds=int(current_app.config["JOB_LEASE_SECONDS"]))
     free = or_(JobLease.expires_at.is_(None), JobLease.expires_at <= now)
-    taken = db.session.execute(
+    result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]  # an UPDATE gives a cursor result
         update(JobLease).where(JobLease.name == name, free).values(holder=holder, expires_at=until)
-    ).rowcount
+    )
+    taken = result.rowcount
     if not taken and db.session.get(JobLease, name) is None:
         try:
             with db.session.begin_nested():

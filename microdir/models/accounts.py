@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from .base import utcnow, uuid_pk
 from .directory import Organization, enum_column
 
@@ -42,7 +42,7 @@ class TeamKind(enum.Enum):
     OTHER = "other"
 
 
-class Team(db.Model):
+class Team(Model):
     """A link workers' team; colleagues in a team share its caseload."""
 
     __tablename__ = "team"
@@ -64,7 +64,7 @@ organization_membership = Table(
 )
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

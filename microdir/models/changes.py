@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import BigInteger, DateTime, Integer, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..extensions import db
+from ..extensions import Model, db
 from .base import new_uuid, utcnow
 from .directory import (
     Accessibility,
@@ -34,7 +34,7 @@ from .directory import (
 from .providers import MicroProviderProfile, QualityCheck
 
 
-class DirectoryChange(db.Model):
+class DirectoryChange(Model):
     __tablename__ = "directory_change"
 
     # The position in the log. INTEGER on SQLite so it is the rowid and strictly increasing.
@@ -49,7 +49,7 @@ def _services_of(obj: Any, session: Session) -> set[Service]:
     if isinstance(obj, Service):
         return {obj}
     if isinstance(obj, (ServiceAtLocation, Schedule, ServiceArea, CostOption, Contact, Phone, Language)):
-        found = {obj.service} if getattr(obj, "service", None) is not None else set()
+        found: set[Service] = {obj.service} if obj.service is not None else set()
         if isinstance(obj, (Phone, Language)) and obj.location is not None:
             found |= _services_of(obj.location, session)
         if isinstance(obj, Phone) and obj.contact is not None:

@@ -7,11 +7,11 @@ from typing import Any
 from flask import Blueprint, render_template, url_for
 
 from ..domain import upkeep
-from ..domain.listing_edits import CAPACITY_LABELS
 from ..domain.upkeep import ConfirmLinkError, ConfirmLinkExpired, ConfirmLinkUsed
 from ..extensions import db
 from ..models import CapacityStatus
 from ..permissions import public
+from ..wording import CAPACITY_LABELS, format_date
 from .forms import ConfirmListingForm
 
 bp = Blueprint("upkeep", __name__, url_prefix="/listing-check")
@@ -47,5 +47,5 @@ def confirm(token: str) -> Any:
     return render_template(
         "moderation/confirm.html", title=f"Is {service.name} still right?", service=service, form=form,
         edit_url=url_for("providers.edit", service_id=service.id),
-        since=upkeep.format_date(upkeep.last_confirmed_at(service)),
+        since=format_date(upkeep.last_confirmed_at(service)),
     )

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..forms import BaseForm
 from ..models import ListingStatus, ProblemReport, ReportStatus, Service, utcnow
 from ..permissions import access_of, requires
+from ..wording import format_date
 from .forms import ArchiveForm, OverrideForm, SuspendForm
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -66,7 +67,7 @@ def queue() -> Any:
         counts=reports.open_report_counts(waiting),
         reason_labels=reports.REASONS,
         form=BaseForm(),
-        format_date=upkeep.format_date,
+        format_date=format_date,
     )
 
 
@@ -115,7 +116,7 @@ def _render_listing(service: Service, *, suspend_form: SuspendForm | None = None
         checked=checked_ago(service.last_verified_at, now), stage=upkeep.due_stage(service, now),
         suspend_form=suspend_form or SuspendForm(prefix="suspend", formdata=None, meta=NO_FORM_CSRF),
         archive_form=archive_form or ArchiveForm(prefix="archive", formdata=None, meta=NO_FORM_CSRF),
-        override_form=override_form, form=failed, format_date=upkeep.format_date,
+        override_form=override_form, form=failed, format_date=format_date,
         pending=moderation.pending_revision(service), ListingStatus=ListingStatus,
     ), status
 

@@ -10,7 +10,7 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -196,7 +196,8 @@ def json_response(body: Any, *, last_modified: datetime | None = None) -> Respon
         response.last_modified = last_modified.replace(tzinfo=UTC)
     # Public open data: caches may keep it, but must ask again (cheaply, with the ETag) before reusing it.
     response.headers["Cache-Control"] = "public, no-cache"
-    return response.make_conditional(request)
+    response.make_conditional(request)  # answers 304 in place when the client's copy is current
+    return response
 
 
 def ndjson_response(lines: Iterable[dict[str, Any]], filename: str | None = None) -> Response:
@@ -382,7 +383,7 @@ def _place_from_postcode(postcode: str) -> Any:
         return None
 
 
-def _venues_serving(rows: list[Any], place: Any, text: str | None, proximity: int | None) -> list[Any]:
+def _venues_serving(rows: Sequence[Any], place: Any, text: str | None, proximity: int | None) -> list[Any]:
     """Keep the venues of services that serve ``place``, strictly (see the OpenAPI ``postcode`` description).
 
     ``services_covering`` (the search module, as the resident pages use) answers which services serve it: those

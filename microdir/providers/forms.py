@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -33,14 +33,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..domain.listing_edits import (
-    CAPACITY_LABELS,
     COST_LABELS,
     LANGUAGES,
-    SCHEDULE_KINDS,
     SECTION_FIELDS,
     TERM_LISTS,
-    WEEKDAY_CODES,
-    WEEKS_OF_MONTH,
     EditError,
     ListingData,
     council_label,
@@ -50,6 +46,7 @@ from ..domain.listing_edits import (
     venue_text,
 )
 from ..domain.provider_profiles import Workforce
+from ..domain.schedules import DAY_NAMES, SCHEDULE_KINDS, WEEKDAY_CODES, WEEKS_OF_MONTH, parse_time_text, time_words
 from ..forms import BaseForm, choices, submit_button
 from ..geo import GazetteerUnavailable, PostcodeError, geocode_postcode, outcode_centroid, parse_outcode, parse_postcode
 from ..models import (
@@ -62,7 +59,7 @@ from ..models import (
     QualityCheckType,
 )
 from ..phones import PhoneError, national_number, parse_phone
-from ..public.presenters import DAY_NAMES
+from ..wording import CAPACITY_LABELS
 
 PHONE_ERROR = "Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
 EMAIL_ERROR = "Enter an email address in the correct format, like name@example.com"
@@ -110,7 +107,14 @@ class DecimalTextField(StringField):
             number = Decimal(text)
         except InvalidOperation as error:
             raise ValueError(self.message) from error
-        if not number.is_finite() or number < 0 or number > self.maximum or -number.as_tuple().exponent > self.places:
+        exponent = number.as_tuple().exponent  # an int for every finite number
+        if (
+            not number.is_finite()
+            or not isinstance(exponent, int)
+            or number < 0
+            or number > self.maximum
+            or -exponent > self.places
+        ):
             raise ValueError(self.message)
         self.number = number
 
@@ -373,37 +377,6 @@ class RejectForm(BaseForm):
 # as ListingForm, so a save made meanwhile by someone else is noticed the same way.
 
 TIME_ERROR_HINT = "like 10am, 2:30pm or 14:30"
-_TIME_RE = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$")
-
-
-def parse_time_text(text: str) -> str:
-    """Turn "10am", "2:30pm", "14:30", "midday" into "HH:MM"; raise ValueError when it is not a time."""
-    words = (text or "").strip().lower().replace(" ", "")
-    if words in ("midday", "noon", "12noon"):
-        return "12:00"
-    if words == "midnight":
-        return "00:00"
-    match = _TIME_RE.match(words)
-    if not match:
-        raise ValueError(text)
-    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
-    if half:
-        if not 1 <= hour <= 12:
-            raise ValueError(text)
-        hour = hour % 12 + (12 if half == "pm" else 0)
-    if hour > 23 or minute > 59:
-        raise ValueError(text)
-    return f"{hour:02d}:{minute:02d}"
-
-
-def _time_words(value: str | None) -> str:
-    """Show a stored "14:30" the way people type it ("2:30pm")."""
-    if not value:
-        return ""
-    from ..public.presenters import format_time
-
-    hour, minute = (int(x) for x in value.split(":"))
-    return format_time(time(hour, minute))
 
 
 class _RowForm(Form):
@@ -482,8 +455,8 @@ class ScheduleRowForm(_RowForm):
         self.weekday.data = row.get("weekday") or ""
         self.week.data = "" if row.get("week") is None else str(row["week"])
         self.date.data = date.fromisoformat(row["date"]) if row.get("date") else None
-        self.opens_at.data = _time_words(row.get("opens_at"))
-        self.closes_at.data = _time_words(row.get("closes_at"))
+        self.opens_at.data = time_words(row.get("opens_at"))
+        self.closes_at.data = time_words(row.get("closes_at"))
         self.term_time_only.data = bool(row.get("term_time_only"))
 
     def row(self) -> dict[str, Any]:
@@ -562,7 +535,8 @@ class SectionForm(ListingForm):
             # Repeated rows take no filters themselves; their own fields strip spaces (see _RowForm).
             if unbound_field.field_class in (FieldList, FormField):
                 return unbound_field.bind(form=form, **options)
-            return BaseForm.Meta.bind_field(self, form, unbound_field, options)
+            # wtforms joins every base form's Meta into one class at run time, so ``self`` is a BaseForm.Meta too.
+            return BaseForm.Meta.bind_field(self, form, unbound_field, options)  # type: ignore[arg-type]
 
     def fill(self, data: ListingData) -> None:
         """Fill this section's fields from a snapshot (on GET)."""

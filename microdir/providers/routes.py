@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from .. import wording
 from ..domain import listing_edits, listing_holds, moderation, provider_profiles, registration
 from ..domain.listing_edits import EditConflict, EditError, ListingData
 from ..domain.listings import assess_micro_provider, checked_ago
@@ -66,7 +67,7 @@ def listings() -> Any:
     return render_template(
         "providers/listings.html", title="Your listings", organizations=organizations, rows=rows,
         verdicts={org.id: assess_micro_provider(org.profile) for org in organizations},
-        status_labels=listing_edits.LISTING_STATUS_LABELS, status_tags=listing_edits.LISTING_STATUS_TAGS,
+        status_labels=wording.LISTING_STATUS_LABELS, status_tags=wording.LISTING_STATUS_TAGS,
         today=now.date(), check_status=provider_profiles.check_status,
     )
 

@@ -13,19 +13,14 @@ from .. import shortlist
 from ..domain import reports, taxonomy
 from ..domain.listing_edits import LANGUAGES
 from ..domain.listings import is_publicly_visible
+from ..domain.schedules import service_next_sessions
 from ..extensions import db, limiter
 from ..mail import email_link
-from ..models import ACCESSIBILITY_FEATURES, CapacityStatus, CostType, Service, utcnow
+from ..models import ACCESSIBILITY_FEATURES, CostType, Service, utcnow
 from ..permissions import can, public
+from ..wording import CAPACITY_LABELS, session_in_words
 from .forms import EmailShortlistForm, ReportProblemForm, ShortlistForm
-from .presenters import (
-    MICRO_PROVIDER_MEANING,
-    ResultView,
-    present_listing,
-    present_result,
-    service_next_sessions,
-    session_in_words,
-)
+from .presenters import MICRO_PROVIDER_MEANING, ResultView, present_listing, present_result
 
 bp = Blueprint("resident", __name__)
 
@@ -58,11 +53,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         CostType.PERSONAL_BUDGET.value: "Personal budget or direct payment",
         CostType.TIME_CREDITS.value: "Time credits",
     },
-    "capacity": {
-        CapacityStatus.TAKING_NEW_PEOPLE.value: "Taking new people",
-        CapacityStatus.WAITING_LIST.value: "Waiting list",
-        CapacityStatus.FULL.value: "Full",
-    },
+    "capacity": {status.value: label for status, label in CAPACITY_LABELS.items()},
     "access": dict(ACCESSIBILITY_FEATURES),
     "day": {**DAY_LABELS, **{name.lower(): name for name in DAY_LABELS.values()}},
     "verified": {"yes": "Run by a micro-provider", "no": "Run by a larger organisation"},
@@ -210,11 +201,11 @@ def _pagination(args: SearchArgs, total: int, per_page: int) -> dict[str, Any] |
             shown.append(number)
         elif shown and shown[-1] is not None:
             shown.append(None)
-    for number in shown:
-        if number is None:
+    for link in shown:
+        if link is None:
             params["items"].append({"ellipsis": True})
         else:
-            params["items"].append({"number": number, "href": args.url(page=number), "current": number == current})
+            params["items"].append({"number": link, "href": args.url(page=link), "current": link == current})
     return params
 
 

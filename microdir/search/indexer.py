@@ -141,7 +141,7 @@ class SearcherState:
     directory: str
     ix: FileIndex
     searcher: Searcher
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: dict[str | tuple[Any, ...], Any] = field(default_factory=dict)  # keys: a name, or (kind, *parts)
 
 
 class IndexManager:
@@ -397,13 +397,13 @@ def _apply_changes_to(ix: FileIndex, position: int, app: Flask) -> int:
 def indexed_versions(app: Flask | None = None) -> dict[str, int]:
     """Return {service id: version} as stored in this node's index."""
     with get_manager(app).use() as state:
-        return {f["id"]: int(f["version"]) for f in state.searcher.all_stored_fields()}
+        return {f["id"]: int(f["version"]) for f in state.searcher.reader().all_stored_fields()}
 
 
 def indexed_documents(app: Flask | None = None) -> dict[str, dict[str, Any]]:
     """Return every stored document by id (for tests and `flask index check`)."""
     with get_manager(app).use() as state:
-        return {f["id"]: dict(f) for f in state.searcher.all_stored_fields()}
+        return {f["id"]: dict(f) for f in state.searcher.reader().all_stored_fields()}
 
 
 def database_versions(app: Flask | None = None) -> dict[str, int]:
