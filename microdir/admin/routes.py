@@ -9,6 +9,7 @@ from ..extensions import db
 from ..forms import BaseForm
 from ..models import Organization, Role, Team, TeamKind, User
 from ..permissions import requires
+from ..transactions import transaction
 from .forms import InviteUserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -41,25 +42,21 @@ def invite_user() -> Any:
     form = InviteUserForm(teams=teams, organizations=organizations)
     if form.validate_on_submit():
         role = Role(form.role.data)
-        team = db.session.get(Team, form.team_id.data) if form.team_id.data else None
-        if role is Role.LINK_WORKER and team is None and form.new_team.data:
-            team = Team(name=form.new_team.data, kind=TeamKind.OTHER)
-            db.session.add(team)
         organization = db.session.get(Organization, form.organization_id.data) if form.organization_id.data else None
         if role is Role.PROVIDER and organization is None:
             form.organization_id.errors.append("Select the provider’s organisation")
         else:
-            try:
+            with transaction(accounts.AccountError) as done:
+                team = db.session.get(Team, form.team_id.data) if form.team_id.data else None
+                if role is Role.LINK_WORKER and team is None and form.new_team.data:
+                    team = accounts.create_team(form.new_team.data, TeamKind.OTHER)
                 user = accounts.invite_user(form.email.data or "", form.name.data or "", role, team=team,
                                             organizations=[organization] if organization else [])
-            except accounts.AccountError as error:
-                field = form.team_id if "team" in str(error) else form.email
-                field.errors.append(str(error))
-            else:
-                db.session.commit()
+            if not done.refused:
                 flash(f"Account created. We have emailed {user.email} a link to choose a password.", "success")
                 return redirect(url_for("admin.users"))
-        db.session.rollback()
+            field = form.team_id if getattr(done.error, "field", "") == "team" else form.email
+            field.errors.append(done.message)
     return render_template("admin/invite_user.html", form=form)
 
 
@@ -71,7 +68,7 @@ def toggle_active(user_id: int) -> Any:
     if user is None:
         abort(404)
     if form.validate_on_submit():
-        accounts.set_active(user, not user.active)
-        db.session.commit()
+        with transaction():
+            accounts.set_active(user, not user.active)
         flash(f"{user.name} can {'now' if user.active else 'no longer'} sign in.", "success")
     return redirect(url_for("admin.users"))

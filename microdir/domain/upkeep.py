@@ -19,7 +19,6 @@ from ..mail import email_link, send_email
 from ..models import (
     CapacityStatus,
     ChaseStage,
-    DirectoryChange,
     ListingHold,
     ListingReminder,
     ListingRevision,
@@ -31,6 +30,7 @@ from ..models import (
     Referral,
     Service,
     VerifiedHow,
+    record_change,
     utcnow,
 )
 from ..signed_links import LinkInvalid, LinkPurpose, make_link_token, read_link_token
@@ -120,7 +120,20 @@ def chase_stale_listings(now: datetime | None = None) -> ChaseOutcome:
 
     Only the furthest stage due is acted on: a listing found at 10 months gets the second reminder, not both.
     """
-    now = now or utcnow()
+    return _chase(now or utcnow(), frozenset(ChaseStage))
+
+
+def hide_stale_listings(now: datetime | None = None) -> int:
+    """Hide each published listing that passed STALE_HIDE_DAYS with time alone, once per period; return how many.
+
+    Nothing in a listing's rows changes when it goes stale, so the change-log row written here is what tells every
+    node's search index to drop it. The chase job does this in its round; ``flask index update`` and ``follow``
+    call it too, so an index catches up without waiting for the job.
+    """
+    return _chase(now or utcnow(), frozenset({ChaseStage.HIDDEN})).hidden
+
+
+def _chase(now: datetime, stages: frozenset[ChaseStage]) -> ChaseOutcome:
     first_days = min(days for _, days in chase_schedule())
     services = db.session.scalars(
         select(Service)
@@ -131,7 +144,7 @@ def chase_stale_listings(now: datetime | None = None) -> ChaseOutcome:
     for service in services:
         stage = due_stage(service, now)
         checked_at = last_confirmed_at(service)
-        if stage is None or _reminder_for(service, stage, checked_at) is not None:
+        if stage is None or stage not in stages or _reminder_for(service, stage, checked_at) is not None:
             continue
         reminder = ListingReminder(service_id=service.id, stage=stage, checked_at=checked_at, created_at=now)
         db.session.add(reminder)
@@ -143,7 +156,7 @@ def chase_stale_listings(now: datetime | None = None) -> ChaseOutcome:
             outcome.escalated += 1
         if stage is ChaseStage.HIDDEN:
             # The listing's row has not changed, only the clock: tell the search index through the change log.
-            db.session.add(DirectoryChange(service_id=service.id, operation="upsert", at=now))
+            record_change(service.id, at=now)
             outcome.hidden += 1
         audit.record(f"listing.chase.{stage.value}", "service", service.id, reminder_id=reminder.id,
                      recipients=reminder.recipients, last_confirmed=checked_at.isoformat())

@@ -20,6 +20,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db, limiter
+from ..geo import METRES_PER_MILE, is_standard_postcode
 from ..models import (
     Attribute,
     ListingStatus,
@@ -47,8 +48,6 @@ MAX_PAGE = 1_000_000  # beyond this an OFFSET overflows SQLite's integer; nobody
 MAX_PROXIMITY_METRES = 1_000_000
 MAX_MINIMAL_PAGE = 50_000  # minimal=true without per_page: every service in one page, as the spec asks
 NDJSON_BATCH = 200
-METRES_PER_MILE = 1609.344
-POSTCODE_PATTERN = re.compile(r"[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}")  # also in the OpenAPI document
 
 
 def _rate_limit() -> str:
@@ -410,7 +409,7 @@ def service_at_locations() -> Response:
     full, fmt, paging = _bool_arg("full"), _format_arg(), Paging.from_request()
     query = _service_filters(_sal_query(now))
     postcode, text = _arg("postcode"), _arg("search")
-    if postcode is not None and not POSTCODE_PATTERN.fullmatch(postcode):
+    if postcode is not None and not is_standard_postcode(postcode):
         abort(400, description="postcode must be a full UK postcode, like B66 1AA")
     proximity = _int_arg("proximity", None, 1, MAX_PROXIMITY_METRES)
     # proximity without a postcode has nothing to measure from; the OpenAPI document says it is then ignored.

@@ -39,7 +39,6 @@ from ..models import (
     Contact,
     CostOption,
     CostType,
-    DirectoryChange,
     Language,
     ListingStatus,
     Location,
@@ -56,6 +55,7 @@ from ..models import (
     TaxonomyTerm,
     User,
     VerifiedHow,
+    record_change,
     utcnow,
 )
 from . import serialise, validate
@@ -686,7 +686,8 @@ class _NewRows:
                 db.session.execute(model.__table__.insert(), self.tables[model])
         if self.service_ids:
             now = utcnow()
-            db.session.add_all(DirectoryChange(service_id=i, operation="upsert", at=now) for i in self.service_ids)
+            for service_id in self.service_ids:
+                record_change(service_id, at=now)
             db.session.flush()  # through the ORM, so the search module notices the log moved, as for any edit
 
 

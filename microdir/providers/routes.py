@@ -10,13 +10,15 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import wording
-from ..domain import listing_edits, listing_holds, moderation, provider_profiles, registration
+from ..domain import listing_edits, listing_holds, moderation, provider_profiles
 from ..domain.listing_edits import EditConflict, EditError, ListingData
 from ..domain.listings import assess_micro_provider, checked_ago
 from ..extensions import db
 from ..models import ListingStatus, Organization, QualityCheckType, Service, utcnow
 from ..permissions import require, requires
-from .forms import SECTION_FORMS, ListingForm, QualityCheckForm, SectionForm, VersionForm, WorkforceForm
+from ..transactions import transaction
+from . import submission
+from .forms import SECTION_FORMS, ListingForm, QualityCheckForm, SectionForm, WorkforceForm
 
 bp = Blueprint("providers", __name__, url_prefix="/provider")
 
@@ -128,21 +130,18 @@ def _save_form(service: Service, form: ListingForm, save: Callable[[ListingData 
         base = _serializer().loads(form.base.data or "")
     except BadSignature:
         base = None
-    try:
-        outcome = save(base)
-    except EditConflict as conflict:
-        db.session.rollback()
+    with transaction(EditError) as done:
+        saved = save(base)
+    if isinstance(done.error, EditConflict):
         current = _load_service(service.id)
         data, revision_id = listing_edits.editing_state(current)
         # Keep everything the person typed; only the hidden markers move on, so a second save goes through.
         _stamp(form, current, data, revision_id)
-        return render(current, conflict=conflict.changes, status=409)
-    except EditError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+        return render(current, conflict=done.error.changes, status=409)
+    if done.refused:
+        flash(done.message, "error")
         return redirect(url_for(".listings"))
-    db.session.commit()
-    flash(SAVE_MESSAGES[outcome].format(name=service.name), "success" if outcome != "unchanged" else "info")
+    flash(SAVE_MESSAGES[saved].format(name=service.name), "success" if saved != "unchanged" else "info")
     return redirect(done_url)
 
 
@@ -218,24 +217,9 @@ def edit_section(service_id: str, section: str) -> Any:
 @requires("listing.manage")
 def submit_for_review(service_id: str) -> Any:
     service = _load_service(service_id)
-    form = VersionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        # The same operation as the task list's "Submit": a draft goes to moderators only with its required tasks done.
-        registration.submit_listing(service, _me(), expected_version=form.expected_version())
-    except EditConflict:
-        db.session.rollback()
-        flash("This listing was changed by someone else while you were looking at it. Check it and send it again.",
-              "error")
-        return redirect(url_for(".listings"))
-    except (registration.RegistrationError, EditError) as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for(".listings"))
-    db.session.commit()
-    flash(f"{service.name} has been sent for review. A moderator will check it before it is published.", "success")
-    return redirect(url_for(".listings"))
+    listings_url = url_for(".listings")
+    return submission.submit_for_review(service, done=listings_url, changed=listings_url, refused=listings_url,
+                                        announce=True)
 
 
 @bp.route("/organisations/<organization_id>/workers", methods=["GET", "POST"])
@@ -246,8 +230,8 @@ def workers(organization_id: str) -> Any:
     if not form.is_submitted():
         form.fill(organization.profile)
     elif form.validate():
-        verdict = provider_profiles.update_workforce(organization, form.answers(), _me())
-        db.session.commit()
+        with transaction():
+            verdict = provider_profiles.update_workforce(organization, form.answers(), _me())
         flash(f"Your answers have been saved. {verdict.summary}.", "success")
         return redirect(url_for(".workers", organization_id=organization.id))
     return render_template(
@@ -262,12 +246,12 @@ def new_check(organization_id: str) -> Any:
     organization = _load_organization(organization_id)
     form = QualityCheckForm()
     if form.validate_on_submit():
-        provider_profiles.record_quality_check(
-            organization, QualityCheckType(form.check_type.data), _me(),
-            reference=form.reference.data, description=form.description.data,
-            cover_amount=form.cover_amount.number, expires_on=form.expires_on.data,
-        )
-        db.session.commit()
+        with transaction():
+            provider_profiles.record_quality_check(
+                organization, QualityCheckType(form.check_type.data), _me(),
+                reference=form.reference.data, description=form.description.data,
+                cover_amount=form.cover_amount.number, expires_on=form.expires_on.data,
+            )
         flash("Your check has been saved. A moderator will verify it.", "success")
         return redirect(url_for(".listings"))
     return render_template("providers/new_check.html", title="Add a quality check", organization=organization, form=form)

@@ -301,27 +301,6 @@ def update_index(app: Flask | None = None) -> int:
     return index_changes_since(read_position(current_dir(manager.root)), app)
 
 
-def sweep_stale(app: Flask | None = None) -> int:
-    """Delete listings that became stale-hidden with time alone (no change row); return how many."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    manager = get_manager(app)
-    indexed = indexed_versions(app)
-    with manager.write_lock:
-        session = _indexer_session()
-        try:
-            services = _read_services(session, indexed)
-            now, days = utcnow(), _stale_days(app)
-            gone = [i for i in indexed if not is_indexable(services.get(i), now, days)]
-        finally:
-            session.close()
-        if gone:
-            ix = manager.open_index()
-            with ix.writer(timeout=WRITER_TIMEOUT_SECONDS) as writer:
-                for service_id in gone:
-                    writer.delete_by_term("id", service_id)
-    return len(gone)
-
-
 def rebuild_procs(listings: int) -> int:
     """Return how many writer processes suit a rebuild of ``listings``: 2 for a big directory on 2+ cores.
 

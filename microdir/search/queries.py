@@ -33,7 +33,7 @@ from whoosh.idsets import DocIdSet
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from ..geo import ResolvedPlace, format_distance
+from ..geo import METRES_PER_MILE, ResolvedPlace, format_distance
 from ..wording import MODE_LABELS
 from .analysis import analyse, fold
 from .indexer import SearcherState, get_manager
@@ -55,7 +55,6 @@ WIDEN_STEPS: tuple[float | None, ...] = (5.0, 10.0, 25.0, 50.0, None)
 MAX_SYNONYM_WORDS = 4
 # Services with no venue that cover the place rank, for "nearest", as if their venue were this far away.
 AREA_EFFECTIVE_MILES = 1.0
-METRES_PER_MILE = 1609.344
 EARTH_RADIUS_MILES = 3958.7613  # the radius geopy's great_circle uses, so figures agree with geo.distance_miles
 FEW_RESULTS = 3
 # Per-searcher cache bounds (defaults; the app's SEARCH_* config keys of the same names override them).
@@ -951,14 +950,14 @@ def find_service_ids(
             results = state.searcher.search(plan.query, limit=limit)
             return [(cache.stored(r.docnum)[0], None) for r in results]
         matched = cache.query_bits(plan.query) if plan.query is not None else live
-        miles = within_metres / 1609.344 if within_metres is not None else None
+        miles = within_metres / METRES_PER_MILE if within_metres is not None else None
         distances: dict[int, float | None] = {}
         within = _venues_within(cache, matched, lat, lon, miles, distances)
         _measure(cache, within, lat, lon, distances)
         found = from_bits(within)
         ordered = sorted(found, key=lambda d: (distances[d], cache.stored(d)[0]))
         ordered = ordered[:limit] if limit is not None else ordered
-        return [(cache.stored(d)[0], round((distances[d] or 0.0) * 1609.344, 1)) for d in ordered]
+        return [(cache.stored(d)[0], round((distances[d] or 0.0) * METRES_PER_MILE, 1)) for d in ordered]
 
 
 def services_covering(
