@@ -1,7 +1,7 @@
 """One transaction path for views: the request owns the transaction; domain operations flush and never commit.
 
     with transaction(EditError, messages={EditConflict: CHANGED_MEANWHILE}) as outcome:
-        listing_edits.save_edit(...)
+        revisions.save_edit(...)
     if outcome.refused:
         flash(outcome.message, "error")
         return redirect(...)

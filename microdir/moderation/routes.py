@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..domain import listing_holds, moderation, moderation_queue, reports, upkeep
+from ..domain import listing_holds, moderation, moderation_queue, reports, revisions, upkeep
 from ..domain.listings import assess_micro_provider, checked_ago
 from ..domain.moderation import ModerationError
 from ..extensions import db
@@ -119,7 +119,7 @@ def _render_listing(service: Service, *, suspend_form: SuspendForm | None = None
         suspend_form=suspend_form or SuspendForm(prefix="suspend", formdata=None, meta=NO_FORM_CSRF),
         archive_form=archive_form or ArchiveForm(prefix="archive", formdata=None, meta=NO_FORM_CSRF),
         override_form=override_form, form=failed, format_date=format_date,
-        pending=moderation.pending_revision(service), ListingStatus=ListingStatus,
+        pending=revisions.pending_revision(service), ListingStatus=ListingStatus,
     ), status
 
 

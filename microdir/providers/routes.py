@@ -10,7 +10,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import wording
-from ..domain import listing_edits, listing_holds, moderation, provider_profiles
+from ..domain import listing_edits, listing_holds, provider_profiles, revisions
 from ..domain.listing_edits import EditConflict, EditError, ListingData
 from ..domain.listings import assess_micro_provider, checked_ago
 from ..extensions import db
@@ -56,8 +56,8 @@ def listings() -> Any:
         org.id: [
             {
                 "service": service,
-                "pending": moderation.pending_revision(service),
-                "decision": moderation.latest_decision(service),
+                "pending": revisions.pending_revision(service),
+                "decision": revisions.latest_decision(service),
                 "checked": checked_ago(service.last_verified_at, now),
                 "hold": listing_holds.current_hold(service),
             }
@@ -97,7 +97,7 @@ def edit(service_id: str) -> Any:
         abort(404)
     form = ListingForm()
     if not form.is_submitted():
-        data, revision_id = listing_edits.editing_state(service)
+        data, revision_id = revisions.editing_state(service)
         form.fill(data)
         _stamp(form, service, data, revision_id)
         return _render_edit(service, form)
@@ -105,7 +105,7 @@ def edit(service_id: str) -> Any:
         return _render_edit(service, form)
     return _save_form(
         service, form,
-        lambda base: listing_edits.save_edit(service, form.listing_data(), _me(), expected_version=form.expected_version(),
+        lambda base: revisions.save_edit(service, form.listing_data(), _me(), expected_version=form.expected_version(),
                                              expected_revision=form.revision_id.data or "", base=base),
         lambda current, **kw: _render_edit(current, form, **kw),
         url_for(".listings"),
@@ -134,7 +134,7 @@ def _save_form(service: Service, form: ListingForm, save: Callable[[ListingData 
         saved = save(base)
     if isinstance(done.error, EditConflict):
         current = _load_service(service.id)
-        data, revision_id = listing_edits.editing_state(current)
+        data, revision_id = revisions.editing_state(current)
         # Keep everything the person typed; only the hidden markers move on, so a second save goes through.
         _stamp(form, current, data, revision_id)
         return render(current, conflict=done.error.changes, status=409)
@@ -193,7 +193,7 @@ def edit_section(service_id: str, section: str) -> Any:
     service = _load_service(service_id)
     if service.listing_status is ListingStatus.ARCHIVED or section not in SECTION_FORMS:
         abort(404)
-    data, revision_id = listing_edits.editing_state(service)
+    data, revision_id = revisions.editing_state(service)
     form = _section_form(section, service, data)
     if not form.is_submitted():
         form.fill(data)
@@ -205,7 +205,7 @@ def edit_section(service_id: str, section: str) -> Any:
         return _render_section(service, section, form)
     return _save_form(
         service, form,
-        lambda base: listing_edits.save_section(service, section, form.answers(), _me(),
+        lambda base: revisions.save_section(service, section, form.answers(), _me(),
                                                 expected_version=form.expected_version(),
                                                 expected_revision=form.revision_id.data or "", base=base),
         lambda current, **kw: _render_section(current, section, form, **kw),
