@@ -27,6 +27,7 @@ from ..models import (
 )
 from . import audit
 from .listing_edits import FieldChange, ListingData, apply_snapshot, diff, snapshot
+from .listings import transition_listing
 from .revisions import ModerationError
 
 
@@ -87,8 +88,7 @@ def approve(revision: ListingRevision, moderator: User, *, expected_version: int
     if revision.is_new_listing:
         if service.listing_status is not ListingStatus.PENDING_REVIEW:
             raise ModerationError("This listing is no longer waiting for review.")
-        service.listing_status = ListingStatus.PUBLISHED
-        service.first_published_at = service.first_published_at or now
+        transition_listing(service, ListingStatus.PUBLISHED, now)
     else:
         apply_snapshot(service, revision.data)
     service.last_verified_at = now
@@ -124,7 +124,7 @@ def reject(revision: ListingRevision, moderator: User, reason: str, *, expected_
     revision.decided_by_id = moderator.id
     revision.decided_at = now
     if revision.is_new_listing and service.listing_status is ListingStatus.PENDING_REVIEW:
-        service.listing_status = ListingStatus.DRAFT  # back to the provider to put right and send again
+        transition_listing(service, ListingStatus.DRAFT, now)  # back to the provider to put right and send again
     audit.record(
         "listing.revision.reject", "service", service.id, actor=moderator, reason=reason,
         revision_id=revision.id, new_listing=revision.is_new_listing,

@@ -35,6 +35,7 @@ from .listing_edits import (
     normalise,
     snapshot,
 )
+from .listings import transition_listing
 
 
 class ModerationError(EditError):
@@ -106,7 +107,7 @@ def submit_for_review(service: Service, actor: User, *, expected_version: int) -
         raise EditConflict([])
     if service.listing_status is not ListingStatus.DRAFT:
         raise ModerationError("Only a draft listing can be sent for review.")
-    service.listing_status = ListingStatus.PENDING_REVIEW
+    transition_listing(service, ListingStatus.PENDING_REVIEW, utcnow())
     db.session.flush()
     revision = ListingRevision(
         service_id=service.id,
