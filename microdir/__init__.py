@@ -32,6 +32,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     mail.init_app(app)
+    from .mail import init_app as init_mail_delivery
+
+    init_mail_delivery(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     with app.app_context():

@@ -52,7 +52,9 @@ class Config:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "microdir <no-reply@microdir.invalid>"
-    MAIL_TIMEOUT = 10
+    MAIL_TIMEOUT = 10  # seconds each SMTP step may take (connect, each reply); only the delivery job waits on it
+    MAIL_MAX_ATTEMPTS = 12  # tries before a message is given up
+    MAIL_RETRY_MAX_MINUTES = 60  # back-off between tries doubles from 1 minute up to this
 
     PASSWORD_HASH_METHOD = "scrypt"
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid

@@ -749,8 +749,6 @@ def issue_receipt(referral: Referral) -> None:
         message = _email(referral.contact_details, f"Your referral to {referral.service.name}",
                          receipt_email_body(referral, receipt_withdraw_link(referral)), secret=True)
         referral.receipt_email_id = message.id
-        if message.sent_at is not None:
-            message.to = ERASED_ADDRESS  # the address stays only on the (encrypted) referral
     elif contact is ContactMethod.PHONE and referral.contact_details:
         referral.receipt_sms_text = receipt_sms_text(referral)
     audit.record("referral.receipt", "referral", referral.id, actor=None,

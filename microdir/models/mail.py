@@ -21,6 +21,8 @@ class OutboundEmail(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When the delivery job may next try it: retries back off (microdir/mail.py).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
     # Set by the sender when the body holds a secret link, so it is blanked once sent.
     erase_after_send: Mapped[bool] = mapped_column(default=False)

@@ -459,7 +459,7 @@ def shortlist_email() -> Any:
                                          _email_body(services))
         db.session.commit()
         if sent:
-            flash("We have sent the list to your email address.", "success")
+            flash("We are sending the list to your email address. It should arrive in a few minutes.", "success")
             return redirect(url_for("resident.shortlist_page"))
         form.email.errors = [*form.email.errors, "We could not send the email just now. Try again later."]
     return render_template("resident/shortlist_email.html", form=form, count=len(services))
