@@ -84,6 +84,6 @@ def email_shortlist(to: str, subject: str, body: str) -> bool:
     """
     from .mail import send_email
 
-    send_email(to, subject, body)
+    send_email(to, subject, body, secret=True)  # erased once sent
     return True
 
