@@ -76,6 +76,8 @@ def _retry_delay(attempts: int) -> timedelta:
 def _record_failure(message: OutboundEmail, error: Exception) -> None:
     message.last_error = f"{type(error).__name__}: {error}"[:2000]
     message.next_attempt_at = utcnow() + _retry_delay(message.attempts)
+    if message.attempts >= int(current_app.config["MAIL_MAX_ATTEMPTS"]):
+        message.to = message.body = None  # given up: keep no personal data for a retry that will never come
     current_app.logger.warning("Email %s not sent yet (attempt %s): %s", message.id, message.attempts,
                                message.last_error)
 
@@ -84,8 +86,7 @@ def _mark_sent(message: OutboundEmail) -> None:
     message.sent_at = utcnow()
     message.last_error = None
     message.next_attempt_at = None
-    if message.erase_after_send:
-        message.to, message.body = "(removed after sending)", "(removed after sending: it held a private link)"
+    message.to = message.body = None  # sent: keep only the anonymous record that it went
 
 
 # A failure of the connection itself (refused, timed out, dropped): the server is down, so the rest wait too.
@@ -116,6 +117,7 @@ def _connection() -> Any:
 def _due(max_attempts: int, skip: set[int], now: datetime) -> list[OutboundEmail]:
     query = (db.select(OutboundEmail)
              .where(OutboundEmail.sent_at.is_(None), OutboundEmail.attempts < max_attempts,
+                    OutboundEmail.to.is_not(None),
                     or_(OutboundEmail.next_attempt_at.is_(None), OutboundEmail.next_attempt_at <= now))
              .order_by(OutboundEmail.id))
     if skip:

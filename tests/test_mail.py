@@ -11,6 +11,7 @@ import redis
 import time_machine
 from flask import Flask
 from rq import SimpleWorker
+from sqlalchemy import text
 
 from microdir.extensions import db
 from microdir.mail import deliver_pending, send_email
@@ -80,3 +81,52 @@ def test_after_commit_the_delivery_job_is_queued_on_rq_and_a_worker_sends_it(
         queue.empty()
         queue.delete(delete_jobs=True)
         app.config.update(saved)
+
+
+def _raw_outbox() -> list[Any]:
+    return db.session.execute(text('SELECT "to", body, subject, sent_at FROM outbound_email')).all()
+
+
+def test_queued_recipient_and_body_are_encrypted_at_rest_and_erased_once_sent(app_ctx: Any, smtpd: Any) -> None:
+    send_email("winifred@example.com", "Your referral", "Hello Winifred, your reset link is https://x/secret-token")
+    db.session.commit()
+    [(to, body, subject, sent_at)] = _raw_outbox()
+    assert "winifred" not in to and "Winifred" not in body and "secret-token" not in body  # encrypted at rest
+    assert sent_at is None and subject == "Your referral"
+
+    assert smtpd.to("winifred@example.com")  # delivered by the job
+    db.session.commit()
+    [(to, body, subject, sent_at)] = _raw_outbox()
+    assert (to, body) == (None, None)  # erased once sent...
+    assert subject == "Your referral" and sent_at is not None  # ...keeping the anonymous record that it went
+
+
+def test_a_message_given_up_keeps_no_address_nor_body(app: Flask, app_ctx: Any) -> None:
+    mailman = app.extensions["mailman"]
+    port, mailman.port = mailman.port, closed_port()
+    try:
+        send_email("someone@example.com", "Hello", "Body text")
+        db.session.commit()
+        assert deliver_pending(max_attempts=1, due_by=utcnow() + timedelta(days=1)) == (0, 1)
+        db.session.commit()
+    finally:
+        mailman.port = port
+    saved = app.config["MAIL_MAX_ATTEMPTS"]
+    app.config["MAIL_MAX_ATTEMPTS"] = 2
+    try:
+        assert deliver_pending(due_by=utcnow() + timedelta(days=1)) == (1, 0)
+    finally:
+        app.config["MAIL_MAX_ATTEMPTS"] = saved
+    db.session.commit()
+    mailman.port = closed_port()
+    try:
+        send_email("other@example.com", "Hello", "Body text")
+        db.session.commit()
+        app.config["MAIL_MAX_ATTEMPTS"] = 1
+        assert deliver_pending() == (0, 1)
+        db.session.commit()
+    finally:
+        mailman.port = port
+        app.config["MAIL_MAX_ATTEMPTS"] = saved
+    given_up = db.session.scalars(db.select(OutboundEmail).where(OutboundEmail.sent_at.is_(None))).one()
+    assert (given_up.to, given_up.body) == (None, None) and given_up.last_error

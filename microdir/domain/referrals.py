@@ -711,10 +711,7 @@ def receipt_withdraw_link(referral: Referral) -> str:
 
 
 def shared_items(referral: Referral) -> list[str]:
-    """Return, in the person's terms, what the referral shares with the provider."""
-    from .taxonomy import needs as taxonomy_needs
-
-    names = {t.code: t.name for t in taxonomy_needs() if t.code}
+    """Return, in the person's terms and in general terms, what the referral shares with the provider."""
     contact = referral.contact
     items = ["your name"]
     if contact is not None:
@@ -723,7 +720,8 @@ def shared_items(referral: Referral) -> list[str]:
     if referral.date_of_birth:
         items.append("your date of birth")
     if referral.needs:
-        items.append("what matters to you: " + ", ".join(names.get(c, c) for c in referral.needs))
+        # In general terms only: the needs themselves can be health data, and email is not a safe place for them.
+        items.append("what matters to you, as you told your link worker")
     if referral.reasons_text:
         items.append("what you would like to get from the service, in your own words")
     if referral.provider_notes:
@@ -824,7 +822,7 @@ def erase_personal_data(referral: Referral, *, why: str) -> bool:
         if message is not None and message.sent_at is None:
             db.session.delete(message)  # never sent: do not keep the address for a retry
         elif message is not None:
-            message.to, message.body = ERASED_ADDRESS, "(removed)"
+            message.to = message.body = None  # already erased when sent; never keep them
     referral.erased_at = utcnow()
     db.session.add(ReferralEvent(referral=referral, at=referral.erased_at, actor_kind=ActorKind.SYSTEM.value,
                                  action="erase", from_status=referral.status, to_status=referral.status))
