@@ -75,8 +75,8 @@ def _hide_after() -> int:
 
 
 def _safe_next(target: str | None, fallback: str) -> str:
-    """Only follow a `next` that stays on this site."""
-    if target:
+    """Only follow a `next` that stays on this site (and has no CR/LF to put in a Location header)."""
+    if target and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
