@@ -17,6 +17,12 @@ class Config:
     SQLALCHEMY_DATABASE_URI: str | None = None  # default: sqlite file in the instance folder
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Timeouts, so a database that is down or hung gives a 503 within seconds (microdir/database.py).
+    DB_CONNECT_TIMEOUT = 3  # seconds to open a connection (PostgreSQL)
+    DB_STATEMENT_TIMEOUT_MS = 15000  # one statement, PostgreSQL
+    DB_POOL_TIMEOUT = 5  # seconds to wait for a free pooled connection
+    DB_BUSY_TIMEOUT = 5  # seconds SQLite waits for another writer's lock
+    DB_RETRY_AFTER_SECONDS = 30  # the Retry-After header of the 503 "service unavailable" answer
 
     SEARCH_INDEX_DIR: str | None = None  # default: <instance>/index
     SEARCH_QUERY_CACHE_SIZE = 2000  # cached match bitmaps per searcher (LRU; 12.5 KB each at 100k listings)

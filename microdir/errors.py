@@ -15,7 +15,7 @@ ERROR_PAGES = {400, 401, 403, 404, 405, 409, 413, 429, 500, 503}
 NUL_MESSAGE = "What you entered includes a null character (\\0), which we cannot accept. Remove it and try again."
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
@@ -61,7 +61,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         code = error.code or 500
-        if _wants_json():
+        if wants_json():
             body = {"error": error.name, "message": error.description, "status": code}
             response = jsonify(body)
             response.status_code = code
