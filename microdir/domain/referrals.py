@@ -43,6 +43,7 @@ from ..models import (
     organization_membership,
     utcnow,
 )
+from ..models.referrals import PERSON_PLACEHOLDER
 from . import audit, outcomes
 from .listings import is_publicly_visible
 from .taxonomy import CATEGORIES_TAXONOMY_ID
@@ -413,21 +414,32 @@ CONSENT_WORDINGS = {
 }
 
 
-def consent_wording(referral: Referral, version: str = CONSENT_WORDING_VERSION) -> str:
-    """Return the exact consent words for this referral, in the given version."""
+def consent_wording(referral: Referral, version: str = CONSENT_WORDING_VERSION, *,
+                    person: str | None = None) -> str:
+    """Return the exact consent words for this referral, in the given version, with the person's name.
+
+    ``person="{person}"`` gives the stored form, whose name is filled in from the encrypted field when shown.
+    """
     return CONSENT_WORDINGS[version].format(
-        person=referral.person_name or "The person",
+        person=person or referral.person_name or "The person",
         organisation=referral.service.organization.name,
         service=referral.service.name,
         reference=referral.reference,
     )
 
 
+def consent_template(wording: str, person_name: str | None) -> str:
+    """Return stored consent words with the person's name replaced by the placeholder (for older rows)."""
+    if person_name and person_name in wording:
+        return wording.replace(person_name, PERSON_PLACEHOLDER)
+    return wording
+
+
 def record_consent(referral: Referral, user: User, *, expected_version: int) -> None:
     """Record that the person agreed to the current consent wording, keeping the words shown and the time."""
     _require_draft(referral, expected_version)
     referral.consent_wording_version = CONSENT_WORDING_VERSION
-    referral.consent_wording = consent_wording(referral)
+    referral.consent_wording = consent_wording(referral, person=PERSON_PLACEHOLDER)  # no name in plain text
     referral.consent_given_at = utcnow()
     audit.record("referral.consent", "referral", referral.id, actor=user, wording_version=CONSENT_WORDING_VERSION)
     _flush_or_conflict()
@@ -811,10 +823,8 @@ def erase_personal_data(referral: Referral, *, why: str) -> bool:
     for name in ("person_name", "contact_method", "contact_details", "date_of_birth", "reasons_text",
                  "provider_notes", "receipt_sms_text"):
         setattr(referral, name, None)
-    if referral.consent_wording_version in CONSENT_WORDINGS:  # keep what was agreed, without the name
-        referral.consent_wording = CONSENT_WORDINGS[referral.consent_wording_version].format(
-            person="The person", organisation=referral.organization.name, service=referral.service.name,
-            reference=referral.reference)
+    if referral.consent_wording:  # keep what was agreed; older rows may still hold the name
+        referral.consent_wording = consent_template(referral.consent_wording, referral.person_name)
     for event in referral.events:
         event.note = None
     if referral.receipt_email_id is not None:
@@ -1022,7 +1032,7 @@ def subject_access_record(referral: Referral) -> dict[str, Any]:
         "for_the_provider": referral.provider_notes,
         "safeguarding_concern_flagged": referral.safeguarding_flag,
         "consent": {"given": _iso(referral.consent_given_at), "wording_version": referral.consent_wording_version,
-                    "wording": referral.consent_wording},
+                    "wording": referral.consent_text},
         "receipt_text_message": referral.receipt_sms_text,
         "wellbeing": [{"scale": s.scale, "stage": s.stage, "answers": dict(s.items), "total": s.total,
                        "recorded": _iso(s.recorded_at)} for s in referral.scores],

@@ -64,7 +64,7 @@ def test_an_emailed_receipt_and_withdrawing_through_its_link(
     assert (stored.person_name, stored.contact_details, stored.date_of_birth, stored.reasons_text,
             stored.provider_notes) == (None, None, None, None, None)
     assert stored.needs == ["loneliness"] and stored.service_id == service.id  # anonymous facts kept
-    assert PERSON_NAME not in stored.consent_wording and "The person agreed" in stored.consent_wording
+    assert PERSON_NAME not in stored.consent_wording and "The person agreed" in stored.consent_text
     assert [e.action for e in stored.events][-2:] == ["withdraw", "erase"]
     assert stored.events[-2].actor_kind == "person"
     assert [m["Subject"] for m in smtpd.to(provider.email)] == ["Referral to Tuesday Friends withdrawn"]
