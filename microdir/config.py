@@ -124,6 +124,7 @@ class Config:
     # or "" for Monday to Friday only. From the pinned `holidays` package: no network.
     BANK_HOLIDAYS_REGION = "ENG"
     REFERRAL_RETENTION_MONTHS = 12  # personal fields are erased this long after a referral ends
+    REFERRAL_INACTIVE_MONTHS = 6  # an accepted referral with no activity this long is closed "no update"
     REFERRAL_ADMIN_ACCESS_MINUTES = 30  # an admin's audited reason opens one referral for this long, this session
     REFERRAL_RECEIPT_LINK_MAX_AGE = 400 * 24 * 3600  # seconds the withdraw link in a consent receipt works
     REFERRAL_WITHDRAW_RATE_LIMIT = "10 per hour"  # the public withdraw page, per client address

@@ -100,6 +100,11 @@ TRANSITIONS: dict[tuple[ReferralStatus, str], Transition] = {
         (status, "withdraw"): Transition(S.WITHDRAWN, frozenset({ActorKind.TEAM, ActorKind.PERSON}), "Withdrawn")
         for status in _WITHDRAWABLE
     },
+    # No activity for REFERRAL_INACTIVE_MONTHS: a job closes it, telling both sides; then retention applies.
+    **{
+        (status, "close_inactive"): Transition(S.CLOSED, frozenset({ActorKind.SYSTEM}), "Closed: no update")
+        for status in (S.ACCEPTED, S.FIRST_CONTACT, S.ENGAGED)
+    },
 }
 ACTIONS = sorted({action for _, action in TRANSITIONS})
 ACTION_LABELS = {action: step.label for (_, action), step in TRANSITIONS.items()} | {
@@ -297,7 +302,7 @@ def _past(action: str) -> str:
     return {
         "send": "sent", "accept": "accepted", "decline": "declined", "expire": "expired",
         "first_contact": "marked as contacted", "engage": "marked as taking part", "close": "closed",
-        "withdraw": "withdrawn",
+        "withdraw": "withdrawn", "close_inactive": "closed",
     }.get(action, action)
 
 
@@ -659,12 +664,15 @@ _TEAM_NEWS = {
     "withdraw": ("withdrawn", "A referral your team sent to {service} has been withdrawn."),
     "expire": ("expired", "A referral your team sent to {service} had no reply from {organisation} and has expired. "
                           "You may want to refer the person somewhere else."),
+    "close_inactive": ("closed", "A referral your team sent to {service} had no update for {months} months, so it "
+                                 "has been closed with no update. The person’s details will be removed in time."),
 }
 
 
 def _tell_both_sides(referral: Referral, action: str, from_status: ReferralStatus, actor: User | None) -> None:
     """After a status change: tell the referring link workers, and the provider when a sent referral is withdrawn."""
-    names = {"organisation": referral.organization.name, "service": referral.service.name}
+    names = {"organisation": referral.organization.name, "service": referral.service.name,
+             "months": current_app.config["REFERRAL_INACTIVE_MONTHS"]}
     if action in _TEAM_NEWS:
         word, sentence = _TEAM_NEWS[action]
         link = email_link("referrals.timeline", referral_id=referral.id)
@@ -679,6 +687,13 @@ def _tell_both_sides(referral: Referral, action: str, from_status: ReferralStatu
             _email(member.email, f"Referral to {referral.service.name} withdrawn",
                    f"Hello {member.name},\n\nA referral to {referral.service.name} has been withdrawn. Please do not "
                    f"contact the person about it.\n\nSign in to see which one:\n{link}\n")
+    if action == "close_inactive":
+        link = email_link("inbox.referral", referral_id=referral.id)
+        for member in organisation_members(referral.organization_id):
+            _email(member.email, f"Referral to {referral.service.name} closed",
+                   f"Hello {member.name},\n\nA referral to {referral.service.name} had no update for "
+                   f"{names['months']} months, so it has been closed with no update.\n\nSign in to see which one:"
+                   f"\n{link}\n")
 
 
 # ---- notes between the provider and the link worker (no status change) ------------------------------------------
@@ -933,6 +948,35 @@ def months_before(moment: datetime, months: int) -> datetime:
         except ValueError:
             continue
     return moment.replace(year=year, month=month, day=min(moment.day, 28))
+
+
+INACTIVE_CLOSABLE = tuple(status for status, action in TRANSITIONS if action == "close_inactive")
+
+
+def last_activity(referral: Referral) -> datetime:
+    """Return when anyone last did anything on the referral: a step, a note, a wellbeing score."""
+    moments = [referral.created_at, *(e.at for e in referral.events), *(s.recorded_at for s in referral.scores)]
+    return max(m for m in moments if m is not None)
+
+
+def close_inactive(now: datetime | None = None) -> int:
+    """Close, as "no update", each open referral with no activity for REFERRAL_INACTIVE_MONTHS; return how many.
+
+    Both sides are told (the transition does it). Closing starts the normal retention period.
+    """
+    now = now or utcnow()
+    cutoff = months_before(now, int(current_app.config["REFERRAL_INACTIVE_MONTHS"]))
+    recent = db.select(ReferralEvent.referral_id).where(ReferralEvent.at > cutoff)
+    candidates = db.session.scalars(db.select(Referral).where(
+        Referral.status.in_(INACTIVE_CLOSABLE), Referral.created_at <= cutoff, Referral.id.not_in(recent),
+    ).order_by(Referral.id)).all()
+    closed = 0
+    for referral in candidates:
+        if last_activity(referral) > cutoff:
+            continue
+        transition(referral, "close_inactive", actor=SYSTEM, expected_version=referral.version)
+        closed += 1
+    return closed
 
 
 def purge_expired_personal_data(now: datetime | None = None) -> int:

@@ -19,5 +19,10 @@ def purge_referral_personal_data() -> str:
     return f"{ops.purge_expired_personal_data()} erased"
 
 
+def close_inactive_referrals() -> str:
+    return f"{ops.close_inactive()} closed with no update"
+
+
 register_job("referrals.chase_unanswered", chase_unanswered_referrals)
+register_job("referrals.close_inactive", close_inactive_referrals)
 register_job("referrals.retention_purge", purge_referral_personal_data)
