@@ -219,6 +219,8 @@ def wellbeing(referral_id: str) -> Any:
         saved = ops.scores_at(referral, "ons4", "referral")
         for code, value in (saved.items if saved else {}).items():
             getattr(form, code).data = str(value)
+        ops.record_personal_data_view(referral, current_user, "wellbeing")  # recorded scores are health data
+        db.session.commit()
     return render_template("referrals/wellbeing.html", title="Wellbeing at referral (optional)", form=form,
                            referral=referral, action=url_for(".wellbeing", referral_id=referral.id),
                            back=url_for(".check", referral_id=referral.id))

@@ -229,3 +229,12 @@ def test_the_team_withdraws_a_referral_for_the_person_and_their_details_are_dele
     assert "Withdraw referral" not in page.text() and PERSON_NAME not in page.text()
     assert stored.reference in page.text()
     assert [m["Subject"] for m in smtpd.to(provider.email)] == [f"Referral to {referral.service.name} withdrawn"]
+
+
+def test_viewing_recorded_wellbeing_scores_is_audited(app_ctx: Any, client_request: ClientRequest) -> None:
+    user = _sign_in(client_request)
+    referral = make_referral(S.DRAFT, team_user=user)
+    client_request.get(f"/referrals/{referral.id}/wellbeing")
+    views = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "referral.view_personal_data",
+                                                           AuditEvent.object_id == referral.id)).all()
+    assert [(v.actor_id, v.detail["page"]) for v in views] == [(user.id, "wellbeing")]
