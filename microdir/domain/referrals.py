@@ -336,7 +336,9 @@ class ReferralDetails:
 
 
 def _apply_details(referral: Referral, details: ReferralDetails) -> None:
-    referral.person_name = details.person_name
+    if not (details.person_name or "").strip():
+        raise ReferralError("Enter the person’s full name")
+    referral.person_name = details.person_name.strip()
     referral.contact_method = details.contact_method.value
     referral.contact_details = (
         None if details.contact_method is ContactMethod.THROUGH_LINK_WORKER else details.contact_details
