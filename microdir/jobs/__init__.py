@@ -41,10 +41,11 @@ def deliver_pending_email() -> str:
     return f"{sent} sent, {waiting} waiting"
 
 
-register_job("mail.deliver_pending", deliver_pending_email)
-
 # Each area's jobs register themselves on import.
 from . import listings, referrals  # noqa: E402,F401
+
+# Last, so what the other jobs queued goes out in the same run.
+register_job("mail.deliver_pending", deliver_pending_email)
 
 SKIPPED = "skipped: already running elsewhere"
 

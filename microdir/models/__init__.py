@@ -55,6 +55,7 @@ from .registration import DraftSectionSaved, EmailVerification, OrganizationSetu
 from .reports import ProblemReport, ReportStatus
 from .revisions import ListingRevision, RevisionStatus
 from .search import SearchLog, Synonym
+from .submissions import FormSubmission
 from .upkeep import ChaseStage, ListingHold, ListingReminder, QualityCheckNotice, QualityCheckNoticeKind
 
 __all__ = [name for name in dir() if not name.startswith("_")]

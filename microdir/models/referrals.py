@@ -54,6 +54,9 @@ class ContactMethod(enum.Enum):
     THROUGH_LINK_WORKER = "through_link_worker"
 
 
+PERSON_PLACEHOLDER = "{person}"
+
+
 class Referral(Model):
     __tablename__ = "referral"
 
@@ -71,7 +74,9 @@ class Referral(Model):
 
     consent_given_at: Mapped[datetime | None] = mapped_column(DateTime)
     consent_wording_version: Mapped[str | None] = mapped_column(String(20))
-    consent_wording: Mapped[str | None] = mapped_column(Text)  # the exact words shown, kept as they were
+    # The exact words shown, kept as they were, with "{person}" where the person's name was: the name itself is
+    # only in the encrypted person_name (``consent_text`` puts it back for reading).
+    consent_wording: Mapped[str | None] = mapped_column(Text)
     capacity_warning_seen: Mapped[bool] = mapped_column(Boolean, default=False)
     needs: Mapped[list[str]] = mapped_column(JSON, default=list)  # needs taxonomy codes: anonymous, for reports
 
@@ -111,6 +116,13 @@ class Referral(Model):
     nudges: Mapped[list[ReferralNudge]] = relationship(
         back_populates="referral", order_by="ReferralNudge.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def consent_text(self) -> str | None:
+        """The consent words as they were shown, with the person's name (or "The person" once it is erased)."""
+        if self.consent_wording is None:
+            return None
+        return self.consent_wording.replace(PERSON_PLACEHOLDER, self.person_name or "The person")
 
     @property
     def contact(self) -> ContactMethod | None:

@@ -139,7 +139,10 @@ def _datetime_arg(name: str) -> datetime | None:
         except ValueError:
             abort(400, description=f"{name} must be a date-time, like 2023-03-15T10:30:45.123Z")
     if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # e.g. 9999-12-31T23:59:59-23:59 is after the last date a datetime can hold
+            abort(400, description=f"{name} must be a date-time between 0001-01-02 and 9999-12-30")
     return value
 
 

@@ -66,8 +66,8 @@ def _hide_after() -> int:
 
 
 def _safe_next(target: str | None, fallback: str) -> str:
-    """Only follow a `next` that stays on this site."""
-    if target:
+    """Only follow a `next` that stays on this site (and has no CR/LF to put in a Location header)."""
+    if target and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
@@ -450,7 +450,7 @@ def shortlist_email() -> Any:
                                          _email_body(services))
         db.session.commit()
         if sent:
-            flash("We have sent the list to your email address.", "success")
+            flash("We are sending the list to your email address. It should arrive in a few minutes.", "success")
             return redirect(url_for("resident.shortlist_page"))
         form.email.errors = [*form.email.errors, "We could not send the email just now. Try again later."]
     return render_template("resident/shortlist_email.html", form=form, count=len(services))
