@@ -24,6 +24,7 @@ class Config:
     SEARCH_PLACE_CACHE_SIZE = 256  # cached "areas that cover this place" bitmaps per searcher (LRU)
     GEO_DATABASE: str | None = None  # default: <instance>/geo.sqlite
 
+    SESSION_COOKIE_NAME = "session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set True behind HTTPS (ProductionConfig does)
@@ -94,6 +95,8 @@ class Config:
     ORUK_IMPORT_URL_MAX_BYTES = 50_000_000  # over all pages of one feed together
     ORUK_IMPORT_URL_MAX_PAGES = 1_000  # pages of a /services feed followed before stopping (and saying so)
 
+    DEMO_ACCOUNTS_ALLOWED = True  # `flask demo accounts`: never in production (ProductionConfig turns it off)
+
     PROXY_FIX = False  # trust X-Forwarded-For and X-Forwarded-Proto from one proxy (set behind a load balancer)
     PROXY_FIX_HOST = False  # also trust X-Forwarded-Host: only when the proxy sets it itself, never from clients
 
@@ -139,6 +142,10 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
     FIELD_ENCRYPTION_KEYS_REQUIRED = True  # never derive the referral data key from SECRET_KEY in production
     PUBLIC_URL_REQUIRED = True  # emailed links never take their host from a request
+    # "__Host-": browsers accept the cookie only if Secure, for Path=/ and with no Domain, so no other host (a
+    # subdomain, plain HTTP) can set or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-session"
+    DEMO_ACCOUNTS_ALLOWED = False  # `flask demo accounts` would make an admin with the published demo password
 
 
 CONFIGS = {"default": Config, "test": TestConfig, "production": ProductionConfig}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
@@ -36,8 +36,14 @@ def load_command(if_empty: bool, seed: int) -> None:
 
 @demo.command("accounts")
 def accounts_command() -> None:
-    """Create (or repair) one demo account per role and print the sign-ins."""
+    """Create (or repair) one demo account per role and print the sign-ins (never in production)."""
     from .builder import create_demo_accounts
+
+    if not current_app.config.get("DEMO_ACCOUNTS_ALLOWED"):
+        raise click.ClickException(
+            "Demo accounts are turned off here (DEMO_ACCOUNTS_ALLOWED): they would make an administrator with the "
+            "published demo password. Create real accounts with `flask users create`."
+        )
 
     rows = create_demo_accounts()
     headers = ("Role", "Email", "Password")
