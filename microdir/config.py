@@ -23,6 +23,12 @@ class Config:
     SEARCH_SCORE_CACHE_POSTINGS = 2_500_000  # cached term scores per searcher, in postings (LRU; 12 bytes each)
     SEARCH_PLACE_CACHE_SIZE = 256  # cached "areas that cover this place" bitmaps per searcher (LRU)
     GEO_DATABASE: str | None = None  # default: <instance>/geo.sqlite
+    # /healthz says "degraded" (503) when this node's index is further behind the change log than either of these.
+    SEARCH_INDEX_MAX_BEHIND = 100  # change-log rows not yet applied
+    SEARCH_INDEX_MAX_LAG_SECONDS = 30.0  # age of the oldest change not yet applied
+    # With several nodes behind a load balancer: a degraded node answers searches 503, so the balancer retries them
+    # on a node that is in step (nginx `proxy_next_upstream http_503`) instead of showing stale results.
+    SEARCH_FAILOVER_WHEN_DEGRADED = False
 
     SESSION_COOKIE_NAME = "session"
     SESSION_COOKIE_HTTPONLY = True

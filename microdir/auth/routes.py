@@ -22,7 +22,9 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
-    return url_for("account.home")
+    from ..landing import landing_url
+
+    return landing_url(current_user)
 
 
 def _login_rate() -> str:
