@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -12,9 +13,10 @@ from ..extensions import db
 from ..mail import email_link, send_email
 from ..models import Organization, Role, Team, User, utcnow
 from ..signed_links import LinkInvalid, LinkPurpose, make_link_token, read_link_token
-from . import audit
+from . import audit, passwords
 
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
 # A hash to compare against when the email is unknown, so both paths take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
 
@@ -31,10 +33,18 @@ def normalise_email(email: str) -> str:
         raise AccountError("Enter an email address in the correct format, like name@example.com") from error
 
 
-def check_password_strength(password: str) -> None:
-    """Raise AccountError unless the password is long enough to resist guessing."""
+def check_password_strength(password: str, *, personal: Sequence[str] = ()) -> None:
+    """Raise AccountError unless the password is long enough and not common or guessable.
+
+    Exactly what the person typed is checked and kept: nothing is stripped or changed.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"Your password must be {MIN_PASSWORD_LENGTH} characters or more")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"Your password must be {MAX_PASSWORD_LENGTH} characters or fewer")
+    problem = passwords.weakness(password, personal)
+    if problem is not None:
+        raise AccountError(problem)
 
 
 def hash_password(password: str) -> str:
@@ -58,7 +68,7 @@ def create_user(
 ) -> User:
     """Create an account; raise AccountError with a message a person can act on."""
     email = normalise_email(email)
-    check_password_strength(password)
+    check_password_strength(password, personal=[email, name])
     if find_user_by_email(email) is not None:
         raise AccountError("An account with this email address already exists")
     if role is Role.LINK_WORKER and team is None:
@@ -77,16 +87,24 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
+    if not _password_matches(user, password) or not user.active:
         return None
     user.last_sign_in_at = utcnow()
     audit.record("user.sign_in", "user", user.id, actor=user)
     return user
 
 
+def _password_matches(user: User, password: str) -> bool:
+    if check_password_hash(user.password_hash, password):
+        return True
+    # Passwords set before they were kept exactly as typed had their ends stripped: accept that form too.
+    stripped = password.strip()
+    return stripped != password and bool(stripped) and check_password_hash(user.password_hash, stripped)
+
+
 def set_password(user: User, password: str, *, actor: User | None = None) -> None:
     """Change a password, ending every other session and any outstanding reset link."""
-    check_password_strength(password)
+    check_password_strength(password, personal=[user.email, user.name])
     user.password_hash = hash_password(password)
     user.session_epoch = (user.session_epoch or 0) + 1
     end_sessions(user)
