@@ -30,7 +30,9 @@ def home() -> Any:
 @requires("users.manage")
 def users() -> Any:
     people = db.session.scalars(db.select(User).order_by(User.role, User.name)).all()
-    return render_template("admin/users.html", people=people, form=None, action_form=BaseForm())
+    invitations = [(person, accounts.invitation_expired(person)) for person in accounts.pending_invitations()]
+    return render_template("admin/users.html", people=people, invitations=invitations, form=None,
+                           action_form=BaseForm())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -50,14 +52,15 @@ def invite_user() -> Any:
             form.organization_id.errors.append("Select the provider’s organisation")
         else:
             try:
-                user = accounts.invite_user(form.email.data or "", form.name.data or "", role, team=team,
-                                            organizations=[organization] if organization else [])
+                email = accounts.invite_user(form.email.data or "", form.name.data or "", role, team=team,
+                                             organizations=[organization] if organization else [])
             except accounts.AccountError as error:
                 field = form.team_id if "team" in str(error) else form.email
                 field.errors.append(str(error))
             else:
                 db.session.commit()
-                flash(f"Account created. We have emailed {user.email} a link to choose a password.", "success")
+                # The same words whether or not the address already had an account (its owner is told instead).
+                flash(f"Invitation sent. We have emailed {email} a link to choose a password.", "success")
                 return redirect(url_for("admin.users"))
         db.session.rollback()
     return render_template("admin/invite_user.html", form=form)

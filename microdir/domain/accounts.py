@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -106,6 +107,7 @@ def set_password(user: User, password: str, *, actor: User | None = None) -> Non
     """Change a password, ending every other session and any outstanding reset link."""
     check_password_strength(password, personal=[user.email, user.name])
     user.password_hash = hash_password(password)
+    user.invited_at = None
     user.session_epoch = (user.session_epoch or 0) + 1
     end_sessions(user)
     audit.record("user.password_change", "user", user.id, actor=actor or user)
@@ -174,11 +176,24 @@ def request_password_reset(email: str) -> None:
 
 def invite_user(
     email: str, name: str, role: Role, *, team: Team | None = None, organizations: list[Organization] | None = None
-) -> User:
-    """Create an account with no usable password and email its owner a link to choose one."""
+) -> str:
+    """Invite a person: create an account with no usable password and email a link to choose one.
+
+    Return the normalised address. When the address already has an account, nothing is created and its owner is
+    told instead, so the admin sees the same answer either way: the form never reveals who has an account.
+    """
     import secrets
 
+    email = normalise_email(email)
+    if role is Role.LINK_WORKER and team is None:
+        raise AccountError("A link worker must belong to a team")
+    existing = find_user_by_email(email)
+    if existing is not None:
+        _tell_existing_account(existing)
+        audit.record("user.invite_existing", "user", existing.id)
+        return email
     user = create_user(email, name, secrets.token_urlsafe(32), role, team=team, organizations=organizations)
+    user.invited_at = utcnow()
     link = email_link("auth.reset_password", token=make_invitation_token(user))
     hours = current_app.config["INVITATION_MAX_AGE"] // 3600
     body = (
@@ -189,7 +204,33 @@ def invite_user(
         "The link works once.\n"
     )
     send_email(user.email, "Your microdir account", body, secret=True)
-    return user
+    return email
+
+
+def _tell_existing_account(user: User) -> None:
+    """Email the owner of an address an admin tried to invite: they have an account already."""
+    service = current_app.config["SERVICE_NAME"]
+    body = (
+        f"Hello {user.name},\n\n"
+        f"An administrator asked to create a {service} account for this email address, but you already have one.\n\n"
+        f"Sign in at {email_link('auth.sign_in')}\n\n"
+        f"If you have forgotten your password, ask for a new one at {email_link('auth.forgot_password')}\n"
+    )
+    send_email(user.email, "Your microdir account", body)
+
+
+def pending_invitations() -> list[User]:
+    """Return the invited people who have not chosen a password yet, oldest invitation first."""
+    return list(db.session.scalars(
+        db.select(User).where(User.invited_at.is_not(None)).order_by(User.invited_at, User.id)
+    ))
+
+
+def invitation_expired(user: User) -> bool:
+    """Return True when the person's invitation link no longer works."""
+    if user.invited_at is None:
+        return False
+    return utcnow() - user.invited_at > timedelta(seconds=current_app.config["INVITATION_MAX_AGE"])
 
 
 def set_active(user: User, active: bool, *, actor: User | None = None) -> None:

@@ -81,6 +81,8 @@ class User(UserMixin, db.Model):
     # Every session carries the generation it was signed in under, checked on every request. Signing out, a password
     # change and an admin's "stop sign-in" bump it, so a copied session cookie stops working at once.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set when an admin's invitation is sent; cleared when the person chooses their password.
+    invited_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     team: Mapped[Team | None] = relationship(back_populates="members")
     organizations: Mapped[list[Organization]] = relationship(secondary=organization_membership)
