@@ -44,6 +44,11 @@ class Config:
 
     # Sign-in throttling: per client address and per account name.
     LOGIN_RATE_LIMIT = "10 per 5 minutes"
+    # Two-factor sign-in (TOTP): the name authenticator apps show, attempts at the code step per client address and
+    # per account, and how long after the password step the code may be entered.
+    TWO_FACTOR_ISSUER = "microdir"
+    TWO_FACTOR_RATE_LIMIT = "5 per 5 minutes"
+    TWO_FACTOR_PENDING_SECONDS = 300
     REDIS_URL: str | None = None  # MICRODIR_REDIS_URL: rate limits and job queue go to Redis when set
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

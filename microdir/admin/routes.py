@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
 
-from ..domain import accounts
+from ..domain import accounts, two_factor
 from ..extensions import db
 from ..forms import BaseForm
+from ..mail import send_email
 from ..models import Organization, Role, Team, TeamKind, User
 from ..permissions import requires
 from .forms import InviteUserForm
@@ -77,4 +79,23 @@ def toggle_active(user_id: int) -> Any:
         accounts.set_active(user, not user.active)
         db.session.commit()
         flash(f"{user.name} can {'now' if user.active else 'no longer'} sign in.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@requires("users.manage")
+def reset_two_factor(user_id: int) -> Any:
+    """A person lost their phone: clear their two-factor sign-in, so they set it up again when they next sign in."""
+    form = BaseForm()
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if form.validate_on_submit() and user.id != current_user.id:
+        two_factor.reset(user, actor=current_user._get_current_object())
+        send_email(user.email, "Your two-factor sign-in was reset",
+                   f"Hello {user.name},\n\nAn administrator reset your two-factor sign-in. The next time you sign in, "
+                   "you will set it up again with your authenticator app.\n\n"
+                   "If you did not ask for this, tell your administrator at once.\n")
+        db.session.commit()
+        flash(f"Two-factor sign-in reset for {user.name}. They will set it up again when they next sign in.", "success")
     return redirect(url_for("admin.users"))

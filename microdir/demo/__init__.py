@@ -46,8 +46,8 @@ def accounts_command() -> None:
         )
 
     rows = create_demo_accounts()
-    headers = ("Role", "Email", "Password")
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(3)]
+    headers = ("Role", "Email", "Password", "Two-factor secret (base32)")
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
     line = "+-" + "-+-".join("-" * w for w in widths) + "-+"
     click.echo(line)
     click.echo("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)) + " |")
@@ -55,6 +55,8 @@ def accounts_command() -> None:
     for row in rows:
         click.echo("| " + " | ".join(v.ljust(w) for v, w in zip(row, widths, strict=False)) + " |")
     click.echo(line)
+    click.echo("Staff sign in with a code too: add the two-factor secret to an authenticator app (\"enter a setup key\",")
+    click.echo("time-based), or run: python -c \"import pyotp; print(pyotp.TOTP('<secret>').now())\"")
     click.echo("Demo accounts only: never use these on a real deployment.")
 
 

@@ -83,16 +83,23 @@ def create_user(
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """Return the active user with these credentials, or None. Takes the same time for unknown emails."""
+    """Return the active user with these credentials, or None. Takes the same time for unknown emails.
+
+    This is the password step only: ``record_sign_in`` records the sign-in once every step has passed.
+    """
     user = find_user_by_email(email)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
     if not _password_matches(user, password) or not user.active:
         return None
-    user.last_sign_in_at = utcnow()
-    audit.record("user.sign_in", "user", user.id, actor=user)
     return user
+
+
+def record_sign_in(user: User, method: str = "password") -> None:
+    """Record a completed sign-in; ``method`` says how the last step was passed (password, totp, recovery_code)."""
+    user.last_sign_in_at = utcnow()
+    audit.record("user.sign_in", "user", user.id, actor=user, method=method)
 
 
 def _password_matches(user: User, password: str) -> bool:

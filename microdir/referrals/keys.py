@@ -8,9 +8,10 @@ import sqlalchemy as sa
 
 from ..crypto import encrypted_columns, encrypted_under_primary, rotate_token
 from ..extensions import db
-from ..models import Referral, ReferralEvent
+from ..models import Referral, ReferralEvent, User
 
-TABLES: tuple[Any, ...] = (Referral.__table__, ReferralEvent.__table__)
+# Every table with encrypted columns: referral personal data, and staff's two-factor secrets.
+TABLES: tuple[Any, ...] = (Referral.__table__, ReferralEvent.__table__, User.__table__)
 
 
 def raw_view(table: Any) -> tuple[Any, list[str]]:
