@@ -197,3 +197,31 @@ def test_demo_accounts_print_each_staff_secret(app: Flask) -> None:
             assert user.totp_secret in line
         db.session.remove()
     assert re.search(r"provider@demo\.example\.org .*\(off: optional\)", result.output)
+
+
+def test_key_rotation_re_encrypts_two_factor_secrets(app: Flask) -> None:
+    from cryptography.fernet import Fernet
+
+    from microdir.crypto import encrypted_under_primary
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    saved = app.config.get("FIELD_ENCRYPTION_KEYS")
+    try:
+        with app.app_context():
+            app.config["FIELD_ENCRYPTION_KEYS"] = [old]
+            admin_id = factories.create_user(Role.ADMIN).id
+            db.session.remove()
+        app.config["FIELD_ENCRYPTION_KEYS"] = [new, old]
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["referrals", "rotate-keys", "--check"]).exit_code == 1
+        result = runner.invoke(args=["referrals", "rotate-keys"])
+        assert "Re-encrypted 1 two-factor secrets" in result.output, result.output
+        app.config["FIELD_ENCRYPTION_KEYS"] = [new]
+        with app.app_context():
+            raw = db.session.execute(text("SELECT totp_secret FROM user_account WHERE id = :id"),
+                                     {"id": admin_id}).scalar()
+            assert encrypted_under_primary(raw)
+            assert db.session.get(User, admin_id).totp_secret == factories.TOTP_SECRET
+            db.session.remove()
+    finally:
+        app.config["FIELD_ENCRYPTION_KEYS"] = saved
