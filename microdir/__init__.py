@@ -102,6 +102,10 @@ def _configure(app: Flask, overrides: dict[str, Any]) -> None:
             "Set MICRODIR_SECRET_KEY or SECRET_KEY in instance/config.py (`make demo` writes one for development)."
         )
     _check_public_url(app)
+    if app.config["SESSION_COOKIE_NAME"].startswith("__Host-") and (
+        not app.config["SESSION_COOKIE_SECURE"] or app.config.get("SESSION_COOKIE_DOMAIN")
+    ):
+        raise RuntimeError("A __Host- session cookie needs SESSION_COOKIE_SECURE and no SESSION_COOKIE_DOMAIN.")
 
 
 def _check_public_url(app: Flask) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
-from wtforms import DateField, Form, StringField, SubmitField
+from wtforms import DateField, Form, PasswordField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
 PHONE_ERROR = "Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
@@ -20,12 +20,13 @@ def _strip(value: Any) -> Any:
 
 
 class BaseForm(FlaskForm):
-    """Every form strips surrounding spaces from what people type."""
+    """Every form strips surrounding spaces from what people type, except passwords: those are kept exactly as
+    typed (NCSC guidance), so a space at either end is part of the password."""
 
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
             filters = list(unbound_field.kwargs.get("filters", []))
-            if _strip not in filters:
+            if _strip not in filters and not issubclass(unbound_field.field_class, PasswordField):
                 filters.insert(0, _strip)
             unbound_field.kwargs["filters"] = filters
             return unbound_field.bind(form=form, **options)

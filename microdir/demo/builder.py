@@ -20,6 +20,7 @@ from typing import Any
 
 from werkzeug.security import check_password_hash
 
+from ..domain import two_factor
 from ..domain.accounts import create_user, find_user_by_email, set_password
 from ..domain.schedules import DAY_NAMES, WEEKDAY_CODES
 from ..domain.taxonomy import seed_taxonomy, term_id
@@ -742,12 +743,16 @@ def _demo_orgs() -> list[Organization]:
     return orgs[:3]
 
 
-def create_demo_accounts() -> list[tuple[str, str, str]]:
-    """Create (or repair) one demo account per role; return (role, email, password) rows to print."""
+def create_demo_accounts() -> list[tuple[str, str, str, str]]:
+    """Create (or repair) one demo account per role; return (role, email, password, TOTP secret) rows to print.
+
+    Staff accounts have two-factor sign-in set up, with a random secret kept from run to run, so a newcomer can add
+    it to an authenticator app. Providers may choose two-factor sign-in, so theirs starts off.
+    """
     gp = _team(C.TEAMS["gp"][0], TeamKind.GP_PRACTICE)
     council = _team(C.TEAMS["council"][0], TeamKind.COUNCIL_TEAM)
     orgs = _demo_orgs()
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, str, str, str]] = []
     for key, email, name, role in DEMO_ACCOUNTS:
         team = gp if key == "linkworker" else council if key == "linkworker2" else None
         organizations = orgs[:2] if key == "provider" else orgs[2:3] if key == "provider2" else []
@@ -760,9 +765,13 @@ def create_demo_accounts() -> list[tuple[str, str, str]]:
             user.active = True
             if organizations and not user.organizations:
                 user.organizations = list(organizations)
+        if two_factor.required_for(user) and not user.two_factor_enabled:
+            two_factor.start_enrolment(user)
+            user.totp_enabled_at = utcnow()
         label = role.label + (f" ({team.name})" if team else "")
         if user.organizations:
             label += " – " + ", ".join(o.name for o in user.organizations)
-        rows.append((label, email, C.DEMO_PASSWORD))
+        secret = user.totp_secret if user.two_factor_enabled and user.totp_secret else "(off: optional)"
+        rows.append((label, email, C.DEMO_PASSWORD, secret))
     db.session.commit()
     return rows

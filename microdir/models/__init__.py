@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
-from .accounts import ROLE_LABELS, Role, Team, TeamKind, User, organization_membership
+from .accounts import ROLE_LABELS, RecoveryCode, Role, Team, TeamKind, User, organization_membership
 from .audit import AuditEvent
 from .base import new_uuid, utcnow
 from .changes import DirectoryChange, record_change, track_directory_changes
