@@ -21,6 +21,15 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
+    return _landing_url()
+
+
+def _landing_url() -> str:
+    """Where a person lands after signing in with no `next`: commissioners on the insight overview."""
+    from ..models import Role
+
+    if current_user.is_authenticated and current_user.role is Role.COMMISSIONER:
+        return url_for("insights.overview")
     return url_for("account.home")
 
 

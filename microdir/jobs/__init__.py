@@ -44,7 +44,7 @@ def deliver_pending_email() -> str:
 register_job("mail.deliver_pending", deliver_pending_email)
 
 # Each area's jobs register themselves on import.
-from . import listings, referrals  # noqa: E402,F401
+from . import insights, listings, referrals  # noqa: E402,F401
 
 SKIPPED = "skipped: already running elsewhere"
 
