@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 export FLASK_APP := microdir:create_app
 
-.PHONY: demo test setup assets db bench lint clean
+.PHONY: demo test setup assets db bench lint clean relevance
 
 $(VENV)/.installed: requirements.txt requirements-test.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ bench: setup
 	$(PY) bench/geo.py
 	$(PY) bench/search.py --n 10000
 	$(PY) bench/oruk.py
+
+relevance: setup
+	$(PY) -m tests.search.relevance.run $(RELEVANCE_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check microdir tests bench

@@ -64,6 +64,9 @@ def healthz() -> Any:
             ok, detail = False, {"error": type(error).__name__}
         checks[name] = {"ok": ok, **detail}
         healthy = healthy and ok
-    response = jsonify({"status": "ok" if healthy else "unavailable", "checks": checks})
+    # "degraded": every failing check still works but lags (a search index behind its change log), so a load
+    # balancer should send traffic elsewhere while the node catches up; "unavailable": something is down.
+    degraded = not healthy and all(c["ok"] or c.get("degraded") for c in checks.values())
+    response = jsonify({"status": "ok" if healthy else "degraded" if degraded else "unavailable", "checks": checks})
     response.status_code = 200 if healthy else 503
     return response

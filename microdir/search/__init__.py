@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import click
-from flask import Flask, current_app, has_app_context, render_template
+from flask import Flask, current_app, has_app_context, render_template, request
 from flask.cli import AppGroup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -41,6 +41,7 @@ __all__ = [
 ]
 
 index_cli = AppGroup("index", help="The search index on this node.")
+SEARCH_ENDPOINTS = frozenset({"resident.search"})  # pages answered from this node's index
 PENDING = "microdir.search_pending"
 
 
@@ -89,7 +90,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(indexer.IndexMissing)
     def search_unavailable(error: indexer.IndexMissing) -> Any:
         app.logger.error("Search unavailable: %s", error)
-        return render_template("errors/503.html"), 503
+        return render_template("errors/503.html"), 503, {"Retry-After": "5"}
+
+    @app.before_request
+    def refuse_stale_search() -> None:
+        """With several nodes, a node whose index lags answers searches 503 so the balancer retries another."""
+        if request.endpoint in SEARCH_ENDPOINTS and app.config["SEARCH_FAILOVER_WHEN_DEGRADED"]:
+            if indexer.is_degraded(app):
+                raise indexer.IndexDegraded("This node's search index is behind the change log")
     with app.app_context():
         if not event.contains(db.session, "after_flush", _note_changes):
             event.listen(db.session, "after_flush", _note_changes)

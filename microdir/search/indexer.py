@@ -293,8 +293,10 @@ def update_index(app: Flask | None = None) -> int:
     """Apply every pending change to this node's index; return the new position."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     manager = get_manager(app)
-    if manager.exists() and is_outdated(current_dir(manager.root)):
-        return rebuild(app)[1]  # the schema changed with this release: only a rebuild can bring it in step
+    if not manager.exists() or is_outdated(current_dir(manager.root)):
+        # A new node (no index yet) builds with `rebuild`: two writer processes, and it does not depend on the
+        # change log reaching back to the first listing. A schema change can only be brought in step this way.
+        return rebuild(app)[1]
     manager.open_index(create=True)
     return index_changes_since(read_position(current_dir(manager.root)), app)
 
@@ -447,8 +449,48 @@ def status(app: Flask | None = None) -> tuple[bool, dict[str, Any]]:
         position = read_position(directory)
     except Exception as exc:  # an unreadable index is exactly what the health check reports
         return False, {"error": f"search index unreadable: {type(exc).__name__}"}
-    behind = db.session.scalar(select(func.count()).select_from(DirectoryChange).where(DirectoryChange.id > position))
-    return True, {"documents": documents, "position": position, "behind": int(behind or 0)}
+    behind, lag_seconds = lag_behind(position)
+    degraded = behind > int(app.config["SEARCH_INDEX_MAX_BEHIND"]) or lag_seconds > float(
+        app.config["SEARCH_INDEX_MAX_LAG_SECONDS"])
+    details: dict[str, Any] = {"documents": documents, "position": position, "behind": behind,
+                               "lag_seconds": lag_seconds, "degraded": degraded}
+    if degraded:
+        details["error"] = (f"search index {behind} change(s) behind, the oldest {lag_seconds:.0f} s ago: "
+                            "is `flask index follow` running on this node?")
+    return not degraded, details
+
+
+def lag_behind(position: int) -> tuple[int, float]:
+    """Return (change-log rows after ``position``, age in seconds of the oldest of them; 0 when none)."""
+    behind, oldest = db.session.execute(
+        select(func.count(), func.min(DirectoryChange.at)).where(DirectoryChange.id > position)
+    ).one()
+    lag_seconds = max(0.0, (utcnow() - oldest).total_seconds()) if oldest is not None else 0.0
+    return int(behind or 0), round(lag_seconds, 1)
+
+
+class IndexDegraded(IndexMissing):
+    """Raised for a search on a node whose index is too far behind, so the load balancer retries another node."""
+
+
+_degraded_cache: dict[str, tuple[float, bool]] = {}
+DEGRADED_CHECK_SECONDS = 1.0  # one small query per process per second, not one per search
+
+
+def is_degraded(app: Flask | None = None) -> bool:
+    """Return True when this node's index is further behind than SEARCH_INDEX_MAX_BEHIND / _MAX_LAG_SECONDS."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    root = _index_root(app)
+    now = time.monotonic()
+    cached = _degraded_cache.get(root)
+    if cached is not None and now - cached[0] < DEGRADED_CHECK_SECONDS:
+        return cached[1]
+    position = read_position(current_dir(root)) if os.path.exists(os.path.join(root, CURRENT)) else 0
+    behind, lag_seconds = lag_behind(position)
+    degraded = behind > int(app.config["SEARCH_INDEX_MAX_BEHIND"]) or lag_seconds > float(
+        app.config["SEARCH_INDEX_MAX_LAG_SECONDS"])
+    _degraded_cache[root] = (now, degraded)
+    return degraded
 
 
 def reset(app: Flask) -> None:

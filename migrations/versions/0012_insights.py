@@ -1,7 +1,7 @@
 """commissioner insight: summary tables, subscriptions, the council of each search
 
-Revision ID: 0011_insights
-Revises: 0010_job_lease
+Revision ID: 0012_insights
+Revises: 0011_secauth_sessions
 Create Date: 2026-12-03 05:59:44.303593
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0011_insights"
-down_revision = '0010_job_lease'
+revision = "0012_insights"
+down_revision = "0011_secauth_sessions"
 branch_labels = None
 depends_on = None
 
