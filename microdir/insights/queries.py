@@ -51,6 +51,9 @@ DECLINE_LABELS = {"no_capacity": "No capacity", "not_eligible": "Not eligible",
                   "could_not_contact": "Could not contact", "other": "Other reason"}
 TEAM_KIND_LABELS = {"gp_practice": "GP practice", "pcn": "Primary care network", "council_team": "Council team",
                     "other": "Other team", "": "Unknown"}
+# Free text can carry personal details: a zero-result text is shown only once this many searches used it, whatever
+# the small-number rule (it is the larger of the two).
+QUERY_MIN_SEARCHES = 8
 CAPACITY_LABELS = {"taking_new_people": "Taking new people", "waiting_list": "Waiting list", "full": "Full"}
 
 
@@ -398,13 +401,13 @@ def unmet_need(filters: Filters) -> Page:
                    dc.count(s), dc.count(z), dc.count(f))
     page.tables.append(weekly)
 
+    least = max(QUERY_MIN_SEARCHES, rule.suppress_below)
     queries = Table("zero-result-queries",
-                    f"Most frequent searches with no result (only words searched at least {rule.suppress_below} "
-                    f"times)", ["Words searched", "Searches with no result"],
+                    f"Most frequent searches with no result (only words searched at least {least} times)", ["Words searched", "Searches with no result"],
                     note="Free text can carry personal details, so words searched fewer times are never shown.")
     for query, n in db.session.execute(
         select(ZQ.query, _sum(ZQ.searches).label("n")).where(*_zq_where(filters)).group_by(ZQ.query)
-        .having(func.sum(ZQ.searches) >= rule.suppress_below).order_by(func.sum(ZQ.searches).desc(), ZQ.query)
+        .having(func.sum(ZQ.searches) >= least).order_by(func.sum(ZQ.searches).desc(), ZQ.query)
         .limit(50)
     ):
         queries.add(query, dc.count(int(n)))
