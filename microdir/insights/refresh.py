@@ -360,7 +360,8 @@ def refresh_referrals() -> int:
 
 def refresh_all(now: datetime | None = None) -> dict[str, int]:
     """Bring every summary up to date; the caller commits."""
-    result = {"searches": refresh_searches(), "listings": refresh_services(now), "referrals": refresh_referrals()}
+    result = {"search-log rows": refresh_searches(), "listings": refresh_services(now),
+              "referrals": refresh_referrals()}
     _set_position("refreshed", 0)
     return result
 
@@ -371,7 +372,7 @@ def rebuild_everything() -> dict[str, int]:
         db.session.execute(delete(table))
     db.session.execute(update(InsightState).values(position=0))
     db.session.flush()
-    result = {"searches": refresh_searches(), "listings": refresh_services()}
+    result = {"search-log rows": refresh_searches(), "listings": refresh_services()}
     ids = list(db.session.scalars(select(Referral.id).where(Referral.sent_at.is_not(None))))
     result["referrals"] = rebuild_referral_facts(ids)
     _set_position("referral_event", db.session.scalar(select(db.func.max(ReferralEvent.id))) or 0)

@@ -203,7 +203,7 @@ def test_figures_survive_the_retention_purge(world: Any, exact: Any) -> None:
 def test_refresh_is_idempotent(world: Any, exact: Any) -> None:
     before = [_rows(t) for t in queries.unmet_need(MARCH).tables] + [_rows(t) for t in queries.funnel(MARCH).tables]
     with time_machine.travel(TODAY, tick=False):
-        assert _JOBS["insights.refresh"]().startswith("0 searches")
+        assert _JOBS["insights.refresh"]().startswith("0 search-log rows")
         db.session.commit()
     after = [_rows(t) for t in queries.unmet_need(MARCH).tables] + [_rows(t) for t in queries.funnel(MARCH).tables]
     assert after == before
