@@ -365,12 +365,33 @@ def unmet_need(filters: Filters) -> Page:
                   "Declined: no capacity or not eligible", "Listings taking new people", "Listings full or waiting"],
                  note="Ranked by searches with no or few results plus capacity and eligibility declines, for each "
                       "listing taking new people in that council. The evidence is beside each row.",
-                 screen_rows=25)
+                 screen_rows=25, heat=(4, 5, 6))
     for _score, (facet, code, lad), s, z, f, d, open_, closed in scored:
         gaps.add([names.get((facet, code), code or "None"), "Category" if facet == "category" else "Need",
                   council_label(lad)], dc.count(s), dc.count(z), dc.count(f), dc.count(d), dc.count(open_),
                  dc.count(closed))
     page.tables.append(gaps)
+
+    weekly_total = Table("no-result-weekly", "Searches with no or few results, by week",
+                         ["Week starting", "Searches", "No result", "1 to 3 results"])
+    mondays = weeks(filters)
+    index = {monday: i for i, monday in enumerate(mondays)}
+    counts = [[0, 0, 0] for _ in mondays]
+    for day, s_, z_, f_ in db.session.execute(
+        select(SD.day, _sum(SD.searches), _sum(SD.zero_results), _sum(SD.few_results))
+        .where(SD.facet == "", *_search_where(filters)).group_by(SD.day)
+    ):
+        row = counts[index[day - timedelta(days=day.weekday())]]
+        row[0], row[1], row[2] = row[0] + int(s_), row[1] + int(z_), row[2] + int(f_)
+    for monday, (s_, z_, f_) in zip(mondays, counts, strict=True):
+        weekly_total.add(f"{monday:%-d %b %Y}", dc.count(s_), dc.count(z_), dc.count(f_))
+    weekly_total.total = [dc.text("Total"), *(dc.total(row[i] for row in counts) for i in range(3))]
+    page.tables.append(weekly_total)
+    labels = [row[0].hidden_text for row in weekly_total.rows]
+    page.charts.append(line_chart(
+        "no-result-trend", "Searches with no result and with 1 to 3 results, by week",
+        _trend_summary("searches with no result", [row[2] for row in weekly_total.rows]), weekly_total.id, labels,
+        [("No result", [row[2] for row in weekly_total.rows]), ("1 to 3 results", [row[3] for row in weekly_total.rows])]))
 
     by_topic = Table("no-result-by-topic", "Searches with no or few results by need or category",
                      ["Need or category", "Kind", "Searches", "No result", "1 to 3 results", "Share no or few"])

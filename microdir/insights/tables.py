@@ -18,6 +18,14 @@ class Table:
     total: list[Figure] | None = None
     note: str = ""
     screen_rows: int | None = None  # show only this many on the page (the CSV has them all)
+    heat: tuple[int, ...] = ()  # columns shaded by size (a heat table); the shading follows shown values only
+
+    def heat_level(self, column: int, figure: Figure) -> int:
+        """Return 0 to 4: how dark a heat-table cell is, from its shown value against the column's largest."""
+        if column not in self.heat or figure.value is None or not figure.value:
+            return 0
+        top = max((row[column].value or 0) for row in self.rows)
+        return max(1, min(4, int(4 * figure.value / top + 0.5))) if top else 0
 
     def add(self, label: str | list[str], *figures: Figure) -> None:
         labels = [label] if isinstance(label, str) else label

@@ -217,3 +217,26 @@ def test_the_insight_code_reads_no_personal_field() -> None:
         source = path.read_text()
         for name in personal:
             assert name not in source, f"{path.name} mentions {name}"
+
+
+def test_a_configured_scale_appears_the_same_way(world: Any, exact: Any, app_ctx: Any) -> None:
+    from microdir.domain import referrals as ops
+
+    app_ctx.config["OUTCOME_SCALES"] = {"calm": {"name": "Calm scale", "licence": "Test licence", "scoring": "sum",
+                                                 "items": [{"code": "calm", "question": "How calm are you?",
+                                                            "min": 1, "max": 5}]}}
+    try:
+        r1, r2 = world.referrals["r1"], world.referrals["r2"]
+        with time_machine.travel(datetime(2026, 3, 27, 9), tick=False):
+            for referral, before, after in ((r1, 2, 5), (r2, 3, 3)):
+                ops.record_scores(referral, world.worker, "calm", "referral", {"calm": before})
+                ops.record_scores(referral, world.worker, "calm", "close", {"calm": after})
+            db.session.commit()
+            refresh_all()
+            db.session.commit()
+        table = queries.outcomes(MARCH).table("calm-items")
+        # Changes +3 and 0: mean 1.5, sd √4.5 = 2.121, CI 1.5 ± 12.706 × 2.121 / √2 = [−17.56, +20.56].
+        assert _rows(table) == [["How calm are you?", "2", "+1.50", "-17.56", "+20.56", "higher is better"]]
+        assert "Test licence" in table.note
+    finally:
+        app_ctx.config["OUTCOME_SCALES"] = {}
