@@ -48,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         demo,
         errors,
         geo,
+        insights,
         moderation,
         oruk,
         providers,
@@ -75,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     revisions_review.init_app(app)
     search.init_app(app)
     oruk.init_app(app)
+    insights.init_app(app)
     demo.init_app(app)
     cli.init_app(app)
     _serve_govuk_assets(app)

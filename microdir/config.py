@@ -142,6 +142,9 @@ class Config:
     GP_RECORD_CODES: dict[str, dict[str, str]] = {}
     # Further wellbeing scales, for services that hold the licence (format: microdir/domain/outcomes.py).
     OUTCOME_SCALES: dict[str, Any] = {}
+    # Commissioner insight: counts 1 to INSIGHTS_SUPPRESS_BELOW − 1 are hidden, the rest rounded to INSIGHTS_ROUND_TO.
+    INSIGHTS_SUPPRESS_BELOW = 8
+    INSIGHTS_ROUND_TO = 5
 
 
 class TestConfig(Config):

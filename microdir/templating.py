@@ -29,6 +29,8 @@ def navigation_items() -> list[dict[str, Any]]:
             items.append(("Your caseload", "referrals.caseload"))
         if role in (Role.MODERATOR, Role.ADMIN):
             items.append(("Moderation", "moderation.queue"))
+        if role in (Role.COMMISSIONER, Role.ADMIN):
+            items.append(("Insight", "insights.overview"))
         if role is Role.ADMIN:
             items.append(("Admin", "admin.home"))
             items.append(("Accounts", "admin.users"))

@@ -1018,6 +1018,7 @@ def log_search(request: SearchRequest, results: SearchResults) -> None:
             query=fold(request.text or "")[:255],
             filters=filters,
             outcode=outcode.upper().replace(" ", "")[:8] if outcode else None,
+            lad_code=(request.place.lad_code or None) if request.place is not None else None,
             order=request.order if request.order in ("relevance", "nearest") else "relevance",
             page=max(1, int(request.page or 1)),
             result_count=results.total,
