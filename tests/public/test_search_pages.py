@@ -168,3 +168,20 @@ def test_bad_page_and_order_values_are_ignored(app_ctx: Any, client_request: Cli
     factories.create_service(name="Teen Club", description="Befriending.", minimum_age=13, maximum_age=19)
     page = client_request.get("/search?q=befriending&age=80")
     assert "Teen Club" not in result_names(page)
+
+
+def test_relaxed_matching_says_which_words_no_service_mentions(app_ctx: Any, client_request: ClientRequest) -> None:
+    factories.create_service(name="Cherry Tree Kitchen", description="Cooking together every Thursday.")
+    page = client_request.get("/search?q=cooking+classes+knitting")
+    # "classes" carries no need and is dropped; "knitting" is in no listing: the rest still finds the kitchen.
+    assert result_names(page) == ["Cherry Tree Kitchen"]
+    message = page.soup.select_one("#relaxed").get_text(" ", strip=True)
+    assert message == "No services mention ‘knitting’. Showing services for ‘cooking’."
+
+
+def test_full_matches_are_said_to_come_first(app_ctx: Any, client_request: ClientRequest) -> None:
+    factories.create_service(name="Seaside Carers Breaks", description="Short breaks by the sea for carers.")
+    factories.create_service(name="Carers Corner", description="A cuppa for carers.")
+    page = client_request.get("/search?q=seaside+carers+breaks")
+    assert result_names(page)[0] == "Seaside Carers Breaks"
+    assert "1 service matches all your words and is shown first" in page.soup.select_one("#relaxed").get_text()
