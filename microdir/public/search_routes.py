@@ -47,6 +47,7 @@ FACETS: dict[str, str] = {
     "age": "Age",
 }
 CHECKBOX_FACETS = [name for name in FACETS if name != "age"]  # age is a number the resident types
+DISTANCES = ("1", "3", "5", "10", "25")  # the distance filter, in miles
 
 DAY_LABELS = {"mo": "Monday", "tu": "Tuesday", "we": "Wednesday", "th": "Thursday", "fr": "Friday",
               "sa": "Saturday", "su": "Sunday"}
@@ -120,6 +121,7 @@ class SearchArgs:
     filters: dict[str, list[str]]
     order: str
     page: int
+    within: str = ""  # the distance filter: "1", "3", "5", "10", "25" miles, or "" for the default
 
     @classmethod
     def from_request(cls) -> SearchArgs:
@@ -137,17 +139,20 @@ class SearchArgs:
         except ValueError:
             page = 1
         order = args.get("order", "relevance")
+        within = args.get("within", "").strip()
         return cls(
             text=" ".join(args.get("q", "").split())[:MAX_TEXT],
             where=" ".join(args.get("where", "").split())[:100],
             filters=filters,
             order=order if order in ("relevance", "nearest") else "relevance",
             page=page,
+            within=within if within in DISTANCES else "",
         )
 
     def query(self, **changes: Any) -> list[tuple[str, str]]:
         """Return the query-string pairs for these arguments with ``changes`` applied."""
-        state = {"q": self.text, "where": self.where, "order": self.order, "page": self.page, **changes}
+        state = {"q": self.text, "where": self.where, "order": self.order, "page": self.page, "within": self.within,
+                 **changes}
         filters = changes.get("filters", self.filters)
         pairs: list[tuple[str, str]] = []
         if state["q"]:
@@ -156,6 +161,8 @@ class SearchArgs:
             pairs.append(("where", state["where"]))
         for name in FACETS:
             pairs.extend((name, value) for value in filters.get(name, []))
+        if state["within"] and state["where"]:
+            pairs.append(("within", state["within"]))
         if state["order"] != "relevance":
             pairs.append(("order", state["order"]))
         if int(state["page"]) > 1:
@@ -221,7 +228,7 @@ def _pagination(args: SearchArgs, total: int, per_page: int) -> dict[str, Any] |
 @bp.route("/search")
 @public
 def search() -> Any:
-    from ..geo import GazetteerUnavailable, PlaceNotFound, resolve_place
+    from ..geo import GazetteerUnavailable, PlaceAmbiguous, PlaceNotFound, resolve_place
     from ..search.queries import SearchRequest, log_search, search_services
 
     args = SearchArgs.from_request()
@@ -230,6 +237,9 @@ def search() -> Any:
     if args.where:
         try:
             place = resolve_place(args.where)
+        except PlaceAmbiguous as ambiguous:
+            return render_template("resident/place_choice.html", args=args, name=ambiguous.name,
+                                   choices=ambiguous.choices, categories=taxonomy.categories())
         except PlaceNotFound as error:
             place_error = {
                 "message": error.message,
@@ -246,8 +256,11 @@ def search() -> Any:
         )
 
     order = args.order if place is not None else "relevance"
+    if place is not None and place.is_area:
+        order = "relevance"  # an area has no point to measure from
+    within = float(args.within) if args.within and place is not None and not place.is_area else None
     search_request = SearchRequest(text=args.text, place=place, filters=args.filters, order=order,
-                                   page=args.page, per_page=PER_PAGE)
+                                   page=args.page, per_page=PER_PAGE, within_miles=within)
     results = search_services(search_request)
     log_search(search_request, results)
 
@@ -279,6 +292,8 @@ def search() -> Any:
         suggestion_url=args.url(q=results.suggestion, page=1) if results.suggestion else None,
         clear_filters_url=args.url(filters={}, page=1),
         wider_url=args.url(where="", page=1) if args.where else None,
+        distances=DISTANCES,
+        max_widen=float(current_app.config.get("SEARCH_MAX_WIDEN_MILES", 25)),
         order_urls={"relevance": args.url(order="relevance", page=1), "nearest": args.url(order="nearest", page=1)},
         shortlist_ids=shortlist.ids(),
         categories=taxonomy.categories(),

@@ -5,8 +5,9 @@ How a search runs (all on one long-lived searcher, see ``indexer.IndexManager``)
    unknown words corrected ("demntia" → "dementia") or matched fuzzily (``~1`` with a 1-letter prefix);
 2. the matching docnums are found WITHOUT scoring, as a bitmap (a Python int, bit n = docnum n) built from
    per-searcher cached bitmaps per term, and intersected with cached bitmaps per facet value (AND across
-   facets, OR within one facet) and with the place scope (venues within a radius widened 5 → 10 → 25 → 50 →
-   any miles, areas served that cover the place, remote services);
+   facets, OR within one facet) and with the place scope (venues within the resident's distance, or a radius
+   widened 5 → 10 → 25 miles and never past SEARCH_MAX_WIDEN_MILES; areas served that cover the place; remote
+   services); a council, county or region is an area: venues in it and services covering it;
 3. facet counts are ``(scope & value).bit_count()``: a few µs per value even at 100k listings;
 4. only the candidates are scored: a few hundred by stepping the matcher to each one (``skip_to``), more
    through Whoosh's top-N collector with the bitmap as filter; with a place, blended with nearness.
@@ -50,13 +51,17 @@ __all__ = [
 ]
 
 FILTERS = (*FACETS.keys(), "age")
-WIDEN_STEPS: tuple[float | None, ...] = (5.0, 10.0, 25.0, 50.0, None)
+# The radius widens through these steps, never past SEARCH_MAX_WIDEN_MILES: far venues are not an answer.
+WIDEN_STEPS: tuple[float, ...] = (5.0, 10.0, 25.0)
+MAX_WIDEN_MILES = 25.0
+DISTANCE_CHOICES: tuple[float, ...] = (1.0, 3.0, 5.0, 10.0, 25.0)
 MAX_SYNONYM_WORDS = 4
 # Services with no venue that cover the place rank, for "nearest", as if their venue were this far away.
 AREA_EFFECTIVE_MILES = 1.0
 METRES_PER_MILE = 1609.344
 EARTH_RADIUS_MILES = 3958.7613  # the radius geopy's great_circle uses, so figures agree with geo.distance_miles
 FEW_RESULTS = 3
+RELEVANCE_WEIGHT = 0.7  # with a place, "best match" blends relevance (this share) with nearness
 # Fewer full matches than this (after filters) and the words are relaxed: most of them, then fewer, must match.
 RELAX_BELOW = 5
 # Words that say nothing about the need ("help with", "someone to", "classes", "group", "near me", "support for"):
@@ -94,6 +99,7 @@ class SearchRequest:
     order: str = "relevance"  # "relevance" (blended with nearness when there is a place) or "nearest"
     page: int = 1
     per_page: int = 20
+    within_miles: float | None = None  # the resident's distance filter; None widens 5 → 10 → 25 (the cap)
 
 
 @dataclass
@@ -122,9 +128,17 @@ class SearchResults:
     took_ms: float = 0.0
     # Set when too few listings matched every word: the words no listing mentions, and the words searched for.
     relaxed: bool = False
+    within_miles: float | None = None  # the radius searched around a point
+    nothing_within_miles: float | None = None  # set when no venue within it (or covering the place) matches
     missing_words: list[str] = field(default_factory=list)
     used_words: list[str] = field(default_factory=list)
     full_matches: int = 0
+
+
+def max_widen_miles() -> float:
+    """Return the furthest the radius may widen by itself (SEARCH_MAX_WIDEN_MILES, default 25)."""
+    config = current_app.config if has_app_context() else {}
+    return float(config.get("SEARCH_MAX_WIDEN_MILES", MAX_WIDEN_MILES))
 
 
 def miles_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -727,13 +741,29 @@ def run_search(state: SearcherState, request: SearchRequest, synonyms: dict[str,
     distances: dict[int, float | None] = {}
     venues = area = 0
     widened: float | None = None
-    if place is not None:
+    radius: float | None = None
+    nothing_within: float | None = None
+    if place is not None and place.is_area:
+        # A council, county or region: services in it or covering it (and by phone or online), by relevance.
+        in_area = covering = 0
+        for code in place.lad_codes:
+            in_area |= cache.term_docs("venue_lad", code.upper())
+            covering |= cache.term_docs("area_lad", code.upper())
+        venues = matched & in_area
+        area = matched & covering & ~venues
+        final = venues | area | (_remote_docs(cache) & matched)
+        base_for_facets = text_docs & (in_area | covering | _remote_docs(cache))
+    elif place is not None:
         area_all = _area_docs(cache, place)
         area = area_all & matched
         remote = _remote_docs(cache) & matched
         local = 0
-        radius = None
-        for radius in WIDEN_STEPS:
+        cap = max_widen_miles()
+        if request.within_miles:
+            steps: tuple[float, ...] = (min(float(request.within_miles), cap),)
+        else:
+            steps = (*(r for r in WIDEN_STEPS if r < cap), cap)
+        for radius in steps:
             venues = _venues_within(cache, matched, place.lat, place.lon, radius, distances)
             local = venues | area
             if local.bit_count() >= per_page:
@@ -741,12 +771,9 @@ def run_search(state: SearcherState, request: SearchRequest, synonyms: dict[str,
             if not (matched & ~remote & ~area & ~venues):
                 break  # nothing further away to find
         _measure(cache, local | remote, place.lat, place.lon, distances)  # for ordering and labels
-        if radius is None:
-            # "Any distance": say how far the furthest venue shown is, rounded up to a whole mile.
-            far = [distances[d] or 0.0 for d in from_bits(venues)]
-            widened = float(math.ceil(max(far))) if far else None
-        else:
-            widened = radius if radius != WIDEN_STEPS[0] else None
+        widened = radius if radius != steps[0] else None
+        if not local:
+            nothing_within = radius  # say so plainly; never show far venues as the answer
         final = local | remote
         if filter_sets:
             near = _venues_within(cache, text_docs, place.lat, place.lon, radius, distances)
@@ -775,6 +802,8 @@ def run_search(state: SearcherState, request: SearchRequest, synonyms: dict[str,
         facets=facets,
         suggestion=suggestion,
         widened_to_miles=widened if place is not None else None,
+        within_miles=radius,
+        nothing_within_miles=nothing_within,
         corrected_terms=plan.corrected,
         took_ms=(time.perf_counter() - started) * 1000,
         relaxed=relax is not None,
@@ -871,9 +900,9 @@ def _hit(cache: _Cache, docnum: int, score: float, distances: dict[int, float | 
 def _nearness(mode: str, distance: float | None) -> float:
     if mode == "venue" and distance is not None:
         return 1.0 / (1.0 + distance / 3.0)  # 1 at the door, 0.5 at 3 miles, 0.25 at 9 miles
-    if mode in ("area", "comes_to_you"):
-        return 1.0 / (1.0 + AREA_EFFECTIVE_MILES / 3.0)
-    return 0.2  # remote: useful, but after what is close
+    # Covering the place, coming to you, or by phone or online: as good as a venue a mile away, so these rank by
+    # relevance among what is close, never below far venues.
+    return 1.0 / (1.0 + AREA_EFFECTIVE_MILES / 3.0)
 
 
 def score_docs(s: Searcher, query: Q.Query, docnums: list[int]) -> dict[int, float]:
@@ -1089,6 +1118,15 @@ def _rank(cache: _Cache, query: Q.Query | None, final: int, request: SearchReque
 
     docs = from_bits(final)
     modes = {d: _mode(cache, d, venues, area) for d in docs}
+    if request.place.is_area:
+        if query is None:
+            data = final.to_bytes((final.bit_length() + 8) >> 3, "little")
+            ordered = [d for d in cache.name_order() if d < len(data) << 3 and _has(data, d)]
+            ordered = sorted(ordered, key=lambda d: _tier(tiers, d))[start:end]
+            return [_hit(cache, d, 0.0, distances, modes, True) for d in ordered]
+        area_scores = _adjusted(_scores(cache, query, final, end), tiers)
+        top = heapq.nsmallest(end, docs, key=lambda d: (_tier(tiers, d), -area_scores.get(d, 0.0), d))[start:end]
+        return [_hit(cache, d, area_scores.get(d, 0.0), distances, modes, True) for d in top]
 
     def effective(docnum: int) -> float:
         mode = modes[docnum]
@@ -1102,7 +1140,9 @@ def _rank(cache: _Cache, query: Q.Query | None, final: int, request: SearchReque
         return [_hit(cache, d, scores.get(d, 0.0), distances, modes, True) for d in ordered]
     scores = _adjusted(_scores(cache, query, final, None), tiers)
     best = max(scores.values(), default=0.0) or 1.0
-    blended = [(0.5 * scores.get(d, 0.0) / best + 0.5 * _nearness(modes[d], distances.get(d)), d) for d in docs]
+    # Relevance first, nearness second: a close listing that only mentions the words must not beat the real thing.
+    blended = [(RELEVANCE_WEIGHT * scores.get(d, 0.0) / best + (1 - RELEVANCE_WEIGHT) * _nearness(modes[d], distances.get(d)), d)
+               for d in docs]
     top = heapq.nsmallest(end, blended, key=lambda pair: (_tier(tiers, pair[1]), -pair[0], pair[1]))[start:end]
     return [_hit(cache, d, score, distances, modes, True) for score, d in top]
 

@@ -103,6 +103,10 @@ def test_every_resident_page_is_accessible(app_ctx: Any, page: Any) -> None:
     check("/search?q=lunch&where=B66+1AA&need=food&order=nearest", "#selected-filters")
     check("/search?q=underwater+basket+weaving", "#no-results")
     check("/search?q=lunch&where=Smethwik", ".govuk-error-summary")
+    check("/search?q=lunch&where=West+Midlands", "h1")  # "Which West Midlands did you mean?"
+    check("/search?q=lunch&where=Sandwell", "#results")  # a council, searched as an area
+    check("/search?q=lunch&where=SW1A+1AA", "#nothing-within")
+    check("/search?q=lunch+knitting&where=B66+1AA&within=3", "#relaxed")
     check(f"/services/{lunch.id}", "#next-sessions")
     page.get_by_role("button", name=re.compile("Add to shortlist")).click()
     expect(page.get_by_role("button", name=re.compile("Remove from shortlist"))).to_be_visible()
@@ -123,7 +127,7 @@ def test_every_resident_page_is_accessible(app_ctx: Any, page: Any) -> None:
     page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     check("/moderation/", "#reports")
-    assert len(checked) == 13
+    assert len(checked) == 17
 
 
 def test_shortlist_buttons_work_without_reloading_when_javascript_runs(app_ctx: Any, page: Any) -> None:
@@ -141,3 +145,14 @@ def test_shortlist_buttons_work_without_reloading_when_javascript_runs(app_ctx: 
     expect(page.locator("#app-shortlist-status")).to_contain_text("Added")
     page.goto("/shortlist")
     expect(page.locator("#shortlist h2")).to_have_text(["Smethwick Lunch Club"])
+
+
+def test_choosing_which_place_was_meant_without_javascript(app_ctx: Any, nojs_page: Any) -> None:
+    services()
+    page = nojs_page
+    page.goto("/search?q=lunch&where=West+Midlands")
+    expect(page.locator("h1")).to_have_text("Which West Midlands did you mean?")
+    page.get_by_label("West Midlands (metropolitan county)").check()
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#result-count")).to_contain_text("in or covering West Midlands")
+    expect(page.locator("#results h2")).to_have_count(2)
