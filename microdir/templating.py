@@ -15,7 +15,10 @@ from .models import Role
 
 def navigation_items() -> list[dict[str, Any]]:
     """Return the service navigation links for whoever is signed in."""
-    items: list[tuple[str, str]] = [("Find services", "public.home")]
+    from .shortlist import count as shortlist_count
+
+    items: list[tuple[str, str]] = [("Find services", "public.home"),
+                                    (f"Your shortlist ({shortlist_count()})", "resident.shortlist_page")]
     if current_user.is_authenticated:
         role = current_user.role
         if role is Role.PROVIDER:

@@ -22,6 +22,7 @@ import importlib.util
 import json
 import math
 import os
+import re
 import sqlite3
 import tempfile
 import threading
@@ -90,6 +91,8 @@ PLACE_NAMES_DISTRICT_KM = 0.5
 # Batch size for executemany: big enough that Python overhead is amortised, small enough to bound memory.
 BATCH = 100_000
 MAX_QUERY_CHARS = 100
+# "Use my location" sends "52.496,-1.973" (rounded in the browser to about 100 m).
+_COORDINATES = re.compile(r"\s*(-?\d{1,2}\.\d{1,6})\s*,\s*(-?\d{1,3}\.\d{1,6})\s*")
 
 
 class PlaceKind(StrEnum):
@@ -544,6 +547,9 @@ class Gazetteer:
 
         if pc is not None:
             return self._resolve_postcode(raw, pc)
+        point = _COORDINATES.fullmatch(raw)
+        if point is not None:
+            return self._resolve_point(raw, float(point.group(1)), float(point.group(2)))
         if looks_like_outcode(raw):
             return self._resolve_outcode(raw)
 
@@ -653,6 +659,16 @@ class Gazetteer:
         for match in difflib.get_close_matches(key, list(areas.labels), n=limit, cutoff=0.75):
             names.append(areas.labels[match])
         return list(dict.fromkeys(names))[:limit]
+
+    def _resolve_point(self, raw: str, lat: float, lon: float) -> ResolvedPlace:
+        """Place "Use my location" coordinates: the point itself, with the nearest district's council and code."""
+        if not (49.8 <= lat <= 60.9 and -8.7 <= lon <= 1.8):
+            raise PlaceNotFound("Your location is outside Great Britain. Enter a postcode or town")
+        nearest = min(self._cached_tables().outcodes.values(), default=None,
+                      key=lambda o: (o.lat - lat) ** 2 + ((o.lon - lon) * math.cos(math.radians(lat))) ** 2)
+        return ResolvedPlace(raw, PlaceKind.POSTCODE, "your location", lat, lon,
+                             nearest.lad_code if nearest else None, nearest.council if nearest else None,
+                             nearest.outcode if nearest else None)
 
     def _resolve_postcode(self, raw: str, pc: Postcode) -> ResolvedPlace:
         loc = self.geocode_postcode(pc)

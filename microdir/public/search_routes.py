@@ -8,6 +8,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from .. import shortlist
 from ..domain import reports, taxonomy
@@ -310,8 +311,16 @@ def listing(service_id: str) -> Any:
     return render_template(
         "resident/listing.html", view=view, service=service, published=published,
         on_shortlist=shortlist.contains(service.id), micro_provider_meaning=MICRO_PROVIDER_MEANING,
-        shortlist_form=ShortlistForm(),
+        shortlist_form=ShortlistForm(), back_to_results=_results_url(request.args.get("back")),
     )
+
+
+def _results_url(target: str | None) -> str | None:
+    """Return the results page a listing was opened from (query, place, filters, order, page, anchor), if safe."""
+    if not target or len(target) > 2000:
+        return None
+    safe = _safe_next(target, "")
+    return safe if urlsplit(safe).path == url_for("resident.search") else None
 
 
 # ---- report a problem -----------------------------------------------------------------------------------------
@@ -379,15 +388,33 @@ def _change_shortlist(adding: bool) -> Any:
     full = False
     if adding:
         full = not shortlist.add(service.id)
-        if full:
-            flash(f"Your shortlist is full. Remove a service before you add another (the most is "
-                  f"{shortlist.MAX_ITEMS}).", "info")
     else:
         shortlist.remove(service.id)
     if _wants_json():
         return jsonify({"on_shortlist": shortlist.contains(service.id), "count": len(shortlist.ids()),
                         "full": full})
+    link = Markup('<a class="govuk-notification-banner__link" href="{}">view your shortlist ({})</a>').format(
+        url_for("resident.shortlist_page"), shortlist.count())
+    if full:
+        flash(f"Your shortlist is full. Remove a service before you add another (the most is "
+              f"{shortlist.MAX_ITEMS}).", "info")
+    elif adding:
+        flash(Markup("Added {} — {}").format(service.name, link), "success")
+    else:
+        flash(Markup("Removed {} — {}").format(service.name, link), "success")
+    # Back to the same result: the form's next carries the results page and the result's anchor.
     return redirect(_safe_next(form.next.data, url_for("resident.listing", service_id=service.id)))
+
+
+@bp.route("/shortlist/clear", methods=["POST"])
+@public
+def shortlist_clear() -> Any:
+    form = ShortlistForm()
+    if not form.validate_on_submit():
+        abort(400)
+    shortlist.clear()
+    flash("Your shortlist is now empty.", "success")
+    return redirect(url_for("resident.shortlist_page"))
 
 
 @bp.route("/shortlist/add", methods=["POST"])

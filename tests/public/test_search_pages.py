@@ -86,11 +86,14 @@ def test_filters_live_in_the_query_string_with_counts_and_remove_links(
     assert form["method"] == "get" and form["action"] == "/search"
     need_labels = {lab.get_text(strip=True) for lab in form.select("#filter-need ~ * label, label")}
     assert "Dementia and memory (1)" in need_labels and "Loneliness and isolation (1)" in need_labels
-    assert form.select_one("button").get_text(strip=True) == "Apply filters"
+    assert form.select_one("button").get_text(strip=True) == "Show 2 results"
     assert form.select_one("input[name=q]")["value"] == "befriending"
 
     page = client_request.get("/search?q=befriending&cost=free")
     assert result_names(page) == ["Free Friends"]
+    # On a phone the results come first after filtering: the panel is closed, the ticks are shown as tags above.
+    assert not page.soup.select_one("details#filter-panel").has_attr("open")
+    assert page.soup.select_one("form#filters button").get_text(strip=True) == "Show 1 result"
     tag = page.soup.select_one("#selected-filters a")
     assert "Free" in tag.get_text(" ", strip=True)
     assert tag["href"] == "/search?q=befriending"
@@ -251,3 +254,22 @@ def test_the_distance_filter_is_offered_and_kept_in_links(app_ctx: Any, client_r
                       "Within 10 miles", "Within 25 miles"]
     assert "within=3" in page.soup.select_one("#sort-order a")["href"]
     assert result_names(client_request.get("/search?q=lunch&where=B66+1AA&within=bogus")) == ["Smethwick Lunch Club"]
+
+
+def test_coordinates_from_use_my_location_are_searched_around_that_point(app_ctx: Any,
+                                                                         client_request: ClientRequest) -> None:
+    factories.create_service(name="Smethwick Lunch Club", description="A hot lunch.")
+    page = client_request.get("/search?q=lunch&where=52.496,-1.973")
+    assert result_names(page) == ["Smethwick Lunch Club"]
+    assert page.soup.select_one("#result-count").get_text(" ", strip=True) == "1 service near your location"
+    abroad = client_request.get("/search?q=lunch&where=48.857,2.352")
+    assert "outside Great Britain" in abroad.soup.select_one(".govuk-error-summary").get_text()
+
+
+def test_use_my_location_is_only_a_javascript_enhancement(app_ctx: Any, client_request: ClientRequest) -> None:
+    for url in ("/", "/search?q=lunch"):
+        page = client_request.get(url)
+        holder = page.soup.select_one('[data-module="app-use-location"]')
+        assert holder is not None and holder["data-target"] == "where"
+        assert not holder.find("button"), "the button is made by static/js/location.js, so without JS there is none"
+        assert page.soup.find("script", src="/static/js/location.js")
