@@ -58,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         revisions_review,
         search,
         security,
+        shortlist,
         templating,
     )
 
@@ -69,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     admin.init_app(app)
     public.init_app(app)
+    shortlist.init_app(app)
     moderation.init_app(app)
     referrals.init_app(app)
     providers.init_app(app)

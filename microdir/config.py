@@ -28,6 +28,7 @@ class Config:
     SEARCH_QUERY_CACHE_SIZE = 2000  # cached match bitmaps per searcher (LRU; 12.5 KB each at 100k listings)
     SEARCH_SCORE_CACHE_POSTINGS = 2_500_000  # cached term scores per searcher, in postings (LRU; 12 bytes each)
     SEARCH_PLACE_CACHE_SIZE = 256  # cached "areas that cover this place" bitmaps per searcher (LRU)
+    SEARCH_MAX_WIDEN_MILES = 25  # the radius widens by itself (5 → 10 → …) never further than this
     GEO_DATABASE: str | None = None  # default: <instance>/geo.sqlite
     # /healthz says "degraded" (503) when this node's index is further behind the change log than either of these.
     SEARCH_INDEX_MAX_BEHIND = 100  # change-log rows not yet applied
