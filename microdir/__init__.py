@@ -95,6 +95,25 @@ def _configure(app: Flask, overrides: dict[str, Any]) -> None:
         raise RuntimeError(
             "Set MICRODIR_SECRET_KEY or SECRET_KEY in instance/config.py (`make demo` writes one for development)."
         )
+    _check_public_url(app)
+
+
+def _check_public_url(app: Flask) -> None:
+    """Refuse to start with a malformed PUBLIC_URL, or without one where it is required (production)."""
+    from urllib.parse import urlsplit
+
+    url = app.config.get("PUBLIC_URL")
+    if not url:
+        if app.config.get("PUBLIC_URL_REQUIRED"):
+            raise RuntimeError(
+                "Set MICRODIR_PUBLIC_URL to the site's address (e.g. https://directory.example.gov.uk): "
+                "links in emails are built from it, never from a request's Host header."
+            )
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise RuntimeError(f"PUBLIC_URL must be an http(s) address like https://directory.example.gov.uk, not {url!r}")
+    app.config["PUBLIC_URL"] = url.rstrip("/")
 
 
 def _serve_govuk_assets(app: Flask) -> None:

@@ -81,7 +81,14 @@ class Config:
     ARCHIVED_LISTING_PURGE_DAYS = 90  # archived listings are deleted for good this many days after archiving
     JOB_LEASE_SECONDS = 3600  # a job that dies mid-run can run again elsewhere after this long
     JOB_QUEUE_NAME = "microdir"  # the RQ queue `flask jobs enqueue-due` fills and `flask jobs worker` empties
-    PUBLIC_URL: str | None = None  # e.g. "https://directory.example.gov.uk": host for links in emails jobs send
+    # The site's address, e.g. "https://directory.example.gov.uk": every link in an email starts with it, so no link
+    # takes its host from a request (a forged Host or X-Forwarded-Host would send a reset token elsewhere).
+    # Production refuses to start without it.
+    PUBLIC_URL: str | None = None
+    PUBLIC_URL_REQUIRED = False
+    # Without PUBLIC_URL (development), an emailed link uses the request's host only when it is one of these
+    # (a host name, any port); otherwise http://localhost:5000.
+    LINK_HOSTS_ALLOWED: list[str] = ["localhost", "127.0.0.1"]
 
     # Geocoding is offline. An online geocoder may be enabled explicitly; it is never used by default.
     ONLINE_GEOCODER: str | None = None
@@ -93,7 +100,8 @@ class Config:
     ORUK_IMPORT_URL_MAX_BYTES = 50_000_000  # over all pages of one feed together
     ORUK_IMPORT_URL_MAX_PAGES = 1_000  # pages of a /services feed followed before stopping (and saying so)
 
-    PROXY_FIX = False  # trust X-Forwarded-* from one proxy (set behind a load balancer)
+    PROXY_FIX = False  # trust X-Forwarded-For and X-Forwarded-Proto from one proxy (set behind a load balancer)
+    PROXY_FIX_HOST = False  # also trust X-Forwarded-Host: only when the proxy sets it itself, never from clients
 
     # Referrals: personal fields are encrypted at rest with these Fernet keys; the first encrypts, all decrypt.
     # MICRODIR_FIELD_ENCRYPTION_KEYS='["new", "old"]'. Rotation steps: microdir/crypto.py.
@@ -136,6 +144,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     FIELD_ENCRYPTION_KEYS_REQUIRED = True  # never derive the referral data key from SECRET_KEY in production
+    PUBLIC_URL_REQUIRED = True  # emailed links never take their host from a request
 
 
 CONFIGS = {"default": Config, "test": TestConfig, "production": ProductionConfig}

@@ -4,25 +4,39 @@ from __future__ import annotations
 
 import smtplib
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context, request, url_for
 from flask_mailman import EmailMessage
 
 from .extensions import db
 from .models import OutboundEmail, utcnow
 
+DEVELOPMENT_BASE_URL = "http://localhost:5000"
+
+
+def _request_host_allowed() -> bool:
+    """Return True when this request's host name is on the development allow-list (``LINK_HOSTS_ALLOWED``)."""
+    try:
+        host = urlsplit("//" + request.host).hostname
+    except ValueError:  # a Host header that is not a host at all
+        return False
+    allowed = {name.lower() for name in current_app.config.get("LINK_HOSTS_ALLOWED") or []}
+    return host is not None and host in allowed
+
 
 def email_link(endpoint: str, **values: Any) -> str:
     """Return a full link to put in an email.
 
-    ``PUBLIC_URL`` wins when it is set, so a link never takes its host from a request's Host header (a reset link
-    built from a forged header would send the token elsewhere). Without it, the request's own address is used, and a
-    job outside any request falls back to http://localhost:5000.
+    ``PUBLIC_URL`` wins when it is set (production requires it), so a link never takes its host from a request's
+    Host header: a reset link built from a forged header would send the token elsewhere. Without it (development),
+    the request's address is used only when its host is in ``LINK_HOSTS_ALLOWED``; otherwise, and in a job outside
+    any request, http://localhost:5000.
     """
     base = current_app.config.get("PUBLIC_URL")
-    if not base and has_request_context():
+    if not base and has_request_context() and _request_host_allowed():
         return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context("/", base_url=base or "http://localhost:5000"):
+    with current_app.test_request_context("/", base_url=base or DEVELOPMENT_BASE_URL):
         return url_for(endpoint, _external=True, **values)
 
 

@@ -37,7 +37,10 @@ def content_security_policy(nonce: str) -> str:
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     if app.config.get("PROXY_FIX"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+        # Trust the client address and scheme the proxy adds. The host only when configured: a proxy that passes a
+        # client's X-Forwarded-Host through would let anyone choose the host of every link we build.
+        x_host = 1 if app.config.get("PROXY_FIX_HOST") else 0
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=x_host)  # type: ignore[method-assign]
 
     @app.before_request
     def make_nonce() -> None:

@@ -21,6 +21,8 @@ class LinkPurpose(str, Enum):
     CLAIM_LISTING = "microdir.claim-listing"
     CONFIRM_LISTING = "microdir.confirm-listing"
     REFERRAL_RECEIPT = "microdir.referral-receipt"
+    PASSWORD_RESET = "microdir.password-reset"
+    INVITATION = "microdir.invitation"
 
 
 class LinkInvalid(Exception):

@@ -8,6 +8,7 @@ from flask import Flask, g, request, url_for
 from flask_login import current_user
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from markupsafe import Markup
 
 from .models import Role
 
@@ -25,6 +26,7 @@ def navigation_items() -> list[dict[str, Any]]:
         if role in (Role.MODERATOR, Role.ADMIN):
             items.append(("Moderation", "moderation.queue"))
         if role is Role.ADMIN:
+            items.append(("Admin", "admin.home"))
             items.append(("Accounts", "admin.users"))
             items.append(("Referrals", "referral_admin.find"))
             items.append(("Open data", "oruk_admin.conformance"))
@@ -32,6 +34,11 @@ def navigation_items() -> list[dict[str, Any]]:
         items.append(("Sign out", "auth.sign_out"))
     else:
         items.append(("Sign in", "auth.sign_in"))
+    counts: dict[str, int] = {}
+    if current_user.is_authenticated:
+        from .landing import waiting_counts
+
+        counts = waiting_counts(current_user)
     seen: set[str] = set()
     result = []
     for text, endpoint in items:
@@ -42,8 +49,23 @@ def navigation_items() -> list[dict[str, Any]]:
             href = url_for(endpoint)
         except Exception:  # a blueprint from a later feature is not installed: leave the link out
             continue
-        result.append({"text": text, "href": href, "active": request.endpoint == endpoint})
+        item: dict[str, Any] = {"text": text, "href": href, "active": request.endpoint == endpoint}
+        waiting = counts.get(endpoint, 0)
+        if waiting:
+            # The number is read out with its meaning ("3 waiting"), not as a bare digit.
+            item.pop("text")
+            item["html"] = Markup('{} <strong class="app-nav-count">{}<span class="govuk-visually-hidden"> '
+                                  'waiting</span></strong>').format(text, waiting)
+        result.append(item)
     return result
+
+
+def url_for_safe(endpoint: str, **values: Any) -> str | None:
+    """Return the URL of ``endpoint``, or None when that feature is not installed."""
+    try:
+        return url_for(endpoint, **values)
+    except Exception:
+        return None
 
 
 def init_app(app: Flask) -> None:
@@ -69,4 +91,5 @@ def init_app(app: Flask) -> None:
             "place_name": app.config["PLACE_NAME"],
             "csp_nonce": getattr(g, "csp_nonce", ""),
             "navigation_items": navigation_items,
+            "url_for_safe": url_for_safe,
         }

@@ -16,7 +16,7 @@ EXPECTED = {
     Role.LINK_WORKER: ["Find services", "Your caseload", "Your account", "Sign out"],
     Role.MODERATOR: ["Find services", "Moderation", "Your account", "Sign out"],
     Role.COMMISSIONER: ["Find services", "Your account", "Sign out"],
-    Role.ADMIN: ["Find services", "Moderation", "Accounts", "Referrals", "Open data", "Your account", "Sign out"],
+    Role.ADMIN: ["Find services", "Moderation", "Admin", "Accounts", "Referrals", "Open data", "Your account", "Sign out"],
 }
 
 

@@ -14,6 +14,18 @@ from .forms import InviteUserForm
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+@bp.route("/")
+@requires("users.manage")
+def home() -> Any:
+    """The admin's landing page: what they look after, with what waits."""
+    from ..domain import moderation_queue
+
+    accounts_total = db.session.scalar(db.select(db.func.count()).select_from(User)) or 0
+    stopped = db.session.scalar(db.select(db.func.count()).select_from(User).where(User.active.is_(False))) or 0
+    return render_template("admin/home.html", title="Admin", accounts_total=accounts_total, stopped=stopped,
+                           moderation_waiting=moderation_queue.count_waiting())
+
+
 @bp.route("/users")
 @requires("users.manage")
 def users() -> Any:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, g, session
+from flask_login import current_user
 
 from ..extensions import db, login_manager
 from ..models import User
@@ -18,13 +19,14 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        # The id carries the session epoch, so a password change signs out every other session.
+        # The id carries the session generation: signing out, a password change or "stop sign-in" bumps it,
+        # which ends every session signed in before, wherever its cookie has been copied to.
         try:
-            raw_id, epoch = user_id.split(":")
+            raw_id, generation = user_id.split(":")
             user = db.session.get(User, int(raw_id))
         except ValueError:
             return None
-        if user is None or str(user.session_epoch) != epoch:
+        if user is None or str(user.session_generation) != generation:
             return None
         return user
 
@@ -34,6 +36,10 @@ def init_app(app: Flask) -> None:
         # one request (the test client inside a test's app context, or a CLI command making requests).
         g.pop("_login_user", None)
         g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+        if "_user_id" in session and not current_user.is_authenticated:
+            # The session's generation is stale (signed out elsewhere, password changed, sign-in stopped):
+            # forget it, so nothing else the session held outlives the sign-in.
+            session.clear()
 
     app.register_blueprint(bp)
     app.register_blueprint(account)

@@ -3,11 +3,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..domain import accounts
 from ..extensions import db, limiter
+from ..forms import BaseForm
 from ..permissions import public, requires
 from .forms import ForgotPasswordForm, NewPasswordForm, SignInForm
 
@@ -21,7 +22,9 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
-    return url_for("account.home")
+    from ..landing import landing_url
+
+    return landing_url(current_user)
 
 
 def _login_rate() -> str:
@@ -54,12 +57,14 @@ def sign_in() -> Any:
 @public
 def sign_out() -> Any:
     if request.method == "POST" or not current_user.is_authenticated:
+        if current_user.is_authenticated:  # a POST, so CSRFProtect has checked its token
+            accounts.sign_out(current_user._get_current_object())
+            db.session.commit()
         logout_user()
+        session.clear()
         flash("You have signed out", "success")
         return redirect(url_for("public.home"))
     # GET shows a confirm button, so a link on another site cannot sign people out.
-    from ..forms import BaseForm
-
     return render_template("auth/sign_out.html", form=BaseForm())
 
 

@@ -6,12 +6,12 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..mail import email_link, send_email
 from ..models import Organization, Role, Team, User, utcnow
+from ..signed_links import LinkInvalid, LinkPurpose, make_link_token, read_link_token
 from . import audit
 
 MIN_PASSWORD_LENGTH = 12
@@ -89,26 +89,49 @@ def set_password(user: User, password: str, *, actor: User | None = None) -> Non
     check_password_strength(password)
     user.password_hash = hash_password(password)
     user.session_epoch = (user.session_epoch or 0) + 1
+    end_sessions(user)
     audit.record("user.password_change", "user", user.id, actor=actor or user)
 
 
-def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="microdir.password-reset")
+def end_sessions(user: User) -> None:
+    """End every session of this person, on every device, from their next request on."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def sign_out(user: User) -> None:
+    """Sign a person out server-side: a copy of their session cookie no longer works either."""
+    end_sessions(user)
+    audit.record("user.sign_out", "user", user.id, actor=user)
 
 
 def make_reset_token(user: User) -> str:
-    return _reset_serializer().dumps({"user": user.id, "epoch": user.session_epoch})
+    """Return a password-reset token: it works for PASSWORD_RESET_MAX_AGE seconds, once."""
+    return make_link_token(LinkPurpose.PASSWORD_RESET, {"user": user.id, "epoch": user.session_epoch})
+
+
+def make_invitation_token(user: User) -> str:
+    """Return an invitation's choose-a-password token: it works for INVITATION_MAX_AGE seconds, once."""
+    return make_link_token(LinkPurpose.INVITATION, {"user": user.id, "epoch": user.session_epoch})
 
 
 def user_for_reset_token(token: str) -> User | None:
-    """Return the user a reset token is for, or None if it is bad, expired or already used."""
-    try:
-        # Invitations use the same link and may be older than a reset link; the epoch makes either single-use.
-        max_age = max(current_app.config["PASSWORD_RESET_MAX_AGE"], current_app.config["INVITATION_MAX_AGE"])
-        data: Any = _reset_serializer().loads(token, max_age=max_age)
-    except (BadSignature, SignatureExpired):
+    """Return the user a reset or invitation token is for, or None if it is bad, expired or already used.
+
+    Each purpose has its own salt and its own age, so a reset link never lives as long as an invitation.
+    """
+    data: dict[str, Any] | None = None
+    for purpose, setting in ((LinkPurpose.PASSWORD_RESET, "PASSWORD_RESET_MAX_AGE"),
+                             (LinkPurpose.INVITATION, "INVITATION_MAX_AGE")):
+        try:
+            data = read_link_token(purpose, token, current_app.config[setting])
+        except LinkInvalid:
+            continue
+        break
+    if data is None:
         return None
-    user = db.session.get(User, data.get("user"))
+    user_id = data.get("user")
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    # The epoch changes with the password, which makes either link single-use.
     if user is None or not user.active or user.session_epoch != data.get("epoch"):
         return None
     return user
@@ -138,7 +161,7 @@ def invite_user(
     import secrets
 
     user = create_user(email, name, secrets.token_urlsafe(32), role, team=team, organizations=organizations)
-    link = email_link("auth.reset_password", token=make_reset_token(user))
+    link = email_link("auth.reset_password", token=make_invitation_token(user))
     hours = current_app.config["INVITATION_MAX_AGE"] // 3600
     body = (
         f"Hello {user.name},\n\n"
@@ -156,4 +179,5 @@ def set_active(user: User, active: bool, *, actor: User | None = None) -> None:
     user.active = active
     if not active:
         user.session_epoch = (user.session_epoch or 0) + 1
+        end_sessions(user)
     audit.record("user.activate" if active else "user.deactivate", "user", user.id, actor=actor)

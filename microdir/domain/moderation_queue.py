@@ -84,3 +84,17 @@ def queue_counts(items: list[QueueItem]) -> dict[str, int]:
     """Count the queue by kind, every kind present, in KINDS order."""
     counted = Counter(item.kind for item in items)
     return {kind: counted.get(kind, 0) for kind in KINDS}
+
+
+def count_waiting() -> int:
+    """How many new listings, changes, claims and problem reports wait (count queries, for the navigation)."""
+    from sqlalchemy import func
+
+    from ..extensions import db
+    from ..models import ClaimMethod, ClaimStatus, ListingClaim, ListingRevision, RevisionStatus
+
+    revisions = db.session.scalar(db.select(func.count()).select_from(ListingRevision)
+                                  .where(ListingRevision.status == RevisionStatus.PENDING)) or 0
+    claims = db.session.scalar(db.select(func.count()).select_from(ListingClaim).where(
+        ListingClaim.status == ClaimStatus.PENDING, ListingClaim.method == ClaimMethod.MODERATOR)) or 0
+    return int(revisions) + int(claims) + reports.count_open()

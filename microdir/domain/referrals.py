@@ -386,6 +386,22 @@ def update_draft(referral: Referral, user: User, details: ReferralDetails, *, ex
     _flush_or_conflict()
 
 
+def delete_draft(referral: Referral, user: User, *, expected_version: int) -> str:
+    """Delete a draft that was never sent, with its details and history; return its reference.
+
+    A draft was never shared with anyone, so nothing is kept but the audit entry (no personal data in it).
+    A sent referral is withdrawn instead (``withdraw_for_person``).
+    """
+    _require_draft(referral, expected_version)
+    if actor_kind(referral, user) is not ActorKind.TEAM:
+        raise ReferralError("You cannot delete this referral.")
+    reference = referral.reference
+    audit.record("referral.delete_draft", "referral", referral.id, actor=user, service_id=referral.service_id)
+    db.session.delete(referral)
+    _flush_or_conflict()
+    return reference
+
+
 CONSENT_WORDING_VERSION = "2026-1"
 CONSENT_WORDINGS = {
     "2026-1": (

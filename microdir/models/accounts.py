@@ -78,6 +78,9 @@ class User(UserMixin, db.Model):
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Changing the password bumps this, so reset links and sessions issued before it stop working.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # Every session carries the generation it was signed in under, checked on every request. Signing out, a password
+    # change and an admin's "stop sign-in" bump it, so a copied session cookie stops working at once.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     team: Mapped[Team | None] = relationship(back_populates="members")
     organizations: Mapped[list[Organization]] = relationship(secondary=organization_membership)
@@ -87,7 +90,7 @@ class User(UserMixin, db.Model):
         return bool(self.active)
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_epoch}"
+        return f"{self.id}:{self.session_generation}"
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"

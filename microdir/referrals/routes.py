@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from .. import shortlist
 from ..domain import audit
+from ..domain import caseload as caseload_ops
 from ..domain import referrals as ops
 from ..domain.outcomes import ONS4
 from ..domain.taxonomy import needs as taxonomy_needs
@@ -93,14 +94,26 @@ def caseload() -> Any:
     status_value = request.args.get("status", "")
     status = next((s for s in ReferralStatus if s.value == status_value), None)
     overdue = request.args.get("overdue") == "yes"
+    mine = request.args.get("mine") == "yes"
+    reference = (request.args.get("reference") or "").strip()[:40]
+    sort = request.args.get("sort", "due")
+    sort = sort if sort in caseload_ops.SORTS else "due"
     team_id = current_user.team_id
-    rows = ops.team_caseload(team_id, status=status, overdue=overdue) if team_id else []
+    rows = caseload_ops.caseload_rows(team_id, status=status, needs_my_action=mine, reference=reference or None,
+                                      sort=sort) if team_id else []
+    if overdue:
+        rows = [row for row in rows if row.overdue]
     if rows:
-        audit.record("referral.view_personal_data", "team", team_id, page="caseload", referral_ids=[r.id for r in rows])
+        audit.record("referral.view_personal_data", "team", team_id, page="caseload",
+                     referral_ids=[row.referral.id for row in rows])
         db.session.commit()
+    filters = {"status": status.value if status else "", "mine": "yes" if mine else "",
+               "overdue": "yes" if overdue else "", "reference": reference}
+    filters = {key: value for key, value in filters.items() if value}
     return render_template(
-        "referrals/caseload.html", title="Your team’s referrals", referrals=rows, status=status, overdue=overdue,
-        statuses=list(ReferralStatus), is_overdue=ops.is_overdue,
+        "referrals/caseload.html", title="Your team’s referrals", rows=rows, status=status, overdue=overdue,
+        mine=mine, reference=reference, sort=sort, sorts=caseload_ops.SORTS, filters=filters,
+        statuses=list(ReferralStatus),
     )
 
 
@@ -262,7 +275,11 @@ def timeline(referral_id: str) -> Any:
     db.session.commit()
     return render_template(
         "referrals/timeline.html", title=f"Referral {referral.reference}", referral=referral,
-        need_names=_need_names(), can_withdraw="withdraw" in ops.available_actions(referral, current_user),
+        need_names=_need_names(),
+        can_withdraw=referral.status is not ReferralStatus.DRAFT
+        and "withdraw" in ops.available_actions(referral, current_user),
+        others=caseload_ops.other_referrals_for_person(referral),
+        next_action=caseload_ops.next_action(referral),
         withdraw_form=VersionedForm(expected_version=str(referral.version)), is_overdue=ops.is_overdue(referral),
         change=ops.wellbeing_change(referral), note_form=NoteForm(),
         note_action=url_for(".note", referral_id=referral.id),
@@ -330,6 +347,30 @@ def from_shortlist() -> Any:
         return redirect(url_for(".caseload", status=ReferralStatus.DRAFT.value))
     return render_template("referrals/from_shortlist.html", title="Refer someone to the services on your shortlist",
                            form=form, services=services, cannot=cannot)
+
+
+@bp.route("/<referral_id>/delete", methods=["GET", "POST"])
+@requires("referral.create")
+def delete_draft(referral_id: str) -> Any:
+    """Delete a draft (it was never sent): a confirmation page, then the delete."""
+    referral = _load(referral_id, "referral.create")
+    if referral.status is not ReferralStatus.DRAFT:
+        flash("This referral has been sent, so it cannot be deleted. You can withdraw it instead.", "error")
+        return redirect(url_for(".timeline", referral_id=referral.id))
+    form = VersionedForm(expected_version=str(referral.version))
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            reference = ops.delete_draft(referral, current_user, expected_version=form.version())
+        except (ops.TransitionError, ops.ReferralError) as error:
+            _conflict(error)
+            return redirect(url_for(".timeline", referral_id=referral_id))
+        db.session.commit()
+        flash(f"Draft referral {reference} deleted", "success")
+        return redirect(url_for(".caseload"))
+    return render_template("referrals/delete_draft.html", title="Delete this draft referral", referral=referral,
+                           form=form)
 
 
 @bp.route("/<referral_id>/withdraw", methods=["POST"])

@@ -4,6 +4,7 @@ from tests.access import Route
 ADMIN = frozenset({Role.ADMIN})
 
 ROUTES = [
+    Route("admin.home", "/admin/", ADMIN),
     Route("admin.users", "/admin/users", ADMIN),
     Route("admin.invite_user", "/admin/users/new", ADMIN),
     # An unknown account: admins get 404 (allowed through the guard), everyone else is refused first.

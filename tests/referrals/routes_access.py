@@ -57,6 +57,7 @@ ROUTES = [
     Route("referrals.details", _draft("/details"), LINK_WORKERS),
     Route("referrals.consent", _draft("/consent"), LINK_WORKERS),
     Route("referrals.cannot_send", _draft("/cannot-send"), LINK_WORKERS),
+    Route("referrals.delete_draft", _draft("/delete"), LINK_WORKERS),
     Route("referrals.wellbeing", _draft("/wellbeing"), LINK_WORKERS),
     Route("referrals.check", _draft("/check"), LINK_WORKERS),
     # A stale expected_version: the allowed role is told "changed by someone else" and redirected.

@@ -191,7 +191,7 @@ def test_caseload_shows_the_team_s_referrals_filtered_by_status_and_overdue(
     old.sent_at = utcnow() - timedelta(days=10)
     db.session.commit()
 
-    names = lambda page: sorted(a.get_text(strip=True) for a in page.select("table a"))  # noqa: E731
+    names = lambda page: sorted(a.get_text(strip=True) for a in page.select("table tbody a"))  # noqa: E731
     assert names(client_request.get("/referrals/")) == ["Ada Mine", "Bea Colleague", "Dot Overdue"]
     assert names(client_request.get("/referrals/?status=accepted")) == ["Bea Colleague"]
     assert names(client_request.get("/referrals/?overdue=yes")) == ["Dot Overdue"]

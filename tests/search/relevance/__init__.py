@@ -1,0 +1,1 @@
+"""The judged relevance collection for resident search (see collection.py and run.py)."""
