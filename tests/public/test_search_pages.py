@@ -168,3 +168,24 @@ def test_bad_page_and_order_values_are_ignored(app_ctx: Any, client_request: Cli
     factories.create_service(name="Teen Club", description="Befriending.", minimum_age=13, maximum_age=19)
     page = client_request.get("/search?q=befriending&age=80")
     assert "Teen Club" not in result_names(page)
+
+
+def test_a_results_page_reads_its_listings_in_a_fixed_number_of_queries(app_ctx: Any, client: Any) -> None:
+    from sqlalchemy import event
+
+    for n in range(12):
+        factories.create_service(name=f"Quiet Natter Club {n}")
+    db.session.remove()
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get("/search?q=natter")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200 and response.get_data(as_text=True).count("Quiet Natter Club") >= 12
+    # Before: one lazy load per result for its organisation, profile, schedules and costs (4 x 12 more).
+    assert len(statements) < 25, statements
