@@ -21,7 +21,7 @@ def test_admin_pages_are_accessible(app_ctx: Any, page: Any) -> None:
     page.get_by_label("Email address").fill(admin.email)
     page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("h1")).to_have_text("Your account")
+    expect(page.locator("h1")).to_have_text("Admin")
     assert_accessible(page)
     for path, heading in [
         ("/admin/users", "Accounts"),

@@ -90,7 +90,7 @@ def test_password_reset_by_email_without_javascript(app_ctx: Any, nojs_page: Any
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password", exact=True).fill("a brand new passphrase")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("h1")).to_have_text("Your account")
+    expect(page.locator("h1")).to_have_text("Your team’s referrals")
     # The link works once.
     page.goto(link)
     expect(page.locator("h1")).to_contain_text("expired or has already been used")
