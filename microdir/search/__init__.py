@@ -133,6 +133,29 @@ def update_command() -> None:
     click.echo(f"Index at change log position {position}; removed {swept} stale listing(s)")
 
 
+@index_cli.command("snapshot")
+@click.argument("destination", type=click.Path(file_okay=False))
+def snapshot_command(destination: str) -> None:
+    """Copy this node's index and its change-log position to DESTINATION (a new folder), for a new node."""
+    started = time.perf_counter()
+    position = indexer.snapshot(destination)
+    click.echo(f"Copied the index at change log position {position} to {destination} in "
+               f"{time.perf_counter() - started:.1f} s")
+
+
+@index_cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, file_okay=False))
+def restore_command(source: str) -> None:
+    """Use a snapshot from another node as this node's index, then catch up with the change log."""
+    started = time.perf_counter()
+    try:
+        start, position = indexer.restore(source)
+    except indexer.IndexMissing as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored the index at position {start}, caught up to {position} in "
+               f"{time.perf_counter() - started:.1f} s")
+
+
 @index_cli.command("check")
 def check_command() -> None:
     """Compare listing ids and versions in the database with the index; exit 1 on any difference."""
