@@ -35,14 +35,10 @@ def create_user_command(
     if team_name:
         team = db.session.scalar(db.select(Team).where(db.func.lower(Team.name) == " ".join(team_name.split()).lower()))
         if team is None:
-<<<<<<< HEAD
             try:
                 team = accounts.create_team(team_name, TeamKind(team_kind))
             except accounts.AccountError as error:
                 raise click.ClickException(str(error)) from error
-=======
-            team = accounts.create_team(team_name, TeamKind.GP_PRACTICE)
->>>>>>> main
     organizations = []
     if organization_id:
         organization = db.session.get(Organization, organization_id)

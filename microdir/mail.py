@@ -86,6 +86,8 @@ def _mark_sent(message: OutboundEmail) -> None:
     message.sent_at = utcnow()
     message.last_error = None
     message.next_attempt_at = None
+    if current_app.config.get("DEV_MAIL_VIEWER"):
+        return  # development only: kept for /dev/mail (production refuses to start with the viewer on)
     message.to = message.body = None  # sent: keep only the anonymous record that it went
 
 
@@ -106,14 +108,7 @@ def deliver(message: OutboundEmail) -> bool:
     except (smtplib.SMTPException, *_SERVER_DOWN) as error:
         _record_failure(message, error)
         return False
-<<<<<<< HEAD
-    message.sent_at = utcnow()
-    message.last_error = None
-    if message.erase_after_send and not current_app.config.get("DEV_MAIL_VIEWER"):  # kept for /dev/mail
-        message.body = "(removed after sending: it held a private link)"
-=======
     _mark_sent(message)
->>>>>>> main
     return True
 
 

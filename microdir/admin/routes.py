@@ -2,11 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-<<<<<<< HEAD
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
-=======
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
->>>>>>> main
 from flask_login import current_user
 
 from ..domain import accounts, two_factor
@@ -15,12 +11,8 @@ from ..forms import BaseForm
 from ..mail import send_email
 from ..models import Organization, Role, Team, TeamKind, User
 from ..permissions import requires
-<<<<<<< HEAD
-from .forms import ChangeRoleForm, InviteUserForm, TeamForm
-=======
 from ..transactions import transaction
-from .forms import InviteUserForm
->>>>>>> main
+from .forms import ChangeRoleForm, InviteUserForm, TeamForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -54,17 +46,6 @@ def invite_user() -> Any:
     form = InviteUserForm(teams=teams, organizations=organizations)
     if form.validate_on_submit():
         role = Role(form.role.data)
-<<<<<<< HEAD
-        team = db.session.get(Team, form.team_id.data) if form.team_id.data else None
-        if role is Role.LINK_WORKER and team is None and form.new_team.data:
-            try:
-                team = accounts.create_team(form.new_team.data, TeamKind.OTHER, actor=current_user)
-            except accounts.AccountError as error:
-                form.new_team.errors.append(str(error))
-                db.session.rollback()
-                return render_template("admin/invite_user.html", form=form)
-=======
->>>>>>> main
         organization = db.session.get(Organization, form.organization_id.data) if form.organization_id.data else None
         if role is Role.PROVIDER and organization is None:
             form.organization_id.errors.append("Select the provider’s organisation")
@@ -99,18 +80,31 @@ def toggle_active(user_id: int) -> Any:
         return render_template("admin/confirm_active.html", title=("Stop" if user.active else "Allow") + " sign-in",
                                person=user, form=form)
     if form.validate_on_submit():
-<<<<<<< HEAD
-        accounts.set_active(user, not user.active, actor=current_user)
-        db.session.commit()
-=======
         with transaction():
             accounts.set_active(user, not user.active)
->>>>>>> main
         flash(f"{user.name} can {'now' if user.active else 'no longer'} sign in.", "success")
     return redirect(url_for("admin.users"))
 
 
-<<<<<<< HEAD
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@requires("users.manage")
+def reset_two_factor(user_id: int) -> Any:
+    """A person lost their phone: clear their two-factor sign-in, so they set it up again when they next sign in."""
+    form = BaseForm()
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if form.validate_on_submit() and user.id != current_user.id:
+        with transaction():
+            two_factor.reset(user, actor=current_user._get_current_object())
+            send_email(user.email, "Your two-factor sign-in was reset",
+                       f"Hello {user.name},\n\nAn administrator reset your two-factor sign-in. The next time you "
+                       "sign in, you will set it up again with your authenticator app.\n\n"
+                       "If you did not ask for this, tell your administrator at once.\n")
+        flash(f"Two-factor sign-in reset for {user.name}. They will set it up again when they next sign in.", "success")
+    return redirect(url_for("admin.users"))
+
+
 def _teams() -> list[tuple[str, str]]:
     return [(t.id, t.name) for t in db.session.scalars(db.select(Team).order_by(Team.name))]
 
@@ -183,22 +177,3 @@ def _int(value: str | None, default: int) -> int:
         return int(value or "")
     except ValueError:
         return default
-=======
-@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
-@requires("users.manage")
-def reset_two_factor(user_id: int) -> Any:
-    """A person lost their phone: clear their two-factor sign-in, so they set it up again when they next sign in."""
-    form = BaseForm()
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    if form.validate_on_submit() and user.id != current_user.id:
-        with transaction():
-            two_factor.reset(user, actor=current_user._get_current_object())
-            send_email(user.email, "Your two-factor sign-in was reset",
-                       f"Hello {user.name},\n\nAn administrator reset your two-factor sign-in. The next time you "
-                       "sign in, you will set it up again with your authenticator app.\n\n"
-                       "If you did not ask for this, tell your administrator at once.\n")
-        flash(f"Two-factor sign-in reset for {user.name}. They will set it up again when they next sign in.", "success")
-    return redirect(url_for("admin.users"))
->>>>>>> main

@@ -75,10 +75,11 @@ def _referable(services: list[Service]) -> list[Service]:
 
 def load_activity(seed: int = 1) -> dict[str, int]:
     """Create the demo activity; return counts. Needs the demo directory and the demo accounts."""
-    if db.session.scalar(db.select(Referral.id).limit(1)) is not None:
-        return {}
     rng = random.Random(seed)
     worker = _user("linkworker@demo.example.org")
+    if worker is None or db.session.scalar(db.select(Referral.id).where(Referral.created_by_id == worker.id)
+                                           .limit(1)) is not None:
+        return {}  # once only (the insights demo's referrals belong to other people)
     colleague = _user("linkworker2@demo.example.org")
     provider = _user("provider@demo.example.org")
     if worker is None or provider is None or not provider.organizations:

@@ -22,11 +22,8 @@ from werkzeug.security import check_password_hash
 
 from ..domain import two_factor
 from ..domain.accounts import create_user, find_user_by_email, set_password
-<<<<<<< HEAD
 from ..domain.moderation import queue_unreviewed_listings
-=======
 from ..domain.schedules import DAY_NAMES, WEEKDAY_CODES
->>>>>>> main
 from ..domain.taxonomy import seed_taxonomy, term_id
 from ..extensions import db
 from ..models import (

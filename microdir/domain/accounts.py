@@ -61,15 +61,6 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
 
 
-def create_team(name: str, kind: TeamKind, *, actor: User | None = None) -> Team:
-    """Create a link workers' team and audit it; the caller commits."""
-    team = Team(name=name.strip(), kind=kind)
-    db.session.add(team)
-    db.session.flush()
-    audit.record("team.create", "team", team.id, actor=actor, name=team.name, kind=kind.value)
-    return team
-
-
 def create_user(
     email: str,
     name: str,

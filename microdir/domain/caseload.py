@@ -150,14 +150,7 @@ def count_needing_action(team_id: str, now: datetime | None = None) -> int:
             or_(Referral.status == S.DRAFT, (Referral.status == S.SENT) & (Referral.sent_at < ops.overdue_cutoff(now))),
         )
     ) or 0
-<<<<<<< HEAD
     return int(drafts_and_chases) + ops.count_follow_ups_due(team_id, now.date())
-=======
-    follow_ups = 0
-    if hasattr(Referral, "follow_up_on"):
-        follow_ups = ops.count_follow_ups_due(team_id, now.date())  # type: ignore[attr-defined]  # when it exists
-    return int(drafts_and_chases) + int(follow_ups)
->>>>>>> main
 
 
 def other_referrals_for_person(referral: Referral) -> list[Referral]:

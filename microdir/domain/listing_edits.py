@@ -30,11 +30,6 @@ from ..models import (
     Location,
     LocationType,
     Phone,
-<<<<<<< HEAD
-    Role,
-    Schedule,
-=======
->>>>>>> main
     Service,
     ServiceArea,
     ServiceAtLocation,
@@ -665,82 +660,3 @@ def diff(before: ListingData | None, after: ListingData) -> list[FieldChange]:
     return changes
 
 
-<<<<<<< HEAD
-def editing_state(service: Service) -> tuple[ListingData, str]:
-    """Return what the provider edits (their pending change if there is one, else the listing) and its revision id."""
-    from .moderation import pending_revision
-
-    revision = pending_revision(service)
-    if revision is not None and not revision.is_new_listing:
-        # A revision saved before some fields were editable lacks them: those are as the listing has them.
-        return normalise({**snapshot(service), **revision.data}), revision.id
-    return snapshot(service), ""
-
-
-def save_edit(
-    service: Service,
-    data: ListingData,
-    actor: User,
-    *,
-    expected_version: int,
-    expected_revision: str = "",
-    base: ListingData | None = None,
-) -> str:
-    """Save a provider's edit; return "saved" (applied to an unpublished listing), "submitted" or "unchanged".
-
-    Raises EditConflict when the listing or its pending change moved on since ``expected_version`` /
-    ``expected_revision``; ``base`` (what the form was filled from) lets the message list what changed.
-    """
-    from . import moderation
-
-    if service.listing_status not in EDITABLE:
-        raise EditError("This listing has been archived, so it cannot be changed.")
-    current, current_revision = editing_state(service)
-    if service.version != expected_version or current_revision != expected_revision:
-        raise EditConflict(diff(base, current) if base is not None else diff(None, current))
-    data = normalise({**current, **data})  # fields the form did not carry stay as they are
-    if data == current:
-        return "unchanged"
-    if service.listing_status in NEEDS_REVIEW and actor.role in (Role.MODERATOR, Role.ADMIN):
-        try:
-            moderation.publish_moderator_edit(service, data, actor)
-        except StaleDataError as error:
-            db.session.rollback()
-            raise EditConflict([]) from error
-        return "published"
-    if service.listing_status in NEEDS_REVIEW:
-        moderation.submit_revision(service, data, actor, base_version=expected_version)
-        return "submitted"
-    changed = [c.field for c in diff(current, data)]
-    apply_snapshot(service, data)
-    audit.record("listing.edit", "service", service.id, actor=actor, fields=changed)
-    try:
-        db.session.flush()
-    except StaleDataError as error:  # another request saved between our read and our write
-        db.session.rollback()
-        raise EditConflict([]) from error
-    return "saved"
-
-
-def save_section(
-    service: Service,
-    section: str,
-    answers: ListingData,
-    actor: User,
-    *,
-    expected_version: int,
-    expected_revision: str = "",
-    base: ListingData | None = None,
-) -> str:
-    """Save one section's answers, keeping every other field as the provider last left it (see ``save_edit``).
-
-    On a new listing, also note the section as saved: the task list needs it for sections that may be left empty.
-    """
-    current, _revision = editing_state(service)
-    outcome = save_edit(service, merge_section(current, section, answers), actor, expected_version=expected_version,
-                        expected_revision=expected_revision, base=base)
-    if service.listing_status is ListingStatus.DRAFT:
-        db.session.merge(DraftSectionSaved(service_id=service.id, section=section, saved_at=utcnow()))
-    return outcome
-=======
->>>>>>> main

@@ -69,19 +69,12 @@ def build_queue(now: datetime | None = None) -> list[QueueItem]:
                                report.service.organization.name, report))
     grace = timedelta(days=int(current_app.config["QUALITY_CHECK_MODERATOR_GRACE_DAYS"]))
     for check in upkeep.expiring_quality_checks(now.date()):
-<<<<<<< HEAD
         # The provider's task first: they are reminded before it expires and can renew it. A moderator sees it
         # only once it has lapsed and the provider has not acted within the grace period.
         if check.expires_on + grace >= now.date():
             continue
         since = datetime.combine(check.expires_on + grace, time.min)
         items.append(QueueItem("quality_check", since, check.organization.name, None, check))
-=======
-        assert check.expires_on is not None  # only dated checks expire
-        # It starts to need attention when the reminder window opens, so order it by that.
-        opens = datetime.combine(check.expires_on, time.min) - _reminder_window()
-        items.append(QueueItem("quality_check", min(opens, now), check.organization.name, None, check))
->>>>>>> main
     for service, reminder in upkeep.escalated_listings():
         items.append(QueueItem("stale", reminder.created_at, service.name, service.organization.name, service))
     order = list(KINDS)

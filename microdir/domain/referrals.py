@@ -319,11 +319,7 @@ def _past(action: str) -> str:
     return {
         "send": "sent", "accept": "accepted", "decline": "declined", "expire": "expired",
         "first_contact": "marked as contacted", "engage": "marked as taking part", "close": "closed",
-<<<<<<< HEAD
-        "withdraw": "withdrawn", "did_not_start": "closed as not started",
-=======
-        "withdraw": "withdrawn", "close_inactive": "closed",
->>>>>>> main
+        "withdraw": "withdrawn", "did_not_start": "closed as not started", "close_inactive": "closed",
     }.get(action, action)
 
 
@@ -467,14 +463,6 @@ def consent_wording(referral: Referral, version: str = CONSENT_WORDING_VERSION, 
     )
 
 
-<<<<<<< HEAD
-def record_consent(referral: Referral, user: User, *, expected_version: int, share_wellbeing: bool = False) -> None:
-    """Record that the person agreed to the consent wording, keeping the words shown, the version and the time."""
-    _require_draft(referral, expected_version)
-    version = CONSENT_WORDING_WITH_WELLBEING if share_wellbeing else CONSENT_WORDING_VERSION
-    referral.consent_wording_version = version
-    referral.consent_wording = consent_wording(referral, version)
-=======
 def consent_template(wording: str, person_name: str | None) -> str:
     """Return stored consent words with the person's name replaced by the placeholder (for older rows)."""
     if person_name and person_name in wording:
@@ -482,12 +470,12 @@ def consent_template(wording: str, person_name: str | None) -> str:
     return wording
 
 
-def record_consent(referral: Referral, user: User, *, expected_version: int) -> None:
-    """Record that the person agreed to the current consent wording, keeping the words shown and the time."""
+def record_consent(referral: Referral, user: User, *, expected_version: int, share_wellbeing: bool = False) -> None:
+    """Record that the person agreed to the consent wording, keeping the words shown, the version and the time."""
     _require_draft(referral, expected_version)
-    referral.consent_wording_version = CONSENT_WORDING_VERSION
-    referral.consent_wording = consent_wording(referral, person=PERSON_PLACEHOLDER)  # no name in plain text
->>>>>>> main
+    version = CONSENT_WORDING_WITH_WELLBEING if share_wellbeing else CONSENT_WORDING_VERSION
+    referral.consent_wording_version = version
+    referral.consent_wording = consent_wording(referral, version, person=PERSON_PLACEHOLDER)  # no name in plain text
     referral.consent_given_at = utcnow()
     audit.record("referral.consent", "referral", referral.id, actor=user, wording_version=version)
     _flush_or_conflict()
@@ -759,8 +747,8 @@ _TEAM_NEWS = {
 
 def _tell_both_sides(referral: Referral, action: str, from_status: ReferralStatus, actor: User | None) -> None:
     """After a status change: tell the referring link workers, and the provider when a sent referral is withdrawn."""
-<<<<<<< HEAD
-    names = {"organisation": referral.organization.name, "service": referral.service.name}
+    names = {"organisation": referral.organization.name, "service": referral.service.name,
+             "months": current_app.config["REFERRAL_INACTIVE_MONTHS"]}
     by_team = actor is not None and actor.role is Role.LINK_WORKER
     if action in ("close", "did_not_start") and by_team:
         # Either side may close: when the link worker does, the provider is the one to tell.
@@ -770,10 +758,6 @@ def _tell_both_sides(referral: Referral, action: str, from_status: ReferralStatu
                    f"Hello {member.name},\n\nThe link worker closed a referral to {referral.service.name}.\n\n"
                    f"Sign in to see the outcome:\n{link}\n")
         return
-=======
-    names = {"organisation": referral.organization.name, "service": referral.service.name,
-             "months": current_app.config["REFERRAL_INACTIVE_MONTHS"]}
->>>>>>> main
     if action in _TEAM_NEWS:
         word, sentence = _TEAM_NEWS[action]
         link = email_link("referrals.timeline", referral_id=referral.id)

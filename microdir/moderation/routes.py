@@ -123,15 +123,10 @@ def _render_listing(service: Service, *, suspend_form: SuspendForm | None = None
         checked=checked_ago(service.last_verified_at, now), stage=upkeep.due_stage(service, now),
         suspend_form=suspend_form or SuspendForm(prefix="suspend", formdata=None, meta=NO_FORM_CSRF),
         archive_form=archive_form or ArchiveForm(prefix="archive", formdata=None, meta=NO_FORM_CSRF),
-<<<<<<< HEAD
-        override_form=override_form, form=failed, format_date=upkeep.format_date,
-        pending=moderation.pending_revision(service), ListingStatus=ListingStatus,
-        open_reports=[r for r in reports.open_reports() if r.service_id == service.id],
-        reason_labels=reports.REASONS, quality_checks=organization.quality_checks, today=now.date(),
-=======
         override_form=override_form, form=failed, format_date=format_date,
         pending=revisions.pending_revision(service), ListingStatus=ListingStatus,
->>>>>>> main
+        open_reports=[r for r in reports.open_reports() if r.service_id == service.id],
+        reason_labels=reports.REASONS, quality_checks=organization.quality_checks, today=now.date(),
     ), status
 
 

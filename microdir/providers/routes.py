@@ -143,14 +143,9 @@ def _save_form(service: Service, form: ListingForm, save: Callable[[ListingData 
     if done.refused:
         flash(done.message, "error")
         return redirect(url_for(".listings"))
-<<<<<<< HEAD
-    db.session.commit()
-    flash(SAVE_MESSAGES[outcome].format(name=service.name), "success" if outcome != "unchanged" else "info")
+    flash(SAVE_MESSAGES[saved].format(name=service.name), "success" if saved != "unchanged" else "info")
     if _me().role in (Role.MODERATOR, Role.ADMIN):  # a moderator's correction: back to their page for the listing
         return redirect(url_for("moderation.listing", service_id=service.id))
-=======
-    flash(SAVE_MESSAGES[saved].format(name=service.name), "success" if saved != "unchanged" else "info")
->>>>>>> main
     return redirect(done_url)
 
 

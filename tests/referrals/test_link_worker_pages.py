@@ -51,13 +51,8 @@ def test_a_link_worker_refers_someone_and_the_organisation_is_emailed_without_pe
     assert "agreed that I can share" in page.text() and service.organization.name in page.text()
     client_request.post(f"/referrals/{referral.id}/consent", {"agreed": "y"})
     referral = _only_referral()
-<<<<<<< HEAD
     assert referral.consent_given_at is not None and referral.consent_wording_version == "2026-2"
-    assert PERSON_NAME in referral.consent_wording and referral.reference in referral.consent_wording
-=======
-    assert referral.consent_given_at is not None and referral.consent_wording_version == "2026-1"
     assert PERSON_NAME in referral.consent_text and referral.reference in referral.consent_wording
->>>>>>> main
 
     check = client_request.get(f"/referrals/{referral.id}/check")
     assert "Loneliness and isolation" in check.text() and "07700 900982" in check.text()

@@ -29,13 +29,10 @@ ALLOWED = {
     **{(s, "close_inactive"): S.CLOSED for s in (S.ACCEPTED, S.FIRST_CONTACT, S.ENGAGED)},
 }
 WHO = {"send": "team", "accept": "provider", "decline": "provider", "expire": "system", "first_contact": "provider",
-<<<<<<< HEAD
-       "engage": "provider", "close": "provider", "withdraw": "team", "did_not_start": "team"}
+       "engage": "provider", "close": "provider", "withdraw": "team", "did_not_start": "team",
+       "close_inactive": "system"}
 # Who else may take the action (issue 15: either side closes, either side records "did not start").
 ALSO = {"close": {"team"}, "did_not_start": {"provider"}, "withdraw": {"person"}}
-=======
-       "engage": "provider", "close": "provider", "withdraw": "team", "close_inactive": "system"}
->>>>>>> main
 ACTIONS = sorted({a for _, a in ALLOWED})
 
 

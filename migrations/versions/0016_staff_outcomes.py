@@ -1,14 +1,14 @@
 """referral outcomes that match practice: "did not start" outcomes, and the follow-up date for wellbeing scores
 
-Revision ID: 0012_staffout
-Revises: 0011_secauth_sessions
+Revision ID: 0016_staffout
+Revises: 0015_form_submissions
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0012_staffout"
-down_revision = "0011_secauth_sessions"
+revision = "0016_staffout"
+down_revision = "0015_form_submissions"
 branch_labels = None
 depends_on = None
 
