@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0012_insights"
-down_revision = "0011_secauth_sessions"
+down_revision = "0015_form_submissions"  # was "0011_secauth_sessions", which no longer exists (main had two heads)
 branch_labels = None
 depends_on = None
 
