@@ -31,7 +31,7 @@ def test_consent_is_stored_as_a_template_with_its_version_and_shown_with_the_nam
     stored = _raw_wording(referral.id)
     assert PERSON_NAME not in stored and "Winifred" not in stored  # no name in plain text
     assert stored.startswith("{person} agreed that I can share") and referral.reference in stored
-    assert referral.consent_wording_version == "2026-1"
+    assert referral.consent_wording_version == "2026-2"  # issue 15: the wording now says what happens to the wellbeing scores
     assert referral.consent_text.startswith(f"{PERSON_NAME} agreed that I can share")
 
     client_request.sign_in(link_worker)
