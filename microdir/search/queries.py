@@ -34,7 +34,8 @@ from whoosh.idsets import DocIdSet
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from ..geo import ResolvedPlace, format_distance
+from ..geo import METRES_PER_MILE, ResolvedPlace, format_distance
+from ..wording import MODE_LABELS
 from .analysis import analyse, fold
 from .indexer import SearcherState, get_manager
 from .schema import FACETS, GEOCELL_DEGREES, NAME_BOOST, NAME_FIELD, TEXT_FIELD, TOPICS_BOOST, TOPICS_FIELD
@@ -58,7 +59,6 @@ DISTANCE_CHOICES: tuple[float, ...] = (1.0, 3.0, 5.0, 10.0, 25.0)
 MAX_SYNONYM_WORDS = 4
 # Services with no venue that cover the place rank, for "nearest", as if their venue were this far away.
 AREA_EFFECTIVE_MILES = 1.0
-METRES_PER_MILE = 1609.344
 EARTH_RADIUS_MILES = 3958.7613  # the radius geopy's great_circle uses, so figures agree with geo.distance_miles
 FEW_RESULTS = 3
 RELEVANCE_WEIGHT = 0.7  # with a place, "best match" blends relevance (this share) with nearness
@@ -86,7 +86,7 @@ QUERY_CACHE_SIZE = 2000
 SCORE_CACHE_POSTINGS = 2_500_000
 PLACE_CACHE_SIZE = 256
 
-LABELS = {"comes_to_you": "Comes to you", "remote": "By phone or online", "area": "Covers your area"}
+LABELS = MODE_LABELS
 
 
 @dataclass
@@ -296,7 +296,7 @@ class _Cache:
         store = self.data.setdefault("stored", {})
         found = store.get(docnum)
         if found is None:
-            fields = self.s.stored_fields(docnum)
+            fields = self.s.reader().stored_fields(docnum)
             found = store[docnum] = (fields["id"], fields.get("points") or [], fields.get("area") or {})
         return found
 
@@ -315,7 +315,7 @@ class _Cache:
         return self.data.setdefault("places", OrderedDict())
 
     def word_known(self, stem: str) -> bool:
-        return (TEXT_FIELD, stem) in self.s.reader()
+        return (TEXT_FIELD, stem) in self.s.reader()  # type: ignore[operator]  # whoosh encodes str text itself
 
 
 # ---- text ---------------------------------------------------------------------------------------------------------
@@ -1001,8 +1001,8 @@ def _tree_scores(cache: _Cache, q: Q.Query, allowed: set[int]) -> dict[int, floa
         expanded = _expand(cache, q)
         return _tree_scores(cache, expanded, allowed) if isinstance(expanded, (Q.Term, Q.Or)) else {}
     # Phrases: let Whoosh score them, stepping its matcher to each candidate.
-    docs = allowed & set(from_bits(cache.query_bits(q))) if len(allowed) > 64 else allowed
-    return score_docs(cache.s, q, sorted(docs))
+    candidates = allowed & set(from_bits(cache.query_bits(q))) if len(allowed) > 64 else allowed
+    return score_docs(cache.s, q, sorted(candidates))
 
 
 def _expand(cache: _Cache, q: Q.Query) -> Q.Query:
@@ -1184,14 +1184,14 @@ def find_service_ids(
             results = state.searcher.search(plan.query, limit=limit)
             return [(cache.stored(r.docnum)[0], None) for r in results]
         matched = cache.query_bits(plan.query) if plan.query is not None else live
-        miles = within_metres / 1609.344 if within_metres is not None else None
+        miles = within_metres / METRES_PER_MILE if within_metres is not None else None
         distances: dict[int, float | None] = {}
         within = _venues_within(cache, matched, lat, lon, miles, distances)
         _measure(cache, within, lat, lon, distances)
         found = from_bits(within)
         ordered = sorted(found, key=lambda d: (distances[d], cache.stored(d)[0]))
         ordered = ordered[:limit] if limit is not None else ordered
-        return [(cache.stored(d)[0], round((distances[d] or 0.0) * 1609.344, 1)) for d in ordered]
+        return [(cache.stored(d)[0], round((distances[d] or 0.0) * METRES_PER_MILE, 1)) for d in ordered]
 
 
 def services_covering(
@@ -1252,6 +1252,7 @@ def log_search(request: SearchRequest, results: SearchResults) -> None:
             query=fold(request.text or "")[:255],
             filters=filters,
             outcode=outcode.upper().replace(" ", "")[:8] if outcode else None,
+            lad_code=(request.place.lad_code or None) if request.place is not None else None,
             order=request.order if request.order in ("relevance", "nearest") else "relevance",
             page=max(1, int(request.page or 1)),
             result_count=results.total,

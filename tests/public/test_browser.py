@@ -17,6 +17,7 @@ from microdir.extensions import db
 from microdir.models import Role
 from tests import factories
 from tests.browser.axe import assert_accessible
+from tests.browser.journeys import enter_code_if_asked
 
 pytestmark = pytest.mark.browser
 
@@ -80,6 +81,7 @@ def test_report_a_problem_and_moderate_it_without_javascript(app_ctx: Any, nojs_
     page.get_by_label("Email address").fill(moderator.email)
     page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_code_if_asked(page, moderator)
     expect(page.locator("h1")).to_have_text("Moderation")
     expect(page.locator("h2").first).to_have_text("Problems reported with listings")
     expect(page.locator("#reports")).to_contain_text("It is on Wednesdays now")
@@ -128,6 +130,7 @@ def test_every_resident_page_is_accessible(app_ctx: Any, page: Any) -> None:
     page.get_by_label("Email address").fill(moderator.email)
     page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_code_if_asked(page, moderator)
     check("/moderation/", "#reports")
     assert len(checked) == 17
 
