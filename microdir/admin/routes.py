@@ -54,8 +54,9 @@ def invite_user() -> Any:
             form.organization_id.errors.append("Select the provider’s organisation")
         else:
             try:
-                email = accounts.invite_user(form.email.data or "", form.name.data or "", role, team=team,
-                                             organizations=[organization] if organization else [])
+                email = accounts.normalise_email(form.email.data or "")
+                accounts.invite_user(email, form.name.data or "", role, team=team,
+                                     organizations=[organization] if organization else [])
             except accounts.AccountError as error:
                 field = form.team_id if "team" in str(error) else form.email
                 field.errors.append(str(error))
