@@ -51,6 +51,7 @@ relevance: setup
 
 lint: setup
 	$(VENV)/bin/ruff check microdir tests bench
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) node_modules static/build

@@ -32,6 +32,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     mail.init_app(app)
+    from .mail import init_app as init_mail_delivery
+
+    init_mail_delivery(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     with app.app_context():
@@ -41,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         admin,
         auth,
         cli,
+        database,
         demo,
         errors,
         geo,
@@ -59,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    database.init_app(app)
     geo.init_app(app)
     auth.init_app(app)
     admin.init_app(app)
@@ -85,8 +90,9 @@ def _configure(app: Flask, overrides: dict[str, Any]) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
     uri = app.config.get("SQLALCHEMY_DATABASE_URI") or "sqlite:///" + os.path.join(app.instance_path, "microdir.db")
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(uri)
-    if uri.startswith("sqlite"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+    from .database import engine_options
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"], app.config)
     app.config["SEARCH_INDEX_DIR"] = app.config.get("SEARCH_INDEX_DIR") or os.path.join(app.instance_path, "index")
     app.config["GEO_DATABASE"] = app.config.get("GEO_DATABASE") or os.path.join(app.instance_path, "geo.sqlite")
     if app.config.get("REDIS_URL") and app.config.get("RATELIMIT_STORAGE_URI", "memory://") == "memory://":

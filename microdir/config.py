@@ -17,6 +17,12 @@ class Config:
     SQLALCHEMY_DATABASE_URI: str | None = None  # default: sqlite file in the instance folder
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Timeouts, so a database that is down or hung gives a 503 within seconds (microdir/database.py).
+    DB_CONNECT_TIMEOUT = 3  # seconds to open a connection (PostgreSQL)
+    DB_STATEMENT_TIMEOUT_MS = 15000  # one statement, PostgreSQL
+    DB_POOL_TIMEOUT = 5  # seconds to wait for a free pooled connection
+    DB_BUSY_TIMEOUT = 5  # seconds SQLite waits for another writer's lock
+    DB_RETRY_AFTER_SECONDS = 30  # the Retry-After header of the 503 "service unavailable" answer
 
     SEARCH_INDEX_DIR: str | None = None  # default: <instance>/index
     SEARCH_QUERY_CACHE_SIZE = 2000  # cached match bitmaps per searcher (LRU; 12.5 KB each at 100k listings)
@@ -64,7 +70,9 @@ class Config:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "microdir <no-reply@microdir.invalid>"
-    MAIL_TIMEOUT = 10
+    MAIL_TIMEOUT = 10  # seconds each SMTP step may take (connect, each reply); only the delivery job waits on it
+    MAIL_MAX_ATTEMPTS = 12  # tries before a message is given up
+    MAIL_RETRY_MAX_MINUTES = 60  # back-off between tries doubles from 1 minute up to this
 
     PASSWORD_HASH_METHOD = "scrypt"
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
@@ -124,6 +132,7 @@ class Config:
     # or "" for Monday to Friday only. From the pinned `holidays` package: no network.
     BANK_HOLIDAYS_REGION = "ENG"
     REFERRAL_RETENTION_MONTHS = 12  # personal fields are erased this long after a referral ends
+    REFERRAL_INACTIVE_MONTHS = 6  # an accepted referral with no activity this long is closed "no update"
     REFERRAL_ADMIN_ACCESS_MINUTES = 30  # an admin's audited reason opens one referral for this long, this session
     REFERRAL_RECEIPT_LINK_MAX_AGE = 400 * 24 * 3600  # seconds the withdraw link in a consent receipt works
     REFERRAL_WITHDRAW_RATE_LIMIT = "10 per hour"  # the public withdraw page, per client address

@@ -76,24 +76,14 @@ def visible_services(service_ids: list[str], now: datetime, hide_after_days: int
     return [by_id[i] for i in service_ids if i in by_id]
 
 
-ERASED_ADDRESS = "(removed after sending)"
-
-
 def email_shortlist(to: str, subject: str, body: str) -> bool:
-    """Send the shortlist to ``to`` and keep no copy of the address; return True when it was sent.
+    """Queue the shortlist for ``to``; the delivery job sends it and then erases the address and the body.
 
-    The outbound store normally keeps a message until SMTP accepts it. We blank the address as soon as it is
-    accepted, and if sending fails we drop the message rather than keep the address for a retry: the privacy
-    notice promises we use it for this one email only.
+    The privacy notice promises we use the address for this one email only: it waits in the outbox (encrypted)
+    only until it is sent, or given up.
     """
     from .mail import send_email
 
-    message = send_email(to, subject, body)
-    if message.sent_at is None:
-        db.session.delete(message)
-        db.session.flush()
-        return False
-    message.to = ERASED_ADDRESS
-    db.session.flush()
+    send_email(to, subject, body, secret=True)  # erased once sent
     return True
 

@@ -212,15 +212,18 @@ def test_mail_is_kept_when_smtp_is_down_and_sent_later(app_ctx: Any, app: Flask,
     try:
         message = send_email("someone@example.com", "Hello", "Body text")
         db.session.commit()
+        assert message.sent_at is None and message.attempts == 0  # only queued by the caller
+        assert deliver_pending() == (0, 1)
+        db.session.commit()
     finally:
         mail_state.port = port
     assert message.sent_at is None and message.last_error
-    assert smtpd.messages == []
-    assert deliver_pending() == (1, 0)
+    assert smtpd.received == []
+    assert deliver_pending(due_by=message.next_attempt_at) == (1, 0)
     db.session.commit()
     assert [m["Subject"] for m in smtpd.messages] == ["Hello"]
     assert db.session.get(OutboundEmail, message.id).sent_at is not None
-    assert deliver_pending() == (0, 0)  # never sent twice
+    assert deliver_pending(due_by=message.next_attempt_at) == (0, 0)  # never sent twice
 
 
 def test_environment_overrides() -> None:

@@ -11,6 +11,7 @@ from ..forms import BaseForm
 from ..mail import send_email
 from ..models import Organization, Role, Team, TeamKind, User
 from ..permissions import requires
+from ..transactions import transaction
 from .forms import InviteUserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -45,27 +46,23 @@ def invite_user() -> Any:
     form = InviteUserForm(teams=teams, organizations=organizations)
     if form.validate_on_submit():
         role = Role(form.role.data)
-        team = db.session.get(Team, form.team_id.data) if form.team_id.data else None
-        if role is Role.LINK_WORKER and team is None and form.new_team.data:
-            team = Team(name=form.new_team.data, kind=TeamKind.OTHER)
-            db.session.add(team)
         organization = db.session.get(Organization, form.organization_id.data) if form.organization_id.data else None
         if role is Role.PROVIDER and organization is None:
             form.organization_id.errors.append("Select the provider’s organisation")
         else:
-            try:
+            with transaction(accounts.AccountError) as done:
+                team = db.session.get(Team, form.team_id.data) if form.team_id.data else None
+                if role is Role.LINK_WORKER and team is None and form.new_team.data:
+                    team = accounts.create_team(form.new_team.data, TeamKind.OTHER)
                 email = accounts.normalise_email(form.email.data or "")
                 accounts.invite_user(email, form.name.data or "", role, team=team,
                                      organizations=[organization] if organization else [])
-            except accounts.AccountError as error:
-                field = form.team_id if "team" in str(error) else form.email
-                field.errors.append(str(error))
-            else:
-                db.session.commit()
+            if not done.refused:
                 # The same words whether or not the address already had an account (its owner is told instead).
                 flash(f"Invitation sent. We have emailed {email} a link to choose a password.", "success")
                 return redirect(url_for("admin.users"))
-        db.session.rollback()
+            field = form.team_id if getattr(done.error, "field", "") == "team" else form.email
+            field.errors.append(done.message)
     return render_template("admin/invite_user.html", form=form)
 
 
@@ -77,8 +74,8 @@ def toggle_active(user_id: int) -> Any:
     if user is None:
         abort(404)
     if form.validate_on_submit():
-        accounts.set_active(user, not user.active)
-        db.session.commit()
+        with transaction():
+            accounts.set_active(user, not user.active)
         flash(f"{user.name} can {'now' if user.active else 'no longer'} sign in.", "success")
     return redirect(url_for("admin.users"))
 
@@ -92,11 +89,11 @@ def reset_two_factor(user_id: int) -> Any:
     if user is None:
         abort(404)
     if form.validate_on_submit() and user.id != current_user.id:
-        two_factor.reset(user, actor=current_user._get_current_object())
-        send_email(user.email, "Your two-factor sign-in was reset",
-                   f"Hello {user.name},\n\nAn administrator reset your two-factor sign-in. The next time you sign in, "
-                   "you will set it up again with your authenticator app.\n\n"
-                   "If you did not ask for this, tell your administrator at once.\n")
-        db.session.commit()
+        with transaction():
+            two_factor.reset(user, actor=current_user._get_current_object())
+            send_email(user.email, "Your two-factor sign-in was reset",
+                       f"Hello {user.name},\n\nAn administrator reset your two-factor sign-in. The next time you "
+                       "sign in, you will set it up again with your authenticator app.\n\n"
+                       "If you did not ask for this, tell your administrator at once.\n")
         flash(f"Two-factor sign-in reset for {user.name}. They will set it up again when they next sign in.", "success")
     return redirect(url_for("admin.users"))

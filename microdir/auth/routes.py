@@ -21,7 +21,7 @@ account = Blueprint("account", __name__, url_prefix="/account")
 
 def _safe_next(target: str | None) -> str:
     """Only follow a `next` that stays on this site."""
-    if target:
+    if target and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target):  # no CR/LF into a Location header
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target

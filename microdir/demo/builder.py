@@ -22,6 +22,7 @@ from werkzeug.security import check_password_hash
 
 from ..domain import two_factor
 from ..domain.accounts import create_user, find_user_by_email, set_password
+from ..domain.schedules import DAY_NAMES, WEEKDAY_CODES
 from ..domain.taxonomy import seed_taxonomy, term_id
 from ..extensions import db
 from ..models import (
@@ -56,15 +57,14 @@ from ..models import (
     VerifiedHow,
     utcnow,
 )
+from ..wording import format_day_date
 from . import content as C
 
 POSTCODES_CSV = Path(__file__).with_name("postcodes.csv")
 DEMO_NAMESPACE = "https://microdir.org.uk/demo/"
 SENTENCE_CAP = 3  # no sentence may appear in more than this many descriptions
 BATCH = 25
-DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
-DAY_NAMES = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday",
-             "SA": "Saturday", "SU": "Sunday"}
+DAYS = WEEKDAY_CODES
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 NEIGHBOURS = {
     "E08000025": ["E08000028", "E08000029"], "E08000028": ["E08000025", "E08000027", "E08000030"],
@@ -131,7 +131,7 @@ def _clock(value: time) -> str:
 
 
 def _long_date(value: date) -> str:
-    return f"{DAY_NAMES[DAYS[value.weekday()]]} {value.day} {value.strftime('%B %Y')}"
+    return format_day_date(value)
 
 
 class DemoBuilder:

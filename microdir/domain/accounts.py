@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..mail import email_link, send_email
-from ..models import Organization, Role, Team, User, utcnow
+from ..models import Organization, Role, Team, TeamKind, User, utcnow
 from ..signed_links import LinkInvalid, LinkPurpose, make_link_token, read_link_token
 from . import audit, passwords
 
@@ -23,7 +23,11 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
 
 
 class AccountError(ValueError):
-    """A problem with account details, worded for the person who entered them."""
+    """A problem with account details, worded for the person who entered them; ``field`` is the answer at fault."""
+
+    def __init__(self, message: str, *, field: str = "email") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def normalise_email(email: str) -> str:
@@ -57,6 +61,15 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
 
 
+def create_team(name: str, kind: TeamKind, *, actor: User | None = None) -> Team:
+    """Create a link workers' team and audit it; the caller commits."""
+    team = Team(name=name.strip(), kind=kind)
+    db.session.add(team)
+    db.session.flush()
+    audit.record("team.create", "team", team.id, actor=actor, name=team.name, kind=kind.value)
+    return team
+
+
 def create_user(
     email: str,
     name: str,
@@ -73,7 +86,7 @@ def create_user(
     if find_user_by_email(email) is not None:
         raise AccountError("An account with this email address already exists")
     if role is Role.LINK_WORKER and team is None:
-        raise AccountError("A link worker must belong to a team")
+        raise AccountError("A link worker must belong to a team", field="team")
     user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role, team=team)
     user.organizations = list(organizations or [])
     db.session.add(user)
@@ -193,7 +206,7 @@ def invite_user(
 
     email = normalise_email(email)
     if role is Role.LINK_WORKER and team is None:
-        raise AccountError("A link worker must belong to a team")
+        raise AccountError("A link worker must belong to a team", field="team")
     existing = find_user_by_email(email)
     if existing is not None:
         _tell_existing_account(existing)

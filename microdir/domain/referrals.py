@@ -43,6 +43,8 @@ from ..models import (
     organization_membership,
     utcnow,
 )
+from ..models.referrals import PERSON_PLACEHOLDER
+from ..wording import format_date
 from . import audit, outcomes
 from .listings import is_publicly_visible
 from .taxonomy import CATEGORIES_TAXONOMY_ID
@@ -98,6 +100,11 @@ TRANSITIONS: dict[tuple[ReferralStatus, str], Transition] = {
     **{
         (status, "withdraw"): Transition(S.WITHDRAWN, frozenset({ActorKind.TEAM, ActorKind.PERSON}), "Withdrawn")
         for status in _WITHDRAWABLE
+    },
+    # No activity for REFERRAL_INACTIVE_MONTHS: a job closes it, telling both sides; then retention applies.
+    **{
+        (status, "close_inactive"): Transition(S.CLOSED, frozenset({ActorKind.SYSTEM}), "Closed: no update")
+        for status in (S.ACCEPTED, S.FIRST_CONTACT, S.ENGAGED)
     },
 }
 ACTIONS = sorted({action for _, action in TRANSITIONS})
@@ -296,7 +303,7 @@ def _past(action: str) -> str:
     return {
         "send": "sent", "accept": "accepted", "decline": "declined", "expire": "expired",
         "first_contact": "marked as contacted", "engage": "marked as taking part", "close": "closed",
-        "withdraw": "withdrawn",
+        "withdraw": "withdrawn", "close_inactive": "closed",
     }.get(action, action)
 
 
@@ -330,7 +337,9 @@ class ReferralDetails:
 
 
 def _apply_details(referral: Referral, details: ReferralDetails) -> None:
-    referral.person_name = details.person_name
+    if not (details.person_name or "").strip():
+        raise ReferralError("Enter the person’s full name")
+    referral.person_name = details.person_name.strip()
     referral.contact_method = details.contact_method.value
     referral.contact_details = (
         None if details.contact_method is ContactMethod.THROUGH_LINK_WORKER else details.contact_details
@@ -413,21 +422,32 @@ CONSENT_WORDINGS = {
 }
 
 
-def consent_wording(referral: Referral, version: str = CONSENT_WORDING_VERSION) -> str:
-    """Return the exact consent words for this referral, in the given version."""
+def consent_wording(referral: Referral, version: str = CONSENT_WORDING_VERSION, *,
+                    person: str | None = None) -> str:
+    """Return the exact consent words for this referral, in the given version, with the person's name.
+
+    ``person="{person}"`` gives the stored form, whose name is filled in from the encrypted field when shown.
+    """
     return CONSENT_WORDINGS[version].format(
-        person=referral.person_name or "The person",
+        person=person or referral.person_name or "The person",
         organisation=referral.service.organization.name,
         service=referral.service.name,
         reference=referral.reference,
     )
 
 
+def consent_template(wording: str, person_name: str | None) -> str:
+    """Return stored consent words with the person's name replaced by the placeholder (for older rows)."""
+    if person_name and person_name in wording:
+        return wording.replace(person_name, PERSON_PLACEHOLDER)
+    return wording
+
+
 def record_consent(referral: Referral, user: User, *, expected_version: int) -> None:
     """Record that the person agreed to the current consent wording, keeping the words shown and the time."""
     _require_draft(referral, expected_version)
     referral.consent_wording_version = CONSENT_WORDING_VERSION
-    referral.consent_wording = consent_wording(referral)
+    referral.consent_wording = consent_wording(referral, person=PERSON_PLACEHOLDER)  # no name in plain text
     referral.consent_given_at = utcnow()
     audit.record("referral.consent", "referral", referral.id, actor=user, wording_version=CONSENT_WORDING_VERSION)
     _flush_or_conflict()
@@ -515,10 +535,21 @@ def similar_services(service: Service, limit: int = 3) -> list[tuple[Service, st
         )
         .distinct()
     ).all()
-    origin = next(((loc.latitude, loc.longitude) for loc in service.locations if loc.latitude is not None), None)
+    origin = next(
+        (
+            (loc.latitude, loc.longitude)
+            for loc in service.locations
+            if loc.latitude is not None and loc.longitude is not None
+        ),
+        None,
+    )
 
     def miles(candidate: Service) -> float | None:
-        points = [(loc.latitude, loc.longitude) for loc in candidate.locations if loc.latitude is not None]
+        points = [
+            (loc.latitude, loc.longitude)
+            for loc in candidate.locations
+            if loc.latitude is not None and loc.longitude is not None
+        ]
         if origin is None or not points:
             return None
         return min(distance_miles(origin, point) for point in points)
@@ -647,12 +678,15 @@ _TEAM_NEWS = {
     "withdraw": ("withdrawn", "A referral your team sent to {service} has been withdrawn."),
     "expire": ("expired", "A referral your team sent to {service} had no reply from {organisation} and has expired. "
                           "You may want to refer the person somewhere else."),
+    "close_inactive": ("closed", "A referral your team sent to {service} had no update for {months} months, so it "
+                                 "has been closed with no update. The person’s details will be removed in time."),
 }
 
 
 def _tell_both_sides(referral: Referral, action: str, from_status: ReferralStatus, actor: User | None) -> None:
     """After a status change: tell the referring link workers, and the provider when a sent referral is withdrawn."""
-    names = {"organisation": referral.organization.name, "service": referral.service.name}
+    names = {"organisation": referral.organization.name, "service": referral.service.name,
+             "months": current_app.config["REFERRAL_INACTIVE_MONTHS"]}
     if action in _TEAM_NEWS:
         word, sentence = _TEAM_NEWS[action]
         link = email_link("referrals.timeline", referral_id=referral.id)
@@ -667,6 +701,13 @@ def _tell_both_sides(referral: Referral, action: str, from_status: ReferralStatu
             _email(member.email, f"Referral to {referral.service.name} withdrawn",
                    f"Hello {member.name},\n\nA referral to {referral.service.name} has been withdrawn. Please do not "
                    f"contact the person about it.\n\nSign in to see which one:\n{link}\n")
+    if action == "close_inactive":
+        link = email_link("inbox.referral", referral_id=referral.id)
+        for member in organisation_members(referral.organization_id):
+            _email(member.email, f"Referral to {referral.service.name} closed",
+                   f"Hello {member.name},\n\nA referral to {referral.service.name} had no update for "
+                   f"{names['months']} months, so it has been closed with no update.\n\nSign in to see which one:"
+                   f"\n{link}\n")
 
 
 # ---- notes between the provider and the link worker (no status change) ------------------------------------------
@@ -711,10 +752,7 @@ def receipt_withdraw_link(referral: Referral) -> str:
 
 
 def shared_items(referral: Referral) -> list[str]:
-    """Return, in the person's terms, what the referral shares with the provider."""
-    from .taxonomy import needs as taxonomy_needs
-
-    names = {t.code: t.name for t in taxonomy_needs() if t.code}
+    """Return, in the person's terms and in general terms, what the referral shares with the provider."""
     contact = referral.contact
     items = ["your name"]
     if contact is not None:
@@ -723,7 +761,8 @@ def shared_items(referral: Referral) -> list[str]:
     if referral.date_of_birth:
         items.append("your date of birth")
     if referral.needs:
-        items.append("what matters to you: " + ", ".join(names.get(c, c) for c in referral.needs))
+        # In general terms only: the needs themselves can be health data, and email is not a safe place for them.
+        items.append("what matters to you, as you told your link worker")
     if referral.reasons_text:
         items.append("what you would like to get from the service, in your own words")
     if referral.provider_notes:
@@ -765,8 +804,6 @@ def issue_receipt(referral: Referral) -> None:
         message = _email(referral.contact_details, f"Your referral to {referral.service.name}",
                          receipt_email_body(referral, receipt_withdraw_link(referral)), secret=True)
         referral.receipt_email_id = message.id
-        if message.sent_at is not None:
-            message.to = ERASED_ADDRESS  # the address stays only on the (encrypted) referral
     elif contact is ContactMethod.PHONE and referral.contact_details:
         referral.receipt_sms_text = receipt_sms_text(referral)
     audit.record("referral.receipt", "referral", referral.id, actor=None,
@@ -815,10 +852,8 @@ def erase_personal_data(referral: Referral, *, why: str) -> bool:
     for name in ("person_name", "contact_method", "contact_details", "date_of_birth", "reasons_text",
                  "provider_notes", "receipt_sms_text"):
         setattr(referral, name, None)
-    if referral.consent_wording_version in CONSENT_WORDINGS:  # keep what was agreed, without the name
-        referral.consent_wording = CONSENT_WORDINGS[referral.consent_wording_version].format(
-            person="The person", organisation=referral.organization.name, service=referral.service.name,
-            reference=referral.reference)
+    if referral.consent_wording:  # keep what was agreed; older rows may still hold the name
+        referral.consent_wording = consent_template(referral.consent_wording, referral.person_name)
     for event in referral.events:
         event.note = None
     if referral.receipt_email_id is not None:
@@ -826,7 +861,7 @@ def erase_personal_data(referral: Referral, *, why: str) -> bool:
         if message is not None and message.sent_at is None:
             db.session.delete(message)  # never sent: do not keep the address for a retry
         elif message is not None:
-            message.to, message.body = ERASED_ADDRESS, "(removed)"
+            message.to = message.body = None  # already erased when sent; never keep them
     referral.erased_at = utcnow()
     db.session.add(ReferralEvent(referral=referral, at=referral.erased_at, actor_kind=ActorKind.SYSTEM.value,
                                  action="erase", from_status=referral.status, to_status=referral.status))
@@ -929,6 +964,35 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, 28))
 
 
+INACTIVE_CLOSABLE = tuple(status for status, action in TRANSITIONS if action == "close_inactive")
+
+
+def last_activity(referral: Referral) -> datetime:
+    """Return when anyone last did anything on the referral: a step, a note, a wellbeing score."""
+    moments = [referral.created_at, *(e.at for e in referral.events), *(s.recorded_at for s in referral.scores)]
+    return max(m for m in moments if m is not None)
+
+
+def close_inactive(now: datetime | None = None) -> int:
+    """Close, as "no update", each open referral with no activity for REFERRAL_INACTIVE_MONTHS; return how many.
+
+    Both sides are told (the transition does it). Closing starts the normal retention period.
+    """
+    now = now or utcnow()
+    cutoff = months_before(now, int(current_app.config["REFERRAL_INACTIVE_MONTHS"]))
+    recent = db.select(ReferralEvent.referral_id).where(ReferralEvent.at > cutoff)
+    candidates = db.session.scalars(db.select(Referral).where(
+        Referral.status.in_(INACTIVE_CLOSABLE), Referral.created_at <= cutoff, Referral.id.not_in(recent),
+    ).order_by(Referral.id)).all()
+    closed = 0
+    for referral in candidates:
+        if last_activity(referral) > cutoff:
+            continue
+        transition(referral, "close_inactive", actor=SYSTEM, expected_version=referral.version)
+        closed += 1
+    return closed
+
+
 def purge_expired_personal_data(now: datetime | None = None) -> int:
     """Erase personal fields of referrals that ended longer ago than REFERRAL_RETENTION_MONTHS; return how many.
 
@@ -939,11 +1003,6 @@ def purge_expired_personal_data(now: datetime | None = None) -> int:
     abandoned = db.and_(Referral.status == ReferralStatus.DRAFT, Referral.created_at <= cutoff)
     due = db.session.scalars(db.select(Referral).where(db.or_(ended, abandoned), Referral.erased_at.is_(None))).all()
     return sum(1 for referral in due if erase_personal_data(referral, why="retention period ended"))
-
-
-def format_date(moment: date | datetime) -> str:
-    """GOV.UK style: 24 November 2026."""
-    return f"{moment.day} {moment.strftime('%B %Y')}"
 
 
 # ---- admin access under an audited reason; subject access -----------------------------------------------------
@@ -1026,7 +1085,7 @@ def subject_access_record(referral: Referral) -> dict[str, Any]:
         "for_the_provider": referral.provider_notes,
         "safeguarding_concern_flagged": referral.safeguarding_flag,
         "consent": {"given": _iso(referral.consent_given_at), "wording_version": referral.consent_wording_version,
-                    "wording": referral.consent_wording},
+                    "wording": referral.consent_text},
         "receipt_text_message": referral.receipt_sms_text,
         "wellbeing": [{"scale": s.scale, "stage": s.stage, "answers": dict(s.items), "total": s.total,
                        "recorded": _iso(s.recorded_at)} for s in referral.scores],

@@ -16,7 +16,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .distance import distance_km, distance_miles, format_distance
+from .distance import METRES_PER_MILE, distance_km, distance_miles, format_distance
 from .gazetteer import (
     Gazetteer,
     GazetteerUnavailable,
@@ -41,6 +41,7 @@ from .gazetteer import (
 from .postcodes import (
     Postcode,
     PostcodeError,
+    is_standard_postcode,
     looks_like_outcode,
     looks_like_postcode,
     normalise_postcode,
@@ -61,6 +62,7 @@ __all__ = [
     "PostcodeLocation",
     "ResolvedPlace",
     "council_name",
+    "METRES_PER_MILE",
     "distance_km",
     "distance_miles",
     "find_places",
@@ -71,6 +73,7 @@ __all__ = [
     "is_loaded",
     "load_gazetteer",
     "looks_like_outcode",
+    "is_standard_postcode",
     "looks_like_postcode",
     "normalise_place_name",
     "normalise_postcode",

@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..crypto import EncryptedText
-from ..extensions import db
+from ..extensions import Model, db
 from .base import utcnow, uuid_pk
 from .directory import Organization, enum_column
 
@@ -43,7 +43,7 @@ class TeamKind(enum.Enum):
     OTHER = "other"
 
 
-class Team(db.Model):
+class Team(Model):
     """A link workers' team; colleagues in a team share its caseload."""
 
     __tablename__ = "team"
@@ -65,7 +65,7 @@ organization_membership = Table(
 )
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -109,7 +109,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role.value}>"
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A one-time code that stands in for the authenticator app. Only its hash is kept; it is shown once."""
 
     __tablename__ = "recovery_code"

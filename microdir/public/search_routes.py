@@ -13,19 +13,14 @@ from .. import shortlist
 from ..domain import reports, taxonomy
 from ..domain.listing_edits import LANGUAGES
 from ..domain.listings import is_publicly_visible
+from ..domain.schedules import service_next_sessions
 from ..extensions import db, limiter
 from ..mail import email_link
-from ..models import ACCESSIBILITY_FEATURES, CapacityStatus, CostType, Service, utcnow
+from ..models import ACCESSIBILITY_FEATURES, CostType, Service, utcnow
 from ..permissions import can, public
+from ..wording import CAPACITY_LABELS, session_in_words
 from .forms import EmailShortlistForm, ReportProblemForm, ShortlistForm
-from .presenters import (
-    MICRO_PROVIDER_MEANING,
-    ResultView,
-    present_listing,
-    present_result,
-    service_next_sessions,
-    session_in_words,
-)
+from .presenters import MICRO_PROVIDER_MEANING, ResultView, present_listing, present_result
 
 bp = Blueprint("resident", __name__)
 
@@ -58,11 +53,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         CostType.PERSONAL_BUDGET.value: "Personal budget or direct payment",
         CostType.TIME_CREDITS.value: "Time credits",
     },
-    "capacity": {
-        CapacityStatus.TAKING_NEW_PEOPLE.value: "Taking new people",
-        CapacityStatus.WAITING_LIST.value: "Waiting list",
-        CapacityStatus.FULL.value: "Full",
-    },
+    "capacity": {status.value: label for status, label in CAPACITY_LABELS.items()},
     "access": dict(ACCESSIBILITY_FEATURES),
     "day": {**DAY_LABELS, **{name.lower(): name for name in DAY_LABELS.values()}},
     "verified": {"yes": "Run by a micro-provider", "no": "Run by a larger organisation"},
@@ -75,8 +66,8 @@ def _hide_after() -> int:
 
 
 def _safe_next(target: str | None, fallback: str) -> str:
-    """Only follow a `next` that stays on this site."""
-    if target:
+    """Only follow a `next` that stays on this site (and has no CR/LF to put in a Location header)."""
+    if target and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
@@ -210,11 +201,11 @@ def _pagination(args: SearchArgs, total: int, per_page: int) -> dict[str, Any] |
             shown.append(number)
         elif shown and shown[-1] is not None:
             shown.append(None)
-    for number in shown:
-        if number is None:
+    for link in shown:
+        if link is None:
             params["items"].append({"ellipsis": True})
         else:
-            params["items"].append({"number": number, "href": args.url(page=number), "current": number == current})
+            params["items"].append({"number": link, "href": args.url(page=link), "current": link == current})
     return params
 
 
@@ -459,7 +450,7 @@ def shortlist_email() -> Any:
                                          _email_body(services))
         db.session.commit()
         if sent:
-            flash("We have sent the list to your email address.", "success")
+            flash("We are sending the list to your email address. It should arrive in a few minutes.", "success")
             return redirect(url_for("resident.shortlist_page"))
         form.email.errors = [*form.email.errors, "We could not send the email just now. Try again later."]
     return render_template("resident/shortlist_email.html", form=form, count=len(services))

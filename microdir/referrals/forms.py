@@ -16,12 +16,13 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..domain import outcomes
 from ..domain.referrals import CONTACT_METHOD_LABELS, DECLINE_REASON_LABELS, OUTCOME_LABELS, ReferralDetails
 from ..forms import BaseForm, submit_button
 from ..models import CloseOutcome, ContactMethod, DeclineReason, Referral
+from ..submissions import token_field
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
@@ -61,9 +62,11 @@ class OptionalDateField(DateField):
 
 
 class ReferralDetailsForm(VersionedForm):
+    submission_token = token_field()  # a double submit makes one draft
     person_name = StringField(
         "Full name", widget=GovTextInput(),
-        validators=[InputRequired("Enter the person’s full name"), Length(max=200, message="Name must be 200 characters or fewer")],
+        # DataRequired, not InputRequired: a name of only spaces is stripped to nothing and refused.
+        validators=[DataRequired("Enter the person’s full name"), Length(max=200, message="Name must be 200 characters or fewer")],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     contact_method = RadioField(
@@ -238,10 +241,11 @@ class CloseForm(WellbeingForm):
 
 
 class NoteForm(BaseForm):
+    submission_token = token_field()  # a double submit adds one note
     message = TextAreaField(
         "Add a note", widget=GovTextArea(),
         description="For the other side of this referral to read. It does not change the referral’s status.",
-        validators=[InputRequired("Enter a note"), Length(max=2000, message="Keep the note to 2000 characters or fewer")],
+        validators=[DataRequired("Enter a note"), Length(max=2000, message="Keep the note to 2000 characters or fewer")],
     )
     submit = submit_button("Add note")
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import shortlist
+from .. import shortlist, submissions
 from ..domain import audit
 from ..domain import caseload as caseload_ops
 from ..domain import referrals as ops
@@ -128,13 +128,18 @@ def new() -> Any:
                                service=service, similar=ops.similar_services(service))
     form = _details_form()
     if form.validate_on_submit():
+        earlier = submissions.claim(form.submission_token.data)
+        if earlier is not None:  # the same form sent twice: the first one made the draft
+            return redirect(earlier or url_for(".caseload"))
         try:
             referral = ops.create_draft(service, current_user, form.details())
         except ops.ReferralError as error:
             _conflict(error)
             return redirect(url_for(".new", service=service.id))
+        done = url_for(".consent", referral_id=referral.id)
+        submissions.record_result(form.submission_token.data, done)
         db.session.commit()
-        return redirect(url_for(".consent", referral_id=referral.id))
+        return redirect(done)
     return render_template("referrals/details.html", title=f"Refer someone to {service.name}", form=form,
                            service=service, action=url_for(".new", service=service.id))
 
@@ -219,6 +224,8 @@ def wellbeing(referral_id: str) -> Any:
         saved = ops.scores_at(referral, "ons4", "referral")
         for code, value in (saved.items if saved else {}).items():
             getattr(form, code).data = str(value)
+        ops.record_personal_data_view(referral, current_user, "wellbeing")  # recorded scores are health data
+        db.session.commit()
     return render_template("referrals/wellbeing.html", title="Wellbeing at referral (optional)", form=form,
                            referral=referral, action=url_for(".wellbeing", referral_id=referral.id),
                            back=url_for(".check", referral_id=referral.id))
@@ -291,6 +298,8 @@ def _add_note(referral: Referral, back: str) -> Any:
     if not form.validate_on_submit():
         flash(next(iter(form.message.errors), "Enter a note"), "error")
         return redirect(back)
+    if submissions.claim(form.submission_token.data) is not None:  # sent twice: the note is there once
+        return redirect(back)
     try:
         ops.add_note(referral, current_user, form.message.data or "")
     except ops.ReferralError as error:
@@ -336,6 +345,8 @@ def from_shortlist() -> Any:
         form.services.data = [s.id for s in services]
     if services and form.validate_on_submit():
         chosen = [s for s in services if s.id in (form.services.data or [])]
+        if submissions.claim(form.submission_token.data) is not None:  # sent twice: the drafts exist once
+            return redirect(url_for(".caseload", status=ReferralStatus.DRAFT.value))
         try:
             drafts = ops.create_drafts(chosen, current_user, form.details())
         except ops.ReferralError as error:

@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.listings import assess_micro_provider, is_publicly_visible
+from ..domain.schedules import WEEKDAY_CODES, parse_byday
 from ..domain.taxonomy import CATEGORIES_TAXONOMY_ID, NEEDS_TAXONOMY_ID
 from ..models import AreaType, LocationType, Service
 from .schema import AGE_UNKNOWN_MAX, AGE_UNKNOWN_MIN, TEXT_PARTS, geocell
-
-DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 
 
 def is_indexable(service: Service | None, now: datetime, stale_hide_days: int) -> bool:
@@ -55,12 +54,9 @@ def schedule_days(service: Service) -> set[str]:
     days: set[str] = set()
     for schedule in service.schedules:
         if schedule.byday:
-            for part in schedule.byday.split(","):
-                code = re.sub(r"^[+-]?\d*", "", part.strip()).lower()  # "2TU" / "-1TU" count as Tuesday
-                if code in DAYS:
-                    days.add(code)
+            days.update(code.lower() for _nth, code in parse_byday(schedule.byday))  # "2TU" / "-1TU": Tuesday
         elif schedule.dtstart is not None:
-            days.add(DAYS[schedule.dtstart.weekday()])
+            days.add(WEEKDAY_CODES[schedule.dtstart.weekday()].lower())
     return days
 
 

@@ -33,7 +33,8 @@ from whoosh.idsets import DocIdSet
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from ..geo import ResolvedPlace, format_distance
+from ..geo import METRES_PER_MILE, ResolvedPlace, format_distance
+from ..wording import MODE_LABELS
 from .analysis import analyse, fold
 from .indexer import SearcherState, get_manager
 from .schema import FACETS, GEOCELL_DEGREES, NAME_BOOST, NAME_FIELD, TEXT_FIELD, TOPICS_BOOST, TOPICS_FIELD
@@ -54,7 +55,6 @@ WIDEN_STEPS: tuple[float | None, ...] = (5.0, 10.0, 25.0, 50.0, None)
 MAX_SYNONYM_WORDS = 4
 # Services with no venue that cover the place rank, for "nearest", as if their venue were this far away.
 AREA_EFFECTIVE_MILES = 1.0
-METRES_PER_MILE = 1609.344
 EARTH_RADIUS_MILES = 3958.7613  # the radius geopy's great_circle uses, so figures agree with geo.distance_miles
 FEW_RESULTS = 3
 # Per-searcher cache bounds (defaults; the app's SEARCH_* config keys of the same names override them).
@@ -64,7 +64,7 @@ QUERY_CACHE_SIZE = 2000
 SCORE_CACHE_POSTINGS = 2_500_000
 PLACE_CACHE_SIZE = 256
 
-LABELS = {"comes_to_you": "Comes to you", "remote": "By phone or online", "area": "Covers your area"}
+LABELS = MODE_LABELS
 
 
 @dataclass
@@ -260,7 +260,7 @@ class _Cache:
         store = self.data.setdefault("stored", {})
         found = store.get(docnum)
         if found is None:
-            fields = self.s.stored_fields(docnum)
+            fields = self.s.reader().stored_fields(docnum)
             found = store[docnum] = (fields["id"], fields.get("points") or [], fields.get("area") or {})
         return found
 
@@ -279,7 +279,7 @@ class _Cache:
         return self.data.setdefault("places", OrderedDict())
 
     def word_known(self, stem: str) -> bool:
-        return (TEXT_FIELD, stem) in self.s.reader()
+        return (TEXT_FIELD, stem) in self.s.reader()  # type: ignore[operator]  # whoosh encodes str text itself
 
 
 # ---- text ---------------------------------------------------------------------------------------------------------
@@ -779,8 +779,8 @@ def _tree_scores(cache: _Cache, q: Q.Query, allowed: set[int]) -> dict[int, floa
         expanded = _expand(cache, q)
         return _tree_scores(cache, expanded, allowed) if isinstance(expanded, (Q.Term, Q.Or)) else {}
     # Phrases: let Whoosh score them, stepping its matcher to each candidate.
-    docs = allowed & set(from_bits(cache.query_bits(q))) if len(allowed) > 64 else allowed
-    return score_docs(cache.s, q, sorted(docs))
+    candidates = allowed & set(from_bits(cache.query_bits(q))) if len(allowed) > 64 else allowed
+    return score_docs(cache.s, q, sorted(candidates))
 
 
 def _expand(cache: _Cache, q: Q.Query) -> Q.Query:
@@ -909,8 +909,8 @@ def _rank(cache: _Cache, query: Q.Query | None, final: int, request: SearchReque
     scores = _scores(cache, query, final, None)
     best = max(scores.values(), default=0.0) or 1.0
     blended = [(0.5 * scores.get(d, 0.0) / best + 0.5 * _nearness(modes[d], distances.get(d)), d) for d in docs]
-    top = heapq.nsmallest(end, blended, key=lambda pair: (-pair[0], pair[1]))[start:end]
-    return [_hit(cache, d, score, distances, modes, True) for score, d in top]
+    best_first = heapq.nsmallest(end, blended, key=lambda pair: (-pair[0], pair[1]))[start:end]
+    return [_hit(cache, d, score, distances, modes, True) for score, d in best_first]
 
 
 def _synonyms() -> dict[str, list[str]]:
@@ -950,14 +950,14 @@ def find_service_ids(
             results = state.searcher.search(plan.query, limit=limit)
             return [(cache.stored(r.docnum)[0], None) for r in results]
         matched = cache.query_bits(plan.query) if plan.query is not None else live
-        miles = within_metres / 1609.344 if within_metres is not None else None
+        miles = within_metres / METRES_PER_MILE if within_metres is not None else None
         distances: dict[int, float | None] = {}
         within = _venues_within(cache, matched, lat, lon, miles, distances)
         _measure(cache, within, lat, lon, distances)
         found = from_bits(within)
         ordered = sorted(found, key=lambda d: (distances[d], cache.stored(d)[0]))
         ordered = ordered[:limit] if limit is not None else ordered
-        return [(cache.stored(d)[0], round((distances[d] or 0.0) * 1609.344, 1)) for d in ordered]
+        return [(cache.stored(d)[0], round((distances[d] or 0.0) * METRES_PER_MILE, 1)) for d in ordered]
 
 
 def services_covering(

@@ -31,7 +31,7 @@ def make_app(app: Flask) -> Iterator[Callable[..., Flask]]:
             "PASSWORD_HASH_METHOD": app.config["PASSWORD_HASH_METHOD"],
         }
         if overrides.get("CONFIG") == "production":
-            # The test app's key, so both apps read the rows the other wrote (two-factor secrets are encrypted).
+            # The test app's key: the outbox and two-factor secrets are encrypted, and each app reads the other's rows.
             config["FIELD_ENCRYPTION_KEYS"] = [development_key(app.config["SECRET_KEY"])]
         other = create_app({**config, **overrides})
         built.append(other)

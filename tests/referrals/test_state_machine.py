@@ -24,9 +24,10 @@ ALLOWED = {
     (S.FIRST_CONTACT, "engage"): S.ENGAGED,
     (S.ENGAGED, "close"): S.CLOSED,
     **{(s, "withdraw"): S.WITHDRAWN for s in (S.DRAFT, S.SENT, S.ACCEPTED, S.FIRST_CONTACT, S.ENGAGED)},
+    **{(s, "close_inactive"): S.CLOSED for s in (S.ACCEPTED, S.FIRST_CONTACT, S.ENGAGED)},
 }
 WHO = {"send": "team", "accept": "provider", "decline": "provider", "expire": "system", "first_contact": "provider",
-       "engage": "provider", "close": "provider", "withdraw": "team"}
+       "engage": "provider", "close": "provider", "withdraw": "team", "close_inactive": "system"}
 ACTIONS = sorted({a for _, a in ALLOWED})
 
 
