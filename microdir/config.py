@@ -28,6 +28,7 @@ class Config:
     SEARCH_QUERY_CACHE_SIZE = 2000  # cached match bitmaps per searcher (LRU; 12.5 KB each at 100k listings)
     SEARCH_SCORE_CACHE_POSTINGS = 2_500_000  # cached term scores per searcher, in postings (LRU; 12 bytes each)
     SEARCH_PLACE_CACHE_SIZE = 256  # cached "areas that cover this place" bitmaps per searcher (LRU)
+    SEARCH_MAX_WIDEN_MILES = 25  # the radius widens by itself (5 → 10 → …) never further than this
     GEO_DATABASE: str | None = None  # default: <instance>/geo.sqlite
     # /healthz says "degraded" (503) when this node's index is further behind the change log than either of these.
     SEARCH_INDEX_MAX_BEHIND = 100  # change-log rows not yet applied
@@ -142,6 +143,9 @@ class Config:
     GP_RECORD_CODES: dict[str, dict[str, str]] = {}
     # Further wellbeing scales, for services that hold the licence (format: microdir/domain/outcomes.py).
     OUTCOME_SCALES: dict[str, Any] = {}
+    # Commissioner insight: counts 1 to INSIGHTS_SUPPRESS_BELOW − 1 are hidden, the rest rounded to INSIGHTS_ROUND_TO.
+    INSIGHTS_SUPPRESS_BELOW = 8
+    INSIGHTS_ROUND_TO = 5
 
 
 class TestConfig(Config):

@@ -26,7 +26,7 @@ def test_security_headers_on_every_page(client: Any) -> None:
     assert "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
-    assert "geolocation=()" in response.headers["Permissions-Policy"]
+    assert "geolocation=(self)" in response.headers["Permissions-Policy"]  # "Use my location", this site only
     assert "Strict-Transport-Security" not in response.headers  # plain HTTP: no HSTS
     assert response.headers["Cache-Control"] == "no-store"
 

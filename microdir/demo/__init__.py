@@ -34,6 +34,25 @@ def load_command(if_empty: bool, seed: int) -> None:
                + ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in counts.items()))
 
 
+@demo.command("insights")
+@click.option("--if-empty", is_flag=True, help="Do nothing if there are already referrals or searches.")
+@click.option("--seed", default=1, show_default=True)
+@click.option("--days", default=365, show_default=True, help="How many days of activity, up to today.")
+def insights_command(if_empty: bool, seed: int, days: int) -> None:
+    """Fill a year of searches, referrals, outcomes and declines, so every insight page has something to show."""
+    from ..models import Referral, SearchLog
+    from .insights_activity import load_insight_activity
+
+    busy = db.session.scalar(db.select(Referral.id).limit(1)) or db.session.scalar(db.select(SearchLog.id).limit(1))
+    if busy is not None and if_empty:
+        click.echo("There is already activity: demo insight activity not loaded.")
+        return
+    started = time.perf_counter()
+    counts = load_insight_activity(seed, days, progress=click.echo)
+    click.echo(f"Done in {time.perf_counter() - started:.1f}s: "
+               + ", ".join(f"{value} {name}" for name, value in counts.items()))
+
+
 @demo.command("accounts")
 def accounts_command() -> None:
     """Create (or repair) one demo account per role and print the sign-ins (never in production)."""

@@ -42,7 +42,7 @@ def deliver_pending_email() -> str:
 
 
 # Each area's jobs register themselves on import.
-from . import listings, referrals  # noqa: E402,F401
+from . import insights, listings, referrals  # noqa: E402,F401
 
 # Last, so what the other jobs queued goes out in the same run.
 register_job("mail.deliver_pending", deliver_pending_email)

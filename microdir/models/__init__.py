@@ -31,6 +31,18 @@ from .directory import (
     TaxonomyTerm,
     VerifiedHow,
 )
+from .insights import (
+    InsightReferralFact,
+    InsightReferralNeed,
+    InsightReportSent,
+    InsightScorePair,
+    InsightSearchDay,
+    InsightService,
+    InsightServiceKey,
+    InsightState,
+    InsightSubscription,
+    InsightZeroQuery,
+)
 from .jobs import JobLease
 from .mail import OutboundEmail
 from .providers import (

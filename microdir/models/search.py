@@ -40,6 +40,7 @@ class SearchLog(Model):
     query: Mapped[str] = mapped_column(String(255), default="")  # normalised: lowercase, folded, trimmed
     filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     outcode: Mapped[str | None] = mapped_column(String(8))  # postcode district only
+    lad_code: Mapped[str | None] = mapped_column(String(12))  # the council of the place searched, for insight
     order: Mapped[str] = mapped_column(String(20), default="relevance")
     page: Mapped[int] = mapped_column(Integer, default=1)
     result_count: Mapped[int] = mapped_column(Integer, default=0)

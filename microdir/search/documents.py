@@ -94,6 +94,7 @@ def service_document(service: Service) -> dict[str, Any]:
     access: set[str] = set()
     languages = {(lang.code or lang.name or "").lower() for lang in service.languages}
     modes: set[str] = set()
+    venue_lads: set[str] = set()
     for location in service.locations:
         if location.is_private_home:
             continue  # never published, so never searchable by place either
@@ -108,7 +109,10 @@ def service_document(service: Service) -> dict[str, Any]:
             modes.add("venue")
         for address in location.addresses:
             place_words += [address.city, address.state_province]
-        place_words += [_outcode(postcode) or "", _council(_venue_lad(postcode)) or ""]
+        lad = _venue_lad(postcode)
+        if lad:
+            venue_lads.add(lad.upper())
+        place_words += [_outcode(postcode) or "", _council(lad) or ""]
 
     area: dict[str, Any] = {"lad_codes": [], "outcodes": [], "radius": [], "comes_to_you": False, "remote": False}
     area_kinds: set[str] = set()
@@ -161,5 +165,6 @@ def service_document(service: Service) -> dict[str, Any]:
         "area_lad": _join(area["lad_codes"]).upper(),
         "area_outcode": _join(area["outcodes"]),
         "area_kind": _join(area_kinds),
+        "venue_lad": ",".join(sorted(venue_lads)),
         "area": area,
     }

@@ -21,7 +21,7 @@ def _land(client_request: ClientRequest, user: Any, next_url: str | None = None)
     (Role.LINK_WORKER, "/referrals/"),
     (Role.PROVIDER, "/provider/"),
     (Role.MODERATOR, "/moderation/"),
-    (Role.COMMISSIONER, "/account/"),
+    (Role.COMMISSIONER, "/insights/"),  # the insight pages exist now
     (Role.ADMIN, "/admin/"),
 ])
 def test_each_role_lands_on_its_work(app_ctx: Any, client_request: ClientRequest, role: Role, where: str) -> None:
