@@ -273,3 +273,24 @@ def test_use_my_location_is_only_a_javascript_enhancement(app_ctx: Any, client_r
         assert holder is not None and holder["data-target"] == "where"
         assert not holder.find("button"), "the button is made by static/js/location.js, so without JS there is none"
         assert page.soup.find("script", src="/static/js/location.js")
+
+
+def test_a_results_page_reads_its_listings_in_a_fixed_number_of_queries(app_ctx: Any, client: Any) -> None:
+    from sqlalchemy import event
+
+    for n in range(12):
+        factories.create_service(name=f"Quiet Natter Club {n}")
+    db.session.remove()
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get("/search?q=natter")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200 and response.get_data(as_text=True).count("Quiet Natter Club") >= 12
+    # Before: one lazy load per result for its organisation, profile, schedules and costs (4 x 12 more).
+    assert len(statements) < 25, statements
