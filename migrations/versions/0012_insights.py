@@ -1,7 +1,7 @@
 """commissioner insight: summary tables, subscriptions, the council of each search
 
 Revision ID: 0012_insights
-Revises: 0011_secauth_sessions
+Revises: 0015_form_submissions
 Create Date: 2026-12-03 05:59:44.303593
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0012_insights"
-down_revision = "0011_secauth_sessions"
+down_revision = "0015_form_submissions"  # re-pointed: one linear chain (0011_secauth_sessions was renamed 0011_secauth)
 branch_labels = None
 depends_on = None
 
