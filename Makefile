@@ -31,6 +31,7 @@ db: setup instance/config.py
 	$(PY) -m flask taxonomy seed
 	$(PY) -m flask geo load --if-missing
 	$(PY) -m flask demo load --if-empty
+	$(PY) -m flask demo insights --if-empty
 	$(PY) -m flask index seed-synonyms
 	$(PY) -m flask index update
 
@@ -56,6 +57,7 @@ relevance: setup
 
 lint: setup
 	$(VENV)/bin/ruff check microdir tests bench
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) node_modules static/build

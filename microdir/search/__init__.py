@@ -14,6 +14,7 @@ import click
 from flask import Flask, current_app, has_app_context, render_template, request
 from flask.cli import AppGroup
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -125,12 +126,29 @@ def rebuild_command(procs: int | None) -> None:
                f"change log position {position}")
 
 
+def _log_stale_listings() -> int:
+    """Write the change-log rows of listings hidden by time alone (``upkeep.hide_stale_listings``) and commit.
+
+    The index only ever follows the log; a listing that goes stale changes no row, so upkeep logs it. Two nodes
+    doing this at once is harmless: one commit loses on the reminder's unique key and the other's row stands.
+    """
+    from ..domain import upkeep
+
+    try:
+        hidden = upkeep.hide_stale_listings()
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return 0
+    return hidden
+
+
 @index_cli.command("update")
 def update_command() -> None:
-    """Apply pending change-log rows, and drop listings that went stale with time."""
+    """Apply pending change-log rows, after logging the listings that went stale with time (the upkeep rule)."""
+    hidden = _log_stale_listings()
     position = indexer.update_index()
-    swept = indexer.sweep_stale()
-    click.echo(f"Index at change log position {position}; removed {swept} stale listing(s)")
+    click.echo(f"Index at change log position {position}; removed {hidden} stale listing(s)")
 
 
 @index_cli.command("snapshot")
@@ -211,10 +229,10 @@ def follow_command(interval: float | None, once: bool) -> None:
     last_sweep = 0.0
     try:
         while True:
-            position = indexer.update_index(app)
             if time.monotonic() - last_sweep > 3600:
-                indexer.sweep_stale(app)
+                _log_stale_listings()
                 last_sweep = time.monotonic()
+            position = indexer.update_index(app)
             db.session.remove()
             if once or listener is None:
                 click.echo(f"Index at change log position {position}")

@@ -141,7 +141,7 @@ class SearcherState:
     directory: str
     ix: FileIndex
     searcher: Searcher
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: dict[str | tuple[Any, ...], Any] = field(default_factory=dict)  # keys: a name, or (kind, *parts)
 
 
 class IndexManager:
@@ -301,27 +301,6 @@ def update_index(app: Flask | None = None) -> int:
     return index_changes_since(read_position(current_dir(manager.root)), app)
 
 
-def sweep_stale(app: Flask | None = None) -> int:
-    """Delete listings that became stale-hidden with time alone (no change row); return how many."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    manager = get_manager(app)
-    indexed = indexed_versions(app)
-    with manager.write_lock:
-        session = _indexer_session()
-        try:
-            services = _read_services(session, indexed)
-            now, days = utcnow(), _stale_days(app)
-            gone = [i for i in indexed if not is_indexable(services.get(i), now, days)]
-        finally:
-            session.close()
-        if gone:
-            ix = manager.open_index()
-            with ix.writer(timeout=WRITER_TIMEOUT_SECONDS) as writer:
-                for service_id in gone:
-                    writer.delete_by_term("id", service_id)
-    return len(gone)
-
-
 def rebuild_procs(listings: int) -> int:
     """Return how many writer processes suit a rebuild of ``listings``: 2 for a big directory on 2+ cores.
 
@@ -399,13 +378,13 @@ def _apply_changes_to(ix: FileIndex, position: int, app: Flask) -> int:
 def indexed_versions(app: Flask | None = None) -> dict[str, int]:
     """Return {service id: version} as stored in this node's index."""
     with get_manager(app).use() as state:
-        return {f["id"]: int(f["version"]) for f in state.searcher.all_stored_fields()}
+        return {f["id"]: int(f["version"]) for f in state.searcher.reader().all_stored_fields()}
 
 
 def indexed_documents(app: Flask | None = None) -> dict[str, dict[str, Any]]:
     """Return every stored document by id (for tests and `flask index check`)."""
     with get_manager(app).use() as state:
-        return {f["id"]: dict(f) for f in state.searcher.all_stored_fields()}
+        return {f["id"]: dict(f) for f in state.searcher.reader().all_stored_fields()}
 
 
 def database_versions(app: Flask | None = None) -> dict[str, int]:
