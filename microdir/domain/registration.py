@@ -344,7 +344,11 @@ def invite_colleague(organization: Organization, inviter: User, name: str, email
         )
         colleague = existing
     else:
-        colleague = accounts.invite_user(address, name, Role.PROVIDER, organizations=[organization])
+        # invite_user answers with the address only (it never says whether an account exists); this one is new.
+        invited = accounts.find_user_by_email(accounts.invite_user(address, name, Role.PROVIDER,
+                                                                   organizations=[organization]))
+        assert invited is not None
+        colleague = invited
     audit.record("organization.member.invite", "organization", organization.id, actor=inviter,
                  member_id=colleague.id, new_account=existing is None)
     db.session.flush()
