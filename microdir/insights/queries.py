@@ -128,7 +128,7 @@ def _names(model: Any, ids: Iterable[str]) -> dict[str, str]:
     names: dict[str, str] = {}
     for start in range(0, len(wanted), 1000):
         names.update(db.session.execute(select(model.id, model.name).where(model.id.in_(wanted[start:start + 1000]))
-                                        ).all())
+                                        ).tuples().all())
     return names
 
 
@@ -396,9 +396,9 @@ def unmet_need(filters: Filters) -> Page:
     by_topic = Table("no-result-by-topic", "Searches with no or few results by need or category",
                      ["Need or category", "Kind", "Searches", "No result", "1 to 3 results", "Share no or few"])
     rolled: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for (facet, code, _lad), counts in demand.items():
+    for (facet, code, _lad), tallies in demand.items():
         for i in range(3):
-            rolled[(facet, code)][i] += counts[i]
+            rolled[(facet, code)][i] += tallies[i]
     for (facet, code), (s, z, f) in sorted(rolled.items(), key=lambda kv: (-(kv[1][1] + kv[1][2]), kv[0])):
         by_topic.add([names.get((facet, code), code), "Category" if facet == "category" else "Need"],
                      dc.count(s), dc.count(z), dc.count(f), dc.rate(z + f, s))
@@ -563,7 +563,7 @@ def funnel(filters: Filters) -> Page:
     for name, n in stages:
         main.add(name, dc.count(n), dc.rate(n, totals["sent"]))
     reasons = dict(db.session.execute(select(F.decline_reason, func.count()).where(
-        F.status == "declined", *_fact_where(filters)).group_by(F.decline_reason)).all())
+        F.status == "declined", *_fact_where(filters)).group_by(F.decline_reason)).tuples().all())
     for code, label in DECLINE_LABELS.items():
         main.add(f"Declined: {label.lower()}", dc.count(int(reasons.get(code, 0))),
                  dc.rate(int(reasons.get(code, 0)), totals["sent"]))
@@ -658,14 +658,14 @@ def timeliness(filters: Filters) -> Page:
     names = topic_names()
     columns = ["Referrals answered", "Median working days to answer", "90th percentile", "Share within the rule"]
     in_rule_by_cat = dict(db.session.execute(select(F.category, _flag(F.answered_in_rule)).where(
-        F.answered, *_fact_where(filters)).group_by(F.category)).all())
+        F.answered, *_fact_where(filters)).group_by(F.category)).tuples().all())
     by_category = Table("by-category", "By category of service", ["Category", *columns])
     for code, hist in sorted(_grouped_histograms(F.category, F.answer_working_days, filters).items()):
         by_category.add(names.get(("category", code), code or "No category"),
                         *_timeliness_cells(hist, int(in_rule_by_cat.get(code, 0))))
     page.tables.append(by_category)
     in_rule_by_org = dict(db.session.execute(select(F.organization_id, _flag(F.answered_in_rule)).where(
-        F.answered, *_fact_where(filters)).group_by(F.organization_id)).all())
+        F.answered, *_fact_where(filters)).group_by(F.organization_id)).tuples().all())
     hists = _grouped_histograms(F.organization_id, F.answer_working_days, filters)
     org_names = _names(Organization, hists)
     by_provider = Table("by-provider", "By receiving provider (most referrals first)", ["Provider", *columns],
@@ -739,10 +739,10 @@ def outcomes(filters: Filters) -> Page:
                note="Codes: " + ("; ".join(f"{key}: {value.get('code', '')} {value.get('term', '')}"
                                            for key, value in codes.items() if isinstance(value, dict))
                                  or "none are set for this deployment (GP_RECORD_CODES)."))
-    rows = db.session.execute(select(F.team_id, func.count(), _flag(F.status == "declined"), _flag(F.completed))
-                              .where(*_fact_where(filters)).group_by(F.team_id)).all()
-    team_names = _names(Team, (r[0] for r in rows))
-    for team_id, referred, declined, completed in sorted(rows, key=lambda r: team_names.get(r[0], "")):
+    team_rows = db.session.execute(select(F.team_id, func.count(), _flag(F.status == "declined"), _flag(F.completed))
+                                   .where(*_fact_where(filters)).group_by(F.team_id)).all()
+    team_names = _names(Team, (r[0] for r in team_rows))
+    for team_id, referred, declined, completed in sorted(team_rows, key=lambda r: team_names.get(r[0], "")):
         gp.add(team_names.get(team_id, "Team no longer listed"), dc.count(referred), dc.count(declined),
                dc.count(completed))
     gp.total = [dc.text("Total"), dc.total(r[1] for r in rows), dc.total(r[2] for r in rows),

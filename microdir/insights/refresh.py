@@ -100,7 +100,7 @@ def _insert(model: Any, rows: Sequence[dict[str, Any]]) -> None:
 
 # Searches are rolled up in SQL: a search counts once in the total (facet ""), and once under each category and
 # need it was filtered by. The JSON list of a filter is expanded by the database (json_each / json_array_elements).
-_SEARCH_ROLLUP = {
+_SEARCH_ROLLUP: dict[str, dict[str, Any]] = {
     "sqlite": {
         "day": "date(s.at)",
         "topics": {"": "", "category": ", json_each(s.filters, '$.category') AS t",
@@ -277,6 +277,7 @@ def _fact(referral: Any, events: list[tuple[datetime, ReferralStatus]], team_kin
     S = ReferralStatus
     reached = {status: at for at, status in sorted(events, key=lambda e: e[0], reverse=True)}  # earliest wins
     sent_at = referral.sent_at or reached.get(S.SENT)
+    assert sent_at is not None  # only sent referrals become facts
     answered_at = reached.get(S.ACCEPTED) or reached.get(S.DECLINED)
     accepted_at, contact_at = reached.get(S.ACCEPTED), reached.get(S.FIRST_CONTACT)
     answer_working = working_days_between(sent_at, answered_at, region) if answered_at and sent_at else None
@@ -332,7 +333,9 @@ def rebuild_referral_facts(referral_ids: Iterable[str], places: dict[str, tuple[
             .where(WellbeingScore.referral_id.in_(chunk))
         ):
             scores[referral_id][(scale, stage)] = items or {}
-        facts, needs, pairs = [], [], []
+        facts: list[dict[str, Any]] = []
+        needs: list[Any] = []
+        pairs: list[Any] = []
         for referral in referrals:
             place = places.get(referral.service_id, ("", "", ""))
             facts.append(_fact(referral, events[referral.id], teams.get(referral.team_id, ""), place, region,

@@ -70,7 +70,8 @@ def page(slug: str) -> Any:
     if slug not in queries.PAGES:
         abort(404)
     if slug == "overview":
-        return redirect(url_for("insights.overview", **request.args))
+        filters: dict[str, Any] = request.args.to_dict()
+        return redirect(url_for("insights.overview", **filters))
     return render_template("insights/page.html", **_context(slug))
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from microdir.domain import listing_edits, moderation, reports
+from microdir.domain import listing_edits, moderation, reports, revisions
 from microdir.domain.provider_profiles import record_quality_check
 from microdir.extensions import db
 from microdir.models import AuditEvent, ListingStatus, QualityCheckType, Role, Service, utcnow
@@ -134,7 +134,7 @@ def test_a_moderator_corrects_a_published_listing_at_once_and_the_provider_is_to
     assert done.response.headers["Location"] == f"/moderation/listings/{listing.id}"
     db.session.expire_all()
     assert db.session.get(Service, listing.id).name == "Tuesday Tea Club (Wednesdays)"  # published at once
-    assert moderation.pending_revision(listing) is None  # no review of their own edit
+    assert revisions.pending_revision(listing) is None  # no review of their own edit
     (event,) = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "listing.moderator_edit")).all()
     assert event.actor_id == moderator.id and event.detail["fields"] == ["name"]
     (message,) = smtpd.to(provider.email)
@@ -149,6 +149,6 @@ def test_a_provider_edit_still_waits_for_review(app_ctx: Any, client_request: Cl
     client_request.post(f"/provider/services/{listing.id}/edit", form_fields(listing, name="Changed By Provider"))
     db.session.expire_all()
     assert db.session.get(Service, listing.id).name == "Tuesday Tea Club"
-    assert moderation.pending_revision(listing) is not None
+    assert revisions.pending_revision(listing) is not None
 
 
