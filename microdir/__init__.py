@@ -32,6 +32,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     mail.init_app(app)
+    from .mail import init_app as init_mail_delivery
+
+    init_mail_delivery(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     with app.app_context():
@@ -41,7 +44,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         admin,
         auth,
         cli,
+        database,
         demo,
+        devmail,
         errors,
         geo,
         insights,
@@ -54,16 +59,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         revisions_review,
         search,
         security,
+        shortlist,
         templating,
     )
 
     templating.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    database.init_app(app)
     geo.init_app(app)
     auth.init_app(app)
     admin.init_app(app)
     public.init_app(app)
+    shortlist.init_app(app)
     moderation.init_app(app)
     referrals.init_app(app)
     providers.init_app(app)
@@ -73,6 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     oruk.init_app(app)
     insights.init_app(app)
     demo.init_app(app)
+    devmail.init_app(app)
     cli.init_app(app)
     _serve_govuk_assets(app)
     return app
@@ -87,8 +96,9 @@ def _configure(app: Flask, overrides: dict[str, Any]) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
     uri = app.config.get("SQLALCHEMY_DATABASE_URI") or "sqlite:///" + os.path.join(app.instance_path, "microdir.db")
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(uri)
-    if uri.startswith("sqlite"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+    from .database import engine_options
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"], app.config)
     app.config["SEARCH_INDEX_DIR"] = app.config.get("SEARCH_INDEX_DIR") or os.path.join(app.instance_path, "index")
     app.config["GEO_DATABASE"] = app.config.get("GEO_DATABASE") or os.path.join(app.instance_path, "geo.sqlite")
     if app.config.get("REDIS_URL") and app.config.get("RATELIMIT_STORAGE_URI", "memory://") == "memory://":
@@ -98,6 +108,10 @@ def _configure(app: Flask, overrides: dict[str, Any]) -> None:
             "Set MICRODIR_SECRET_KEY or SECRET_KEY in instance/config.py (`make demo` writes one for development)."
         )
     _check_public_url(app)
+    if app.config["SESSION_COOKIE_NAME"].startswith("__Host-") and (
+        not app.config["SESSION_COOKIE_SECURE"] or app.config.get("SESSION_COOKIE_DOMAIN")
+    ):
+        raise RuntimeError("A __Host- session cookie needs SESSION_COOKIE_SECURE and no SESSION_COOKIE_DOMAIN.")
 
 
 def _check_public_url(app: Flask) -> None:

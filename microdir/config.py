@@ -17,11 +17,18 @@ class Config:
     SQLALCHEMY_DATABASE_URI: str | None = None  # default: sqlite file in the instance folder
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Timeouts, so a database that is down or hung gives a 503 within seconds (microdir/database.py).
+    DB_CONNECT_TIMEOUT = 3  # seconds to open a connection (PostgreSQL)
+    DB_STATEMENT_TIMEOUT_MS = 15000  # one statement, PostgreSQL
+    DB_POOL_TIMEOUT = 5  # seconds to wait for a free pooled connection
+    DB_BUSY_TIMEOUT = 5  # seconds SQLite waits for another writer's lock
+    DB_RETRY_AFTER_SECONDS = 30  # the Retry-After header of the 503 "service unavailable" answer
 
     SEARCH_INDEX_DIR: str | None = None  # default: <instance>/index
     SEARCH_QUERY_CACHE_SIZE = 2000  # cached match bitmaps per searcher (LRU; 12.5 KB each at 100k listings)
     SEARCH_SCORE_CACHE_POSTINGS = 2_500_000  # cached term scores per searcher, in postings (LRU; 12 bytes each)
     SEARCH_PLACE_CACHE_SIZE = 256  # cached "areas that cover this place" bitmaps per searcher (LRU)
+    SEARCH_MAX_WIDEN_MILES = 25  # the radius widens by itself (5 → 10 → …) never further than this
     GEO_DATABASE: str | None = None  # default: <instance>/geo.sqlite
     # /healthz says "degraded" (503) when this node's index is further behind the change log than either of these.
     SEARCH_INDEX_MAX_BEHIND = 100  # change-log rows not yet applied
@@ -30,6 +37,7 @@ class Config:
     # on a node that is in step (nginx `proxy_next_upstream http_503`) instead of showing stale results.
     SEARCH_FAILOVER_WHEN_DEGRADED = False
 
+    SESSION_COOKIE_NAME = "session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set True behind HTTPS (ProductionConfig does)
@@ -43,6 +51,11 @@ class Config:
 
     # Sign-in throttling: per client address and per account name.
     LOGIN_RATE_LIMIT = "10 per 5 minutes"
+    # Two-factor sign-in (TOTP): the name authenticator apps show, attempts at the code step per client address and
+    # per account, and how long after the password step the code may be entered.
+    TWO_FACTOR_ISSUER = "microdir"
+    TWO_FACTOR_RATE_LIMIT = "5 per 5 minutes"
+    TWO_FACTOR_PENDING_SECONDS = 300
     REDIS_URL: str | None = None  # MICRODIR_REDIS_URL: rate limits and job queue go to Redis when set
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -58,7 +71,9 @@ class Config:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "microdir <no-reply@microdir.invalid>"
-    MAIL_TIMEOUT = 10
+    MAIL_TIMEOUT = 10  # seconds each SMTP step may take (connect, each reply); only the delivery job waits on it
+    MAIL_MAX_ATTEMPTS = 12  # tries before a message is given up
+    MAIL_RETRY_MAX_MINUTES = 60  # back-off between tries doubles from 1 minute up to this
 
     PASSWORD_HASH_METHOD = "scrypt"
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
@@ -78,6 +93,10 @@ class Config:
     LISTING_ESCALATION_DAYS = 334
     LISTING_CONFIRM_LINK_MAX_AGE = 60 * 24 * 3600  # seconds a reminder's one-click "still right" link works
     QUALITY_CHECK_REMINDER_DAYS = 30  # members are emailed this many days before a quality check expires
+    # An expired check is the provider's to renew first; moderators see it only this many days after it lapsed.
+    QUALITY_CHECK_MODERATOR_GRACE_DAYS = 14
+    # Development only: /dev/mail lists every stored email with working links (production refuses to start with it).
+    DEV_MAIL_VIEWER = False
     ARCHIVED_LISTING_PURGE_DAYS = 90  # archived listings are deleted for good this many days after archiving
     JOB_LEASE_SECONDS = 3600  # a job that dies mid-run can run again elsewhere after this long
     JOB_QUEUE_NAME = "microdir"  # the RQ queue `flask jobs enqueue-due` fills and `flask jobs worker` empties
@@ -100,6 +119,8 @@ class Config:
     ORUK_IMPORT_URL_MAX_BYTES = 50_000_000  # over all pages of one feed together
     ORUK_IMPORT_URL_MAX_PAGES = 1_000  # pages of a /services feed followed before stopping (and saying so)
 
+    DEMO_ACCOUNTS_ALLOWED = True  # `flask demo accounts`: never in production (ProductionConfig turns it off)
+
     PROXY_FIX = False  # trust X-Forwarded-For and X-Forwarded-Proto from one proxy (set behind a load balancer)
     PROXY_FIX_HOST = False  # also trust X-Forwarded-Host: only when the proxy sets it itself, never from clients
 
@@ -116,6 +137,7 @@ class Config:
     # or "" for Monday to Friday only. From the pinned `holidays` package: no network.
     BANK_HOLIDAYS_REGION = "ENG"
     REFERRAL_RETENTION_MONTHS = 12  # personal fields are erased this long after a referral ends
+    REFERRAL_INACTIVE_MONTHS = 6  # an accepted referral with no activity this long is closed "no update"
     REFERRAL_ADMIN_ACCESS_MINUTES = 30  # an admin's audited reason opens one referral for this long, this session
     REFERRAL_RECEIPT_LINK_MAX_AGE = 400 * 24 * 3600  # seconds the withdraw link in a consent receipt works
     REFERRAL_WITHDRAW_RATE_LIMIT = "10 per hour"  # the public withdraw page, per client address
@@ -148,6 +170,10 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
     FIELD_ENCRYPTION_KEYS_REQUIRED = True  # never derive the referral data key from SECRET_KEY in production
     PUBLIC_URL_REQUIRED = True  # emailed links never take their host from a request
+    # "__Host-": browsers accept the cookie only if Secure, for Path=/ and with no Domain, so no other host (a
+    # subdomain, plain HTTP) can set or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-session"
+    DEMO_ACCOUNTS_ALLOWED = False  # `flask demo accounts` would make an admin with the published demo password
 
 
 CONFIGS = {"default": Config, "test": TestConfig, "production": ProductionConfig}

@@ -7,6 +7,7 @@ import email
 import os
 import socket
 import threading
+from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -28,16 +29,41 @@ KEEP_TABLES = {"alembic_version", "taxonomy", "taxonomy_term"}  # seeded once pe
 
 
 class Inbox:
-    """Messages received by the test SMTP server."""
+    """Messages received by the test SMTP server.
+
+    Requests only queue mail (microdir/mail.py); reading ``messages`` first runs the delivery job, as the job
+    runner would, so a test sees what the job would have sent. In a test's app context it delivers in that
+    context's session (what the test queued need not be committed yet).
+    """
 
     def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
+        self.received: list[EmailMessage] = []
         self.port = 0
+        self.app: Flask | None = None
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.original_content, policy=policy.default)
-        self.messages.append(message)  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
+    def deliver(self) -> None:
+        """Run the mail delivery job now."""
+        from flask import current_app, has_app_context
+
+        from microdir.mail import deliver_pending
+
+        if self.app is None:
+            return
+        everything = datetime(9999, 1, 1)  # retries included: a test may have travelled in time when it queued
+        if has_app_context() and current_app._get_current_object() is self.app:  # type: ignore[attr-defined]
+            db.session.flush()
+            deliver_pending(due_by=everything)
+            db.session.flush()
+            return
+        with self.app.app_context():
+            deliver_pending(due_by=everything)
+            db.session.commit()
+            db.session.remove()
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        self.deliver()
+        return self.received
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address in m["To"]]
@@ -46,6 +72,18 @@ class Inbox:
         part = message.get_body(preferencelist=("plain",))
         assert part is not None
         return part.get_content()
+
+
+class _Receiver:
+    """The SMTP server's handler (aiosmtpd inspects its handler's members, so never the Inbox and its property)."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.original_content, policy=policy.default)
+        self.inbox.received.append(message)  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
 
 
 def free_port() -> int:
@@ -57,7 +95,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def smtp_server() -> Any:
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller = Controller(_Receiver(inbox), hostname="127.0.0.1", port=free_port())
     controller.start()
     inbox.port = controller.port
     yield inbox
@@ -66,7 +104,7 @@ def smtp_server() -> Any:
 
 @pytest.fixture
 def smtpd(smtp_server: Inbox) -> Inbox:
-    smtp_server.messages.clear()
+    smtp_server.received.clear()
     return smtp_server
 
 
@@ -105,6 +143,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, smtp_server: Inbox) -> Any:
             "SERVER_NAME": None,
         }
     )
+    smtp_server.app = app
     _reset_database(app)
     with app.app_context():
         flask_migrate.upgrade()

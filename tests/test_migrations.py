@@ -5,12 +5,15 @@ One check for the whole schema, so a model change without its migration fails he
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from microdir.extensions import db
+
+REPO_MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "versions"
 
 
 def test_the_migrated_schema_matches_the_models(app_ctx: Any) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
@@ -55,12 +55,18 @@ def insights_command(if_empty: bool, seed: int, days: int) -> None:
 
 @demo.command("accounts")
 def accounts_command() -> None:
-    """Create (or repair) one demo account per role and print the sign-ins."""
+    """Create (or repair) one demo account per role and print the sign-ins (never in production)."""
     from .builder import create_demo_accounts
 
+    if not current_app.config.get("DEMO_ACCOUNTS_ALLOWED"):
+        raise click.ClickException(
+            "Demo accounts are turned off here (DEMO_ACCOUNTS_ALLOWED): they would make an administrator with the "
+            "published demo password. Create real accounts with `flask users create`."
+        )
+
     rows = create_demo_accounts()
-    headers = ("Role", "Email", "Password")
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(3)]
+    headers = ("Role", "Email", "Password", "Two-factor secret (base32)")
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
     line = "+-" + "-+-".join("-" * w for w in widths) + "-+"
     click.echo(line)
     click.echo("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)) + " |")
@@ -68,7 +74,14 @@ def accounts_command() -> None:
     for row in rows:
         click.echo("| " + " | ".join(v.ljust(w) for v, w in zip(row, widths, strict=False)) + " |")
     click.echo(line)
+    click.echo("Staff sign in with a code too: add the two-factor secret to an authenticator app (\"enter a setup key\",")
+    click.echo("time-based), or run: python -c \"import pyotp; print(pyotp.TOTP('<secret>').now())\"")
     click.echo("Demo accounts only: never use these on a real deployment.")
+    from .activity import load_activity
+
+    done = load_activity()
+    if done:
+        click.echo("Demo activity added: " + ", ".join(f"{value} {name}" for name, value in done.items()))
 
 
 def init_app(app: Flask) -> None:

@@ -43,6 +43,8 @@ from ..models import (
     organization_membership,
     utcnow,
 )
+from ..models.referrals import PERSON_PLACEHOLDER
+from ..wording import format_date
 from . import audit, outcomes
 from .listings import is_publicly_visible
 from .taxonomy import CATEGORIES_TAXONOMY_ID
@@ -79,12 +81,17 @@ class Transition:
     label: str  # what the timeline says happened
     needs_reason: bool = False
     needs_outcome: bool = False
+    outcomes: frozenset[CloseOutcome] | None = None  # the outcomes this step accepts (None: any)
 
 
 S = ReferralStatus
 _TEAM = frozenset({ActorKind.TEAM})
 _PROVIDER = frozenset({ActorKind.PROVIDER})
 _WITHDRAWABLE = (S.DRAFT, S.SENT, S.ACCEPTED, S.FIRST_CONTACT, S.ENGAGED)
+_EITHER_SIDE = frozenset({ActorKind.TEAM, ActorKind.PROVIDER})
+# Accepted, but the person never started: either side records why, and that closes the referral.
+DID_NOT_START_OUTCOMES = frozenset({CloseOutcome.NOT_REACHED, CloseOutcome.CHANGED_MIND, CloseOutcome.NOT_SUITABLE})
+CLOSE_OUTCOMES = frozenset(CloseOutcome) - DID_NOT_START_OUTCOMES
 
 # (from status, action) -> transition. Anything not in this table is refused.
 TRANSITIONS: dict[tuple[ReferralStatus, str], Transition] = {
@@ -94,10 +101,20 @@ TRANSITIONS: dict[tuple[ReferralStatus, str], Transition] = {
     (S.SENT, "expire"): Transition(S.EXPIRED, frozenset({ActorKind.SYSTEM}), "Expired with no reply"),
     (S.ACCEPTED, "first_contact"): Transition(S.FIRST_CONTACT, _PROVIDER, "First contact made"),
     (S.FIRST_CONTACT, "engage"): Transition(S.ENGAGED, _PROVIDER, "Taking part"),
-    (S.ENGAGED, "close"): Transition(S.CLOSED, _PROVIDER, "Closed", needs_outcome=True),
+    (S.ENGAGED, "close"): Transition(S.CLOSED, _EITHER_SIDE, "Closed", needs_outcome=True, outcomes=CLOSE_OUTCOMES),
+    **{
+        (status, "did_not_start"): Transition(S.CLOSED, _EITHER_SIDE, "Did not start", needs_outcome=True,
+                                              outcomes=DID_NOT_START_OUTCOMES)
+        for status in (S.ACCEPTED, S.FIRST_CONTACT)
+    },
     **{
         (status, "withdraw"): Transition(S.WITHDRAWN, frozenset({ActorKind.TEAM, ActorKind.PERSON}), "Withdrawn")
         for status in _WITHDRAWABLE
+    },
+    # No activity for REFERRAL_INACTIVE_MONTHS: a job closes it, telling both sides; then retention applies.
+    **{
+        (status, "close_inactive"): Transition(S.CLOSED, frozenset({ActorKind.SYSTEM}), "Closed: no update")
+        for status in (S.ACCEPTED, S.FIRST_CONTACT, S.ENGAGED)
     },
 }
 ACTIONS = sorted({action for _, action in TRANSITIONS})
@@ -139,6 +156,9 @@ OUTCOME_LABELS = {
     CloseOutcome.PERSON_DECLINED: "The person decided not to take part",
     CloseOutcome.MOVED_AWAY: "Moved away",
     CloseOutcome.OTHER: "Another outcome",
+    CloseOutcome.NOT_REACHED: "Did not start: the person could not be reached",
+    CloseOutcome.CHANGED_MIND: "Did not start: the person changed their mind",
+    CloseOutcome.NOT_SUITABLE: "Did not start: the service was not suitable for them",
 }
 CONTACT_METHOD_LABELS = {
     ContactMethod.PHONE: "Phone",
@@ -249,6 +269,8 @@ def transition(
         raise TransitionError("Select why you are declining the referral.")
     if step.needs_outcome and not isinstance(outcome, CloseOutcome):
         raise TransitionError("Select the outcome of the referral.")
+    if step.outcomes is not None and outcome not in step.outcomes:
+        raise TransitionError("Select one of the outcomes offered.")
     note = (note or "").strip() or None
 
     now = utcnow()
@@ -289,14 +311,15 @@ def _flush_or_conflict() -> None:
 
 
 def _verb(action: str) -> str:
-    return {"first_contact": "record first contact on", "engage": "record taking part on"}.get(action, action)
+    return {"first_contact": "record first contact on", "engage": "record taking part on",
+            "did_not_start": "record that the person did not start on"}.get(action, action)
 
 
 def _past(action: str) -> str:
     return {
         "send": "sent", "accept": "accepted", "decline": "declined", "expire": "expired",
         "first_contact": "marked as contacted", "engage": "marked as taking part", "close": "closed",
-        "withdraw": "withdrawn",
+        "withdraw": "withdrawn", "did_not_start": "closed as not started", "close_inactive": "closed",
     }.get(action, action)
 
 
@@ -330,7 +353,9 @@ class ReferralDetails:
 
 
 def _apply_details(referral: Referral, details: ReferralDetails) -> None:
-    referral.person_name = details.person_name
+    if not (details.person_name or "").strip():
+        raise ReferralError("Enter the person’s full name")
+    referral.person_name = details.person_name.strip()
     referral.contact_method = details.contact_method.value
     referral.contact_details = (
         None if details.contact_method is ContactMethod.THROUGH_LINK_WORKER else details.contact_details
@@ -402,35 +427,63 @@ def delete_draft(referral: Referral, user: User, *, expected_version: int) -> st
     return reference
 
 
-CONSENT_WORDING_VERSION = "2026-1"
+_CONSENT_2026 = (
+    "{person} agreed that I can share their name, how to contact them, their date of birth if given, what "
+    "matters to them and anything the provider should know with {organisation}, so that {service} can contact "
+    "them about taking part. They know the details are kept safe, used only for this, and that they can "
+    "change their mind at any time using their reference number {reference}."
+)
+# Version 2026-2 (issue 15) says what happens to the wellbeing scores; the person chooses whether the provider
+# may see them, and the version recorded says which wording they agreed to.
+WELLBEING_KEPT = " Their wellbeing scores stay with their link worker’s team and are not shared with {organisation}."
+WELLBEING_SHARED = (" They also agreed that {organisation} may see the wellbeing scores they give, to see how "
+                    "they are getting on.")
+CONSENT_WORDING_VERSION = "2026-2"
+CONSENT_WORDING_WITH_WELLBEING = "2026-2-wellbeing"
 CONSENT_WORDINGS = {
-    "2026-1": (
-        "{person} agreed that I can share their name, how to contact them, their date of birth if given, what "
-        "matters to them and anything the provider should know with {organisation}, so that {service} can contact "
-        "them about taking part. They know the details are kept safe, used only for this, and that they can "
-        "change their mind at any time using their reference number {reference}."
-    ),
+    "2026-1": _CONSENT_2026,
+    "2026-2": _CONSENT_2026 + WELLBEING_KEPT,
+    "2026-2-wellbeing": _CONSENT_2026 + WELLBEING_SHARED,
 }
+# The versions whose words told the person the provider would see their wellbeing scores.
+WELLBEING_SHARED_VERSIONS = frozenset({"2026-2-wellbeing"})
 
 
-def consent_wording(referral: Referral, version: str = CONSENT_WORDING_VERSION) -> str:
-    """Return the exact consent words for this referral, in the given version."""
+def consent_wording(referral: Referral, version: str = CONSENT_WORDING_VERSION, *,
+                    person: str | None = None) -> str:
+    """Return the exact consent words for this referral, in the given version, with the person's name.
+
+    ``person="{person}"`` gives the stored form, whose name is filled in from the encrypted field when shown.
+    """
     return CONSENT_WORDINGS[version].format(
-        person=referral.person_name or "The person",
+        person=person or referral.person_name or "The person",
         organisation=referral.service.organization.name,
         service=referral.service.name,
         reference=referral.reference,
     )
 
 
-def record_consent(referral: Referral, user: User, *, expected_version: int) -> None:
-    """Record that the person agreed to the current consent wording, keeping the words shown and the time."""
+def consent_template(wording: str, person_name: str | None) -> str:
+    """Return stored consent words with the person's name replaced by the placeholder (for older rows)."""
+    if person_name and person_name in wording:
+        return wording.replace(person_name, PERSON_PLACEHOLDER)
+    return wording
+
+
+def record_consent(referral: Referral, user: User, *, expected_version: int, share_wellbeing: bool = False) -> None:
+    """Record that the person agreed to the consent wording, keeping the words shown, the version and the time."""
     _require_draft(referral, expected_version)
-    referral.consent_wording_version = CONSENT_WORDING_VERSION
-    referral.consent_wording = consent_wording(referral)
+    version = CONSENT_WORDING_WITH_WELLBEING if share_wellbeing else CONSENT_WORDING_VERSION
+    referral.consent_wording_version = version
+    referral.consent_wording = consent_wording(referral, version, person=PERSON_PLACEHOLDER)  # no name in plain text
     referral.consent_given_at = utcnow()
-    audit.record("referral.consent", "referral", referral.id, actor=user, wording_version=CONSENT_WORDING_VERSION)
+    audit.record("referral.consent", "referral", referral.id, actor=user, wording_version=version)
     _flush_or_conflict()
+
+
+def wellbeing_shared_with_provider(referral: Referral) -> bool:
+    """True only when the consent wording the person agreed to said the provider would see their scores."""
+    return referral.consent_wording_version in WELLBEING_SHARED_VERSIONS
 
 
 class ServiceFull(ReferralError):
@@ -515,10 +568,21 @@ def similar_services(service: Service, limit: int = 3) -> list[tuple[Service, st
         )
         .distinct()
     ).all()
-    origin = next(((loc.latitude, loc.longitude) for loc in service.locations if loc.latitude is not None), None)
+    origin = next(
+        (
+            (loc.latitude, loc.longitude)
+            for loc in service.locations
+            if loc.latitude is not None and loc.longitude is not None
+        ),
+        None,
+    )
 
     def miles(candidate: Service) -> float | None:
-        points = [(loc.latitude, loc.longitude) for loc in candidate.locations if loc.latitude is not None]
+        points = [
+            (loc.latitude, loc.longitude)
+            for loc in candidate.locations
+            if loc.latitude is not None and loc.longitude is not None
+        ]
         if origin is None or not points:
             return None
         return min(distance_miles(origin, point) for point in points)
@@ -528,13 +592,17 @@ def similar_services(service: Service, limit: int = 3) -> list[tuple[Service, st
     return [(c, format_distance(d) if d is not None else None) for c, d in ranked[:limit]]
 
 
+STAGES = ("referral", "follow_up", "close")  # baseline; the link worker's follow-up; the provider's at close
+FOLLOW_UP_STATUSES = (S.ACCEPTED, S.FIRST_CONTACT, S.ENGAGED, S.CLOSED)
+
+
 # ---- scores, views of personal data, lists ------------------------------------------------------------------------
 
 def record_scores(
     referral: Referral, actor: User, scale_code: str, stage: str, answers: Mapping[str, Any]
 ) -> WellbeingScore:
     """Validate and store wellbeing answers for a stage ("referral" or "close"), replacing earlier ones."""
-    if stage not in ("referral", "close"):
+    if stage not in STAGES:
         raise ValueError(f"Unknown stage {stage!r}")
     scale = outcomes.get_scale(scale_code)
     scores = outcomes.validate_scores(scale, answers)
@@ -548,13 +616,36 @@ def record_scores(
     return score
 
 
+def set_follow_up(referral: Referral, user: User, on: date, *, expected_version: int) -> None:
+    """Set when the link worker asks the wellbeing questions again (the caseload reminds them on the day)."""
+    if referral.version != expected_version:
+        raise ConflictError()
+    if actor_kind(referral, user) is not ActorKind.TEAM or referral.status not in FOLLOW_UP_STATUSES:
+        raise ReferralError("You cannot set a follow-up date on this referral.")
+    if on < utcnow().date():
+        raise ReferralError("Follow-up date must be today or in the future")
+    referral.follow_up_on = on
+    audit.record("referral.follow_up_date", "referral", referral.id, actor=user, on=on.isoformat())
+    _flush_or_conflict()
+
+
+def count_follow_ups_due(team_id: str, today: date) -> int:
+    """How many of the team's open referrals have a follow-up due by ``today`` and no follow-up scores yet."""
+    due = db.session.scalars(db.select(Referral).where(
+        Referral.team_id == team_id, Referral.status.in_(FOLLOW_UP_STATUSES),
+        Referral.follow_up_on.is_not(None), Referral.follow_up_on <= today))
+    return sum(1 for r in due if scores_at(r, "ons4", "follow_up") is None)
+
+
 def scores_at(referral: Referral, scale_code: str, stage: str) -> WellbeingScore | None:
     return next((s for s in referral.scores if s.scale == scale_code and s.stage == stage), None)
 
 
 def wellbeing_change(referral: Referral, scale_code: str = "ons4") -> list[outcomes.ItemChange]:
-    """Return the per-item change between referral and close, when both were recorded."""
-    before, after = scores_at(referral, scale_code, "referral"), scores_at(referral, scale_code, "close")
+    """Return the per-item change between referral and the latest later scores (follow-up or close)."""
+    before = scores_at(referral, scale_code, "referral")
+    later = [s for s in (scores_at(referral, scale_code, "follow_up"), scores_at(referral, scale_code, "close")) if s]
+    after = max(later, key=lambda s: (s.recorded_at, s.id or 0)) if later else None
     if before is None or after is None:
         return []
     return outcomes.change(outcomes.get_scale(scale_code), before.items, after.items)
@@ -644,15 +735,29 @@ _TEAM_NEWS = {
     "accept": ("accepted", "{organisation} accepted a referral your team sent to {service}."),
     "decline": ("declined", "{organisation} declined a referral your team sent to {service}. Sign in to see why."),
     "close": ("closed", "{organisation} closed a referral your team sent to {service}. Sign in to see the outcome."),
+    "did_not_start": ("closed", "A referral your team sent to {service} was closed: the person did not start. "
+                                "Sign in to see why."),
     "withdraw": ("withdrawn", "A referral your team sent to {service} has been withdrawn."),
     "expire": ("expired", "A referral your team sent to {service} had no reply from {organisation} and has expired. "
                           "You may want to refer the person somewhere else."),
+    "close_inactive": ("closed", "A referral your team sent to {service} had no update for {months} months, so it "
+                                 "has been closed with no update. The person’s details will be removed in time."),
 }
 
 
 def _tell_both_sides(referral: Referral, action: str, from_status: ReferralStatus, actor: User | None) -> None:
     """After a status change: tell the referring link workers, and the provider when a sent referral is withdrawn."""
-    names = {"organisation": referral.organization.name, "service": referral.service.name}
+    names = {"organisation": referral.organization.name, "service": referral.service.name,
+             "months": current_app.config["REFERRAL_INACTIVE_MONTHS"]}
+    by_team = actor is not None and actor.role is Role.LINK_WORKER
+    if action in ("close", "did_not_start") and by_team:
+        # Either side may close: when the link worker does, the provider is the one to tell.
+        link = email_link("inbox.referral", referral_id=referral.id)
+        for member in organisation_members(referral.organization_id):
+            _email(member.email, f"Referral to {referral.service.name} closed",
+                   f"Hello {member.name},\n\nThe link worker closed a referral to {referral.service.name}.\n\n"
+                   f"Sign in to see the outcome:\n{link}\n")
+        return
     if action in _TEAM_NEWS:
         word, sentence = _TEAM_NEWS[action]
         link = email_link("referrals.timeline", referral_id=referral.id)
@@ -667,6 +772,13 @@ def _tell_both_sides(referral: Referral, action: str, from_status: ReferralStatu
             _email(member.email, f"Referral to {referral.service.name} withdrawn",
                    f"Hello {member.name},\n\nA referral to {referral.service.name} has been withdrawn. Please do not "
                    f"contact the person about it.\n\nSign in to see which one:\n{link}\n")
+    if action == "close_inactive":
+        link = email_link("inbox.referral", referral_id=referral.id)
+        for member in organisation_members(referral.organization_id):
+            _email(member.email, f"Referral to {referral.service.name} closed",
+                   f"Hello {member.name},\n\nA referral to {referral.service.name} had no update for "
+                   f"{names['months']} months, so it has been closed with no update.\n\nSign in to see which one:"
+                   f"\n{link}\n")
 
 
 # ---- notes between the provider and the link worker (no status change) ------------------------------------------
@@ -711,10 +823,7 @@ def receipt_withdraw_link(referral: Referral) -> str:
 
 
 def shared_items(referral: Referral) -> list[str]:
-    """Return, in the person's terms, what the referral shares with the provider."""
-    from .taxonomy import needs as taxonomy_needs
-
-    names = {t.code: t.name for t in taxonomy_needs() if t.code}
+    """Return, in the person's terms and in general terms, what the referral shares with the provider."""
     contact = referral.contact
     items = ["your name"]
     if contact is not None:
@@ -723,7 +832,8 @@ def shared_items(referral: Referral) -> list[str]:
     if referral.date_of_birth:
         items.append("your date of birth")
     if referral.needs:
-        items.append("what matters to you: " + ", ".join(names.get(c, c) for c in referral.needs))
+        # In general terms only: the needs themselves can be health data, and email is not a safe place for them.
+        items.append("what matters to you, as you told your link worker")
     if referral.reasons_text:
         items.append("what you would like to get from the service, in your own words")
     if referral.provider_notes:
@@ -765,8 +875,6 @@ def issue_receipt(referral: Referral) -> None:
         message = _email(referral.contact_details, f"Your referral to {referral.service.name}",
                          receipt_email_body(referral, receipt_withdraw_link(referral)), secret=True)
         referral.receipt_email_id = message.id
-        if message.sent_at is not None:
-            message.to = ERASED_ADDRESS  # the address stays only on the (encrypted) referral
     elif contact is ContactMethod.PHONE and referral.contact_details:
         referral.receipt_sms_text = receipt_sms_text(referral)
     audit.record("referral.receipt", "referral", referral.id, actor=None,
@@ -815,10 +923,8 @@ def erase_personal_data(referral: Referral, *, why: str) -> bool:
     for name in ("person_name", "contact_method", "contact_details", "date_of_birth", "reasons_text",
                  "provider_notes", "receipt_sms_text"):
         setattr(referral, name, None)
-    if referral.consent_wording_version in CONSENT_WORDINGS:  # keep what was agreed, without the name
-        referral.consent_wording = CONSENT_WORDINGS[referral.consent_wording_version].format(
-            person="The person", organisation=referral.organization.name, service=referral.service.name,
-            reference=referral.reference)
+    if referral.consent_wording:  # keep what was agreed; older rows may still hold the name
+        referral.consent_wording = consent_template(referral.consent_wording, referral.person_name)
     for event in referral.events:
         event.note = None
     if referral.receipt_email_id is not None:
@@ -826,7 +932,7 @@ def erase_personal_data(referral: Referral, *, why: str) -> bool:
         if message is not None and message.sent_at is None:
             db.session.delete(message)  # never sent: do not keep the address for a retry
         elif message is not None:
-            message.to, message.body = ERASED_ADDRESS, "(removed)"
+            message.to = message.body = None  # already erased when sent; never keep them
     referral.erased_at = utcnow()
     db.session.add(ReferralEvent(referral=referral, at=referral.erased_at, actor_kind=ActorKind.SYSTEM.value,
                                  action="erase", from_status=referral.status, to_status=referral.status))
@@ -929,6 +1035,35 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, 28))
 
 
+INACTIVE_CLOSABLE = tuple(status for status, action in TRANSITIONS if action == "close_inactive")
+
+
+def last_activity(referral: Referral) -> datetime:
+    """Return when anyone last did anything on the referral: a step, a note, a wellbeing score."""
+    moments = [referral.created_at, *(e.at for e in referral.events), *(s.recorded_at for s in referral.scores)]
+    return max(m for m in moments if m is not None)
+
+
+def close_inactive(now: datetime | None = None) -> int:
+    """Close, as "no update", each open referral with no activity for REFERRAL_INACTIVE_MONTHS; return how many.
+
+    Both sides are told (the transition does it). Closing starts the normal retention period.
+    """
+    now = now or utcnow()
+    cutoff = months_before(now, int(current_app.config["REFERRAL_INACTIVE_MONTHS"]))
+    recent = db.select(ReferralEvent.referral_id).where(ReferralEvent.at > cutoff)
+    candidates = db.session.scalars(db.select(Referral).where(
+        Referral.status.in_(INACTIVE_CLOSABLE), Referral.created_at <= cutoff, Referral.id.not_in(recent),
+    ).order_by(Referral.id)).all()
+    closed = 0
+    for referral in candidates:
+        if last_activity(referral) > cutoff:
+            continue
+        transition(referral, "close_inactive", actor=SYSTEM, expected_version=referral.version)
+        closed += 1
+    return closed
+
+
 def purge_expired_personal_data(now: datetime | None = None) -> int:
     """Erase personal fields of referrals that ended longer ago than REFERRAL_RETENTION_MONTHS; return how many.
 
@@ -939,11 +1074,6 @@ def purge_expired_personal_data(now: datetime | None = None) -> int:
     abandoned = db.and_(Referral.status == ReferralStatus.DRAFT, Referral.created_at <= cutoff)
     due = db.session.scalars(db.select(Referral).where(db.or_(ended, abandoned), Referral.erased_at.is_(None))).all()
     return sum(1 for referral in due if erase_personal_data(referral, why="retention period ended"))
-
-
-def format_date(moment: date | datetime) -> str:
-    """GOV.UK style: 24 November 2026."""
-    return f"{moment.day} {moment.strftime('%B %Y')}"
 
 
 # ---- admin access under an audited reason; subject access -----------------------------------------------------
@@ -1026,7 +1156,7 @@ def subject_access_record(referral: Referral) -> dict[str, Any]:
         "for_the_provider": referral.provider_notes,
         "safeguarding_concern_flagged": referral.safeguarding_flag,
         "consent": {"given": _iso(referral.consent_given_at), "wording_version": referral.consent_wording_version,
-                    "wording": referral.consent_wording},
+                    "wording": referral.consent_text},
         "receipt_text_message": referral.receipt_sms_text,
         "wellbeing": [{"scale": s.scale, "stage": s.stage, "answers": dict(s.items), "total": s.total,
                        "recorded": _iso(s.recorded_at)} for s in referral.scores],

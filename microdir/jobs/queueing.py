@@ -19,6 +19,7 @@ from ..extensions import db
 from . import job_names, run_job
 
 ACTIVE = {"queued", "started", "deferred", "scheduled"}
+WAITING = ACTIVE - {"started"}
 
 
 class QueueNotConfigured(RuntimeError):
@@ -65,6 +66,24 @@ def enqueue_due(queue: Queue | None = None) -> dict[str, str]:
                       description=f"microdir job {name}")
         outcomes[name] = "queued"
     return outcomes
+
+
+def enqueue_soon(name: str, connection: Redis) -> str:
+    """Queue one run of a job now (after a commit that gave it work), unless a run is already waiting to start.
+
+    A run already under way may have read its work before this commit, so another is queued behind it.
+    """
+    queue = job_queue(connection)
+    for job_id in (queued_job_id(queue, name), queued_job_id(queue, name) + "-next"):
+        existing = queue.fetch_job(job_id)
+        status = existing.get_status(refresh=True) if existing is not None else None
+        if status in WAITING:
+            return "already queued"
+        if status != "started":
+            queue.enqueue(run_queued_job, name, job_id=job_id, result_ttl=3600, failure_ttl=7 * 86400,
+                          description=f"microdir job {name}")
+            return "queued"
+    return "already queued"
 
 
 def run_worker(*, burst: bool = False, worker_class: type[Worker] = Worker) -> None:

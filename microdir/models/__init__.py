@@ -1,9 +1,9 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
-from .accounts import ROLE_LABELS, Role, Team, TeamKind, User, organization_membership
+from .accounts import ROLE_LABELS, RecoveryCode, Role, Team, TeamKind, User, organization_membership
 from .audit import AuditEvent
 from .base import new_uuid, utcnow
-from .changes import DirectoryChange, track_directory_changes
+from .changes import DirectoryChange, record_change, track_directory_changes
 from .claims import ClaimMethod, ClaimStatus, ListingClaim
 from .directory import (
     ACCESSIBILITY_FEATURES,
@@ -67,6 +67,7 @@ from .registration import DraftSectionSaved, EmailVerification, OrganizationSetu
 from .reports import ProblemReport, ReportStatus
 from .revisions import ListingRevision, RevisionStatus
 from .search import SearchLog, Synonym
+from .submissions import FormSubmission
 from .upkeep import ChaseStage, ListingHold, ListingReminder, QualityCheckNotice, QualityCheckNoticeKind
 
 __all__ = [name for name in dir() if not name.startswith("_")]

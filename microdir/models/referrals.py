@@ -11,11 +11,23 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..crypto import EncryptedDate, EncryptedText
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow, uuid_pk
 from .directory import enum_column
 
@@ -45,6 +57,10 @@ class CloseOutcome(enum.Enum):
     PERSON_DECLINED = "person_declined"
     MOVED_AWAY = "moved_away"
     OTHER = "other"
+    # The person did not start (from accepted or first contact): issue 15
+    NOT_REACHED = "not_reached"
+    CHANGED_MIND = "changed_mind"
+    NOT_SUITABLE = "not_suitable"
 
 
 class ContactMethod(enum.Enum):
@@ -54,7 +70,10 @@ class ContactMethod(enum.Enum):
     THROUGH_LINK_WORKER = "through_link_worker"
 
 
-class Referral(db.Model):
+PERSON_PLACEHOLDER = "{person}"
+
+
+class Referral(Model):
     __tablename__ = "referral"
 
     id: Mapped[str] = uuid_pk()
@@ -71,7 +90,9 @@ class Referral(db.Model):
 
     consent_given_at: Mapped[datetime | None] = mapped_column(DateTime)
     consent_wording_version: Mapped[str | None] = mapped_column(String(20))
-    consent_wording: Mapped[str | None] = mapped_column(Text)  # the exact words shown, kept as they were
+    # The exact words shown, kept as they were, with "{person}" where the person's name was: the name itself is
+    # only in the encrypted person_name (``consent_text`` puts it back for reading).
+    consent_wording: Mapped[str | None] = mapped_column(Text)
     capacity_warning_seen: Mapped[bool] = mapped_column(Boolean, default=False)
     needs: Mapped[list[str]] = mapped_column(JSON, default=list)  # needs taxonomy codes: anonymous, for reports
 
@@ -81,6 +102,8 @@ class Referral(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     decline_reason: Mapped[DeclineReason | None] = mapped_column(enum_column(DeclineReason))
     outcome: Mapped[CloseOutcome | None] = mapped_column(enum_column(CloseOutcome))
+    # When the link worker asks the person the wellbeing questions again; the caseload reminds them on the day.
+    follow_up_on: Mapped[date | None] = mapped_column(Date)
 
     # Personal data: encrypted at rest, erased (set to None, erased_at set) on withdrawal or after retention.
     person_name: Mapped[str | None] = mapped_column(EncryptedText())
@@ -113,6 +136,13 @@ class Referral(db.Model):
     )
 
     @property
+    def consent_text(self) -> str | None:
+        """The consent words as they were shown, with the person's name (or "The person" once it is erased)."""
+        if self.consent_wording is None:
+            return None
+        return self.consent_wording.replace(PERSON_PLACEHOLDER, self.person_name or "The person")
+
+    @property
     def contact(self) -> ContactMethod | None:
         return ContactMethod(self.contact_method) if self.contact_method else None
 
@@ -120,7 +150,7 @@ class Referral(db.Model):
         return f"<Referral {self.reference} {self.status.value}>"
 
 
-class ReferralEvent(db.Model):
+class ReferralEvent(Model):
     """One step in a referral's history: who did what, when, and their note."""
 
     __tablename__ = "referral_event"
@@ -141,7 +171,7 @@ class ReferralEvent(db.Model):
     actor = relationship("User")
 
 
-class WellbeingScore(db.Model):
+class WellbeingScore(Model):
     """Answers to one wellbeing scale at one stage ("referral" or "close")."""
 
     __tablename__ = "wellbeing_score"
@@ -158,7 +188,7 @@ class WellbeingScore(db.Model):
     referral: Mapped[Referral] = relationship(back_populates="scores")
 
 
-class ReferralNudge(db.Model):
+class ReferralNudge(Model):
     """A reminder or notice a job sent about an unanswered referral; one of each kind, ever (what makes it idempotent)."""
 
     __tablename__ = "referral_nudge"

@@ -67,6 +67,8 @@ def healthz() -> Any:
     # "degraded": every failing check still works but lags (a search index behind its change log), so a load
     # balancer should send traffic elsewhere while the node catches up; "unavailable": something is down.
     degraded = not healthy and all(c["ok"] or c.get("degraded") for c in checks.values())
-    response = jsonify({"status": "ok" if healthy else "degraded" if degraded else "unavailable", "checks": checks})
+    failed = [name for name, check in checks.items() if not check["ok"]]  # which dependency, at a glance
+    response = jsonify({"status": "ok" if healthy else "degraded" if degraded else "unavailable", "failed": failed,
+                        "checks": checks})
     response.status_code = 200 if healthy else 503
     return response

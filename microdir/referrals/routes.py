@@ -8,10 +8,11 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import shortlist
+from .. import shortlist, submissions
 from ..domain import audit
 from ..domain import caseload as caseload_ops
 from ..domain import referrals as ops
+from ..domain import subject_access as sar_words
 from ..domain.outcomes import ONS4
 from ..domain.taxonomy import needs as taxonomy_needs
 from ..extensions import db, limiter
@@ -25,12 +26,15 @@ from .forms import (
     ConfirmWithdrawForm,
     ConsentForm,
     DeclineForm,
+    DidNotStartForm,
     FindMyReferralForm,
+    FollowUpDateForm,
     FromShortlistForm,
     NoteForm,
     ReferralDetailsForm,
     SendForm,
     SubjectAccessForm,
+    TeamCloseForm,
     VersionedForm,
     WellbeingForm,
 )
@@ -52,6 +56,7 @@ def referral_labels() -> dict[str, Any]:
         "outcome_labels": ops.OUTCOME_LABELS,
         "contact_labels": ops.CONTACT_METHOD_LABELS,
         "ons4": ONS4,
+        "wellbeing_shared_versions": ops.WELLBEING_SHARED_VERSIONS,
         "action_labels": ops.ACTION_LABELS,
         "format_date": ops.format_date,
         "referral_response_figures": _response_figures_for,
@@ -128,13 +133,18 @@ def new() -> Any:
                                service=service, similar=ops.similar_services(service))
     form = _details_form()
     if form.validate_on_submit():
+        earlier = submissions.claim(form.submission_token.data)
+        if earlier is not None:  # the same form sent twice: the first one made the draft
+            return redirect(earlier or url_for(".caseload"))
         try:
             referral = ops.create_draft(service, current_user, form.details())
         except ops.ReferralError as error:
             _conflict(error)
             return redirect(url_for(".new", service=service.id))
+        done = url_for(".consent", referral_id=referral.id)
+        submissions.record_result(form.submission_token.data, done)
         db.session.commit()
-        return redirect(url_for(".consent", referral_id=referral.id))
+        return redirect(done)
     return render_template("referrals/details.html", title=f"Refer someone to {service.name}", form=form,
                            service=service, action=url_for(".new", service=service.id))
 
@@ -179,7 +189,8 @@ def consent(referral_id: str) -> Any:
     form = ConsentForm()
     if form.validate_on_submit():
         try:
-            ops.record_consent(referral, current_user, expected_version=form.version())
+            ops.record_consent(referral, current_user, expected_version=form.version(),
+                               share_wellbeing=bool(form.share_wellbeing.data))
         except (ops.TransitionError, ops.ReferralError) as error:
             _conflict(error)
             return redirect(url_for(".consent", referral_id=referral_id))
@@ -191,6 +202,8 @@ def consent(referral_id: str) -> Any:
         db.session.commit()
     return render_template("referrals/consent.html", title="Does the person agree to share their details?",
                            form=form, referral=referral, wording=ops.consent_wording(referral),
+                           wellbeing_extra=ops.WELLBEING_SHARED.format(
+                               organisation=referral.service.organization.name).strip(),
                            need_names=_need_names())
 
 
@@ -219,6 +232,8 @@ def wellbeing(referral_id: str) -> Any:
         saved = ops.scores_at(referral, "ons4", "referral")
         for code, value in (saved.items if saved else {}).items():
             getattr(form, code).data = str(value)
+        ops.record_personal_data_view(referral, current_user, "wellbeing")  # recorded scores are health data
+        db.session.commit()
     return render_template("referrals/wellbeing.html", title="Wellbeing at referral (optional)", form=form,
                            referral=referral, action=url_for(".wellbeing", referral_id=referral.id),
                            back=url_for(".check", referral_id=referral.id))
@@ -279,6 +294,12 @@ def timeline(referral_id: str) -> Any:
         can_withdraw=referral.status is not ReferralStatus.DRAFT
         and "withdraw" in ops.available_actions(referral, current_user),
         others=caseload_ops.other_referrals_for_person(referral),
+        actions=ops.available_actions(referral, current_user),
+        baseline=ops.scores_at(referral, "ons4", "referral"),
+        follow_up_scores=ops.scores_at(referral, "ons4", "follow_up"),
+        follow_up_form=FollowUpDateForm(expected_version=str(referral.version),
+                                        follow_up_on=referral.follow_up_on),
+        can_follow_up=referral.status in ops.FOLLOW_UP_STATUSES and not referral.erased_at,
         next_action=caseload_ops.next_action(referral),
         withdraw_form=VersionedForm(expected_version=str(referral.version)), is_overdue=ops.is_overdue(referral),
         change=ops.wellbeing_change(referral), note_form=NoteForm(),
@@ -290,6 +311,8 @@ def _add_note(referral: Referral, back: str) -> Any:
     form = NoteForm()
     if not form.validate_on_submit():
         flash(next(iter(form.message.errors), "Enter a note"), "error")
+        return redirect(back)
+    if submissions.claim(form.submission_token.data) is not None:  # sent twice: the note is there once
         return redirect(back)
     try:
         ops.add_note(referral, current_user, form.message.data or "")
@@ -336,6 +359,8 @@ def from_shortlist() -> Any:
         form.services.data = [s.id for s in services]
     if services and form.validate_on_submit():
         chosen = [s for s in services if s.id in (form.services.data or [])]
+        if submissions.claim(form.submission_token.data) is not None:  # sent twice: the drafts exist once
+            return redirect(url_for(".caseload", status=ReferralStatus.DRAFT.value))
         try:
             drafts = ops.create_drafts(chosen, current_user, form.details())
         except ops.ReferralError as error:
@@ -371,6 +396,96 @@ def delete_draft(referral_id: str) -> Any:
         return redirect(url_for(".caseload"))
     return render_template("referrals/delete_draft.html", title="Delete this draft referral", referral=referral,
                            form=form)
+
+
+def _did_not_start(item: Referral, back: str, done: str) -> Any:
+    """Either side records that the person never started; that closes the referral with the reason."""
+    form = DidNotStartForm()
+    if form.validate_on_submit():
+        try:
+            ops.transition(item, "did_not_start", actor=current_user, note=form.note.data,
+                           outcome=CloseOutcome(form.outcome.data), expected_version=form.version())
+        except ops.TransitionError as error:
+            _conflict(error)
+            return redirect(back)
+        db.session.commit()
+        flash(f"Referral {item.reference} closed: the person did not start", "success")
+        return redirect(done)
+    if request.method == "GET":
+        form.expected_version.data = str(item.version)
+    return render_template("referrals/did_not_start.html", title="The person did not start", form=form,
+                           referral=item, back=back, action=request.path)
+
+
+@bp.route("/<referral_id>/did-not-start", methods=["GET", "POST"])
+@requires("referral.create")
+def did_not_start(referral_id: str) -> Any:
+    referral = _load(referral_id, "referral.create")
+    back = url_for(".timeline", referral_id=referral.id)
+    return _did_not_start(referral, back, back)
+
+
+@bp.route("/<referral_id>/close", methods=["GET", "POST"])
+@requires("referral.create")
+def team_close(referral_id: str) -> Any:
+    """The link worker closes a referral (either side may)."""
+    referral = _load(referral_id, "referral.create")
+    back = url_for(".timeline", referral_id=referral.id)
+    form = TeamCloseForm()
+    if form.validate_on_submit():
+        try:
+            ops.transition(referral, "close", actor=current_user, note=form.note.data,
+                           outcome=CloseOutcome(form.outcome.data), expected_version=form.version())
+        except ops.TransitionError as error:
+            _conflict(error)
+            return redirect(back)
+        db.session.commit()
+        flash(f"Referral {referral.reference} closed", "success")
+        return redirect(back)
+    if request.method == "GET":
+        form.expected_version.data = str(referral.version)
+    return render_template("referrals/team_close.html", title="Close this referral", form=form, referral=referral,
+                           back=back)
+
+
+@bp.route("/<referral_id>/follow-up-date", methods=["POST"])
+@requires("referral.create")
+def follow_up_date(referral_id: str) -> Any:
+    referral = _load(referral_id, "referral.create")
+    back = url_for(".timeline", referral_id=referral.id)
+    form = FollowUpDateForm()
+    if not form.validate_on_submit():
+        flash(next(iter(form.follow_up_on.errors), "Enter the follow-up date"), "error")
+        return redirect(back)
+    try:
+        ops.set_follow_up(referral, current_user, form.follow_up_on.data, expected_version=form.version())
+    except (ops.TransitionError, ops.ReferralError) as error:
+        _conflict(error)
+        return redirect(back)
+    db.session.commit()
+    flash(f"Follow-up set for {ops.format_date(form.follow_up_on.data)}", "success")
+    return redirect(back)
+
+
+@bp.route("/<referral_id>/follow-up", methods=["GET", "POST"])
+@requires("referral.create")
+def follow_up(referral_id: str) -> Any:
+    """The link worker records the follow-up wellbeing scores (ONS4)."""
+    referral = _load(referral_id, "referral.create")
+    back = url_for(".timeline", referral_id=referral.id)
+    if referral.status not in ops.FOLLOW_UP_STATUSES or referral.erased_at is not None:
+        flash("Follow-up scores can be recorded once the provider has accepted the referral.", "error")
+        return redirect(back)
+    form = WellbeingForm()
+    if form.validate_on_submit():
+        scores = form.scores_or_errors()
+        if scores is not None:
+            ops.record_scores(referral, current_user, "ons4", "follow_up", scores)
+            db.session.commit()
+            flash("Follow-up wellbeing scores saved", "success")
+            return redirect(back)
+    return render_template("referrals/wellbeing.html", title="Wellbeing at follow-up", form=form,
+                           referral=referral, back=back, action=request.path, heading="Wellbeing at follow-up")
 
 
 @bp.route("/<referral_id>/withdraw", methods=["POST"])
@@ -413,7 +528,8 @@ def referral(referral_id: str) -> Any:
     return render_template(
         "referrals/inbox_referral.html", title=f"Referral {item.reference}", referral=item, actions=actions,
         buttons={a: PROVIDER_BUTTONS[a] for a in actions if a in PROVIDER_BUTTONS}, need_names=_need_names(),
-        change=ops.wellbeing_change(item), note_form=NoteForm(),
+        change=ops.wellbeing_change(item) if ops.wellbeing_shared_with_provider(item) else [],
+        wellbeing_shared=ops.wellbeing_shared_with_provider(item), note_form=NoteForm(),
         note_action=url_for(".note", referral_id=item.id),
     )
 
@@ -462,6 +578,14 @@ def decline(referral_id: str) -> Any:
     if request.method == "GET":
         form.expected_version.data = str(item.version)
     return render_template("referrals/decline.html", title="Decline this referral", form=form, referral=item)
+
+
+@inbox.route("/<referral_id>/did-not-start", methods=["GET", "POST"], endpoint="did_not_start")
+@requires("referral.respond")
+def provider_did_not_start(referral_id: str) -> Any:
+    item = _load(referral_id, "referral.respond")
+    back = url_for(".referral", referral_id=item.id)
+    return _did_not_start(item, back, back)
 
 
 @inbox.route("/<referral_id>/close", methods=["GET", "POST"])
@@ -616,6 +740,8 @@ def subject_access() -> Any:
             return Response(json.dumps(export, indent=2, ensure_ascii=False), mimetype="application/json",
                             headers={"Content-Disposition": "attachment; filename=subject-access.json",
                                      "Cache-Control": "no-store"})
+        names = _need_names()
         return render_template("referrals/subject_access_result.html", title="What we hold about this person",
-                               export=export, form=form, need_names=_need_names())
+                               export=export, form=form, exported_on=sar_words.exported_on(export["exported"]),
+                               records=[sar_words.printable(record, names) for record in export["referrals"]])
     return render_template("referrals/subject_access.html", title="Subject access: export what we hold", form=form)

@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
 from flask import Flask
 
 from microdir import create_app
+from microdir.crypto import development_key
 from microdir.extensions import db
 
 
@@ -31,7 +31,9 @@ def make_app(app: Flask) -> Iterator[Callable[..., Flask]]:
             "PASSWORD_HASH_METHOD": app.config["PASSWORD_HASH_METHOD"],
         }
         if overrides.get("CONFIG") == "production":
-            config["FIELD_ENCRYPTION_KEYS"] = [Fernet.generate_key().decode()]
+            # The test app's key, so both apps read the rows the other wrote (the outbox and two-factor secrets
+            # are encrypted; the test inbox delivers with the test app).
+            config["FIELD_ENCRYPTION_KEYS"] = [development_key(app.config["SECRET_KEY"])]
         other = create_app({**config, **overrides})
         built.append(other)
         return other

@@ -51,8 +51,8 @@ def test_a_link_worker_refers_someone_and_the_organisation_is_emailed_without_pe
     assert "agreed that I can share" in page.text() and service.organization.name in page.text()
     client_request.post(f"/referrals/{referral.id}/consent", {"agreed": "y"})
     referral = _only_referral()
-    assert referral.consent_given_at is not None and referral.consent_wording_version == "2026-1"
-    assert PERSON_NAME in referral.consent_wording and referral.reference in referral.consent_wording
+    assert referral.consent_given_at is not None and referral.consent_wording_version == "2026-2"
+    assert PERSON_NAME in referral.consent_text and referral.reference in referral.consent_wording
 
     check = client_request.get(f"/referrals/{referral.id}/check")
     assert "Loneliness and isolation" in check.text() and "07700 900982" in check.text()
@@ -229,3 +229,44 @@ def test_the_team_withdraws_a_referral_for_the_person_and_their_details_are_dele
     assert "Withdraw referral" not in page.text() and PERSON_NAME not in page.text()
     assert stored.reference in page.text()
     assert [m["Subject"] for m in smtpd.to(provider.email)] == [f"Referral to {referral.service.name} withdrawn"]
+
+
+def test_viewing_recorded_wellbeing_scores_is_audited(app_ctx: Any, client_request: ClientRequest) -> None:
+    user = _sign_in(client_request)
+    referral = make_referral(S.DRAFT, team_user=user)
+    client_request.get(f"/referrals/{referral.id}/wellbeing")
+    views = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "referral.view_personal_data",
+                                                           AuditEvent.object_id == referral.id)).all()
+    assert [(v.actor_id, v.detail["page"]) for v in views] == [(user.id, "wellbeing")]
+
+
+def test_a_name_of_only_spaces_is_refused(app_ctx: Any, client_request: ClientRequest) -> None:
+    _sign_in(client_request)
+    service = factories.create_service(name="Tuesday Friends")
+    page = client_request.post(f"/referrals/new?service={service.id}", {**DETAILS, "person_name": "   \t "},
+                               expected_status=200)
+    assert page.error_summary() == ["Enter the person’s full name"]
+    assert db.session.scalars(db.select(Referral)).all() == []
+
+
+def test_pressing_continue_twice_makes_one_draft(app_ctx: Any, client_request: ClientRequest) -> None:
+    _sign_in(client_request)
+    service = factories.create_service(name="Tuesday Friends")
+    form = client_request.get(f"/referrals/new?service={service.id}")
+    payload = {**form.form_data(), **DETAILS}
+    first = client_request.client.post(f"/referrals/new?service={service.id}", data=payload)
+    second = client_request.client.post(f"/referrals/new?service={service.id}", data=payload)
+    referral = _only_referral()  # one draft, not two
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"] == f"/referrals/{referral.id}/consent"
+
+
+def test_pressing_add_note_twice_adds_one_note(app_ctx: Any, client_request: ClientRequest) -> None:
+    user = _sign_in(client_request)
+    referral = make_referral(S.SENT, team_user=user)
+    page = client_request.get(f"/referrals/{referral.id}")
+    payload = {**page.form_data(f"form[action$='/referrals/{referral.id}/note']"), "message": "Called her today"}
+    for _ in range(2):
+        assert client_request.client.post(f"/referrals/{referral.id}/note", data=payload).status_code == 302
+    db.session.expire_all()
+    assert [e.note for e in referral.events if e.action == "note"] == ["Called her today"]

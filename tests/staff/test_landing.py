@@ -13,9 +13,7 @@ from tests.referrals.helpers import make_referral, provider_for
 
 
 def _land(client_request: ClientRequest, user: Any, next_url: str | None = None) -> str:
-    url = "/sign-in" + (f"?next={next_url}" if next_url else "")
-    page = client_request.post(url, {"email": user.email, "password": "correct horse battery staple"},
-                               expected_status=302)
+    page = client_request.sign_in(user, next=next_url)  # the password, and the two-factor code for staff
     return page.response.headers["Location"]
 
 
