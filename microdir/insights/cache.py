@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
@@ -19,11 +20,12 @@ from .refresh import refresh_marker
 
 MAX_PAGES = 256
 _lock = threading.Lock()
-_pages: OrderedDict[tuple[Any, ...], queries.Page] = OrderedDict()
+_pages: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 
 
-def cached_page(slug: str, filters: Filters) -> queries.Page:
-    """Return the page's figures, computing them only when the summaries have changed since they were cached."""
+def cached_page(slug: str, filters: Filters, build: Callable[[Filters], Any] | None = None) -> Any:
+    """Return the page's figures (or what ``build`` makes, e.g. a CSV-only table), computing them only when the
+    summaries have changed since they were cached."""
     key = (id(current_app._get_current_object()), slug, filters.start, filters.end, filters.area,  # type: ignore[attr-defined]
            disclosure.rule(), refresh_marker(), repr(current_app.config.get("OUTCOME_SCALES")),
            current_app.config.get("REFERRAL_OVERDUE_WORKING_DAYS"))
@@ -32,7 +34,7 @@ def cached_page(slug: str, filters: Filters) -> queries.Page:
         if page is not None:
             _pages.move_to_end(key)
             return page
-    page = queries.PAGES[slug][1](filters)
+    page = (build or queries.PAGES[slug][1])(filters)
     with _lock:
         _pages[key] = page
         while len(_pages) > MAX_PAGES:

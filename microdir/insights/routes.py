@@ -82,7 +82,7 @@ def csv(slug: str, table_id: str) -> Any:
         abort(404)
     filters = parse_filters(request.args)
     only = queries.CSV_ONLY.get((slug, table_id))
-    table = only(filters) if only else cached_page(slug, filters).table(table_id)
+    table = cached_page(f"{slug}/{table_id}", filters, only) if only else cached_page(slug, filters).table(table_id)
     if table is None:
         abort(404)
     name = f"{slug}-{table_id}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"
