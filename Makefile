@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 export FLASK_APP := microdir:create_app
 
-.PHONY: demo test setup assets db bench lint clean relevance
+.PHONY: demo test setup assets db bench lint clean relevance scale-check
 
 $(VENV)/.installed: requirements.txt requirements-test.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,7 @@ db: setup instance/config.py
 	$(PY) -m flask taxonomy seed
 	$(PY) -m flask geo load --if-missing
 	$(PY) -m flask demo load --if-empty
+	$(PY) -m flask demo insights --if-empty
 	$(PY) -m flask index seed-synonyms
 	$(PY) -m flask index update
 
@@ -46,11 +47,17 @@ bench: setup
 	$(PY) bench/search.py --n 10000
 	$(PY) bench/oruk.py
 
+# Two app nodes behind nginx, followers, RQ, 10,000 services on this machine's PostgreSQL and Redis: 7 checks.
+# Needs Debian's nginx and wrk. SCALE_ARGS=--short for CI (2,000 services), --national for 100,000.
+scale-check: setup
+	$(PY) scripts/scale_check.py $(SCALE_ARGS)
+
 relevance: setup
 	$(PY) -m tests.search.relevance.run $(RELEVANCE_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check microdir tests bench
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) node_modules static/build

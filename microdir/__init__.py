@@ -48,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         demo,
         errors,
         geo,
+        insights,
         moderation,
         oruk,
         providers,
@@ -57,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         revisions_review,
         search,
         security,
+        shortlist,
         templating,
     )
 
@@ -68,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     admin.init_app(app)
     public.init_app(app)
+    shortlist.init_app(app)
     moderation.init_app(app)
     referrals.init_app(app)
     providers.init_app(app)
@@ -75,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     revisions_review.init_app(app)
     search.init_app(app)
     oruk.init_app(app)
+    insights.init_app(app)
     demo.init_app(app)
     cli.init_app(app)
     _serve_govuk_assets(app)
@@ -102,6 +106,10 @@ def _configure(app: Flask, overrides: dict[str, Any]) -> None:
             "Set MICRODIR_SECRET_KEY or SECRET_KEY in instance/config.py (`make demo` writes one for development)."
         )
     _check_public_url(app)
+    if app.config["SESSION_COOKIE_NAME"].startswith("__Host-") and (
+        not app.config["SESSION_COOKIE_SECURE"] or app.config.get("SESSION_COOKIE_DOMAIN")
+    ):
+        raise RuntimeError("A __Host- session cookie needs SESSION_COOKIE_SECURE and no SESSION_COOKIE_DOMAIN.")
 
 
 def _check_public_url(app: Flask) -> None:

@@ -31,8 +31,7 @@ def create_user_command(
     if team_name:
         team = db.session.scalar(db.select(Team).where(Team.name == team_name))
         if team is None:
-            team = Team(name=team_name, kind=TeamKind.GP_PRACTICE)
-            db.session.add(team)
+            team = accounts.create_team(team_name, TeamKind.GP_PRACTICE)
     organizations = []
     if organization_id:
         organization = db.session.get(Organization, organization_id)

@@ -28,6 +28,7 @@ class Config:
     SEARCH_QUERY_CACHE_SIZE = 2000  # cached match bitmaps per searcher (LRU; 12.5 KB each at 100k listings)
     SEARCH_SCORE_CACHE_POSTINGS = 2_500_000  # cached term scores per searcher, in postings (LRU; 12 bytes each)
     SEARCH_PLACE_CACHE_SIZE = 256  # cached "areas that cover this place" bitmaps per searcher (LRU)
+    SEARCH_MAX_WIDEN_MILES = 25  # the radius widens by itself (5 → 10 → …) never further than this
     GEO_DATABASE: str | None = None  # default: <instance>/geo.sqlite
     # /healthz says "degraded" (503) when this node's index is further behind the change log than either of these.
     SEARCH_INDEX_MAX_BEHIND = 100  # change-log rows not yet applied
@@ -36,6 +37,7 @@ class Config:
     # on a node that is in step (nginx `proxy_next_upstream http_503`) instead of showing stale results.
     SEARCH_FAILOVER_WHEN_DEGRADED = False
 
+    SESSION_COOKIE_NAME = "session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set True behind HTTPS (ProductionConfig does)
@@ -49,6 +51,11 @@ class Config:
 
     # Sign-in throttling: per client address and per account name.
     LOGIN_RATE_LIMIT = "10 per 5 minutes"
+    # Two-factor sign-in (TOTP): the name authenticator apps show, attempts at the code step per client address and
+    # per account, and how long after the password step the code may be entered.
+    TWO_FACTOR_ISSUER = "microdir"
+    TWO_FACTOR_RATE_LIMIT = "5 per 5 minutes"
+    TWO_FACTOR_PENDING_SECONDS = 300
     REDIS_URL: str | None = None  # MICRODIR_REDIS_URL: rate limits and job queue go to Redis when set
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -110,6 +117,8 @@ class Config:
     ORUK_IMPORT_URL_MAX_BYTES = 50_000_000  # over all pages of one feed together
     ORUK_IMPORT_URL_MAX_PAGES = 1_000  # pages of a /services feed followed before stopping (and saying so)
 
+    DEMO_ACCOUNTS_ALLOWED = True  # `flask demo accounts`: never in production (ProductionConfig turns it off)
+
     PROXY_FIX = False  # trust X-Forwarded-For and X-Forwarded-Proto from one proxy (set behind a load balancer)
     PROXY_FIX_HOST = False  # also trust X-Forwarded-Host: only when the proxy sets it itself, never from clients
 
@@ -136,6 +145,9 @@ class Config:
     GP_RECORD_CODES: dict[str, dict[str, str]] = {}
     # Further wellbeing scales, for services that hold the licence (format: microdir/domain/outcomes.py).
     OUTCOME_SCALES: dict[str, Any] = {}
+    # Commissioner insight: counts 1 to INSIGHTS_SUPPRESS_BELOW − 1 are hidden, the rest rounded to INSIGHTS_ROUND_TO.
+    INSIGHTS_SUPPRESS_BELOW = 8
+    INSIGHTS_ROUND_TO = 5
 
 
 class TestConfig(Config):
@@ -157,6 +169,10 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
     FIELD_ENCRYPTION_KEYS_REQUIRED = True  # never derive the referral data key from SECRET_KEY in production
     PUBLIC_URL_REQUIRED = True  # emailed links never take their host from a request
+    # "__Host-": browsers accept the cookie only if Secure, for Path=/ and with no Domain, so no other host (a
+    # subdomain, plain HTTP) can set or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-session"
+    DEMO_ACCOUNTS_ALLOWED = False  # `flask demo accounts` would make an admin with the published demo password
 
 
 CONFIGS = {"default": Config, "test": TestConfig, "production": ProductionConfig}

@@ -67,8 +67,9 @@ def init_app(app: Flask) -> None:
             response.status_code = code
             if code == 429:
                 response.headers["Retry-After"] = "60"
-            if code == 405 and getattr(error, "valid_methods", None):
-                response.headers["Allow"] = ", ".join(error.valid_methods)  # required by RFC 9110
+            allowed = getattr(error, "valid_methods", None)  # only MethodNotAllowed has it
+            if code == 405 and allowed:
+                response.headers["Allow"] = ", ".join(allowed)  # required by RFC 9110
             return response
         template = f"errors/{code}.html" if code in ERROR_PAGES else "errors/generic.html"
         # Our own description (not the generic one Werkzeug gives every such error) says what to do.

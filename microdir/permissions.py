@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
@@ -110,7 +110,7 @@ def requires(capability: str) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
-        return _mark(guarded, capability)  # type: ignore[arg-type]
+        return _mark(cast(F, guarded), capability)
 
     return decorator
 

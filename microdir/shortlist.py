@@ -1,4 +1,8 @@
-"""The resident's shortlist: kept in the session only (no account), shareable as a link, sendable by email."""
+"""The resident's shortlist: kept for 30 days in a cookie of service ids (no account), shareable, sendable by email.
+
+The cookie holds listing ids only (packed as in a share link), nothing about the person; the cookies page says so.
+Changes are kept on ``g`` during the request and written in one ``Set-Cookie`` after it (``init_app``).
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,49 @@ import base64
 import binascii
 import uuid
 from datetime import datetime
+from typing import Any
 
-from flask import session
+from flask import Flask, g, request, session
 
 from .domain.listings import is_publicly_visible
 from .extensions import db
 from .models import Service
 
-SESSION_KEY = "shortlist"
+SESSION_KEY = "shortlist"  # where shortlists lived before the cookie: moved into it on the next change
+COOKIE_NAME = "shortlist"
+COOKIE_MAX_AGE = 30 * 24 * 3600  # 30 days
 MAX_ITEMS = 30  # a shortlist is for a handful; this also caps the share-link length (30 × 22 characters)
+
+
+def _read() -> list[str]:
+    if "shortlist_ids" in g:
+        return list(g.shortlist_ids)
+    found: list[str] = []
+    try:
+        found = decode_ids(request.cookies.get(COOKIE_NAME, ""))
+    except ValueError:
+        found = []
+    stored = session.get(SESSION_KEY, []) if SESSION_KEY in session else []
+    if isinstance(stored, list):
+        found += [i for i in stored if isinstance(i, str) and i not in found]
+    g.shortlist_ids = found[:MAX_ITEMS]
+    return list(g.shortlist_ids)
+
+
+def _write(service_ids: list[str]) -> None:
+    g.shortlist_ids = service_ids
+    g.shortlist_changed = True
+    session.pop(SESSION_KEY, None)
 
 
 def ids() -> list[str]:
     """Return the listing ids on this visitor's shortlist, in the order they were added."""
-    stored = session.get(SESSION_KEY, [])
-    return [i for i in stored if isinstance(i, str)] if isinstance(stored, list) else []
+    return _read()
+
+
+def count() -> int:
+    """Return how many services are on the shortlist (for the header)."""
+    return len(_read())
 
 
 def contains(service_id: str) -> bool:
@@ -34,16 +66,42 @@ def add(service_id: str) -> bool:
         return True
     if len(current) >= MAX_ITEMS:
         return False
-    session[SESSION_KEY] = [*current, service_id]
+    _write([*current, service_id])
     return True
 
 
 def remove(service_id: str) -> None:
-    session[SESSION_KEY] = [i for i in ids() if i != service_id]
+    _write([i for i in ids() if i != service_id])
 
 
 def clear() -> None:
-    session.pop(SESSION_KEY, None)
+    _write([])
+
+
+def _save_cookie(response: Any) -> Any:
+    if not g.get("shortlist_changed"):
+        return response
+    kept = [i for i in g.shortlist_ids if _is_uuid(i)]
+    if kept:
+        response.set_cookie(COOKIE_NAME, encode_ids(kept), max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                            secure=request.is_secure, path="/")
+    else:
+        response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="Lax", secure=request.is_secure)
+    return response
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def init_app(app: Flask) -> None:
+    """Write the shortlist cookie after any request that changed the list; offer its size to every page."""
+    app.after_request(_save_cookie)
+    app.add_template_global(count, "shortlist_count")
 
 
 def encode_ids(service_ids: list[str]) -> str:

@@ -15,11 +15,13 @@ from .models import Role
 
 def navigation_items() -> list[dict[str, Any]]:
     """Return the service navigation links for whoever is signed in."""
-    items: list[tuple[str, str]] = [("Find services", "public.home")]
     from .database import database_unavailable
+    from .shortlist import count as shortlist_count
 
     if database_unavailable():  # who is signed in is in the database: do not ask it again
         return [{"text": "Find services", "href": url_for("public.home"), "active": False}]
+    items: list[tuple[str, str]] = [("Find services", "public.home"),
+                                    (f"Your shortlist ({shortlist_count()})", "resident.shortlist_page")]
     if current_user.is_authenticated:
         role = current_user.role
         if role is Role.PROVIDER:
@@ -29,6 +31,8 @@ def navigation_items() -> list[dict[str, Any]]:
             items.append(("Your caseload", "referrals.caseload"))
         if role in (Role.MODERATOR, Role.ADMIN):
             items.append(("Moderation", "moderation.queue"))
+        if role in (Role.COMMISSIONER, Role.ADMIN):
+            items.append(("Insight", "insights.overview"))
         if role is Role.ADMIN:
             items.append(("Admin", "admin.home"))
             items.append(("Accounts", "admin.users"))

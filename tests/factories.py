@@ -33,6 +33,8 @@ from microdir.models import (
 )
 
 PASSWORD = "correct horse battery staple"
+# Staff made by create_user have two-factor sign-in set up with this secret, so tests can make their codes.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _counter = itertools.count(1)
 
 
@@ -43,7 +45,10 @@ def create_team(**overrides: Any) -> Team:
     return team
 
 
-def create_user(role: Role | str = Role.PROVIDER, **overrides: Any) -> User:
+def create_user(role: Role | str = Role.PROVIDER, *, two_factor: bool | None = None, **overrides: Any) -> User:
+    """Create an account. Staff who must use two-factor sign-in get it set up with ``TOTP_SECRET``, unless
+    ``two_factor=False`` (to test enrolment); ``two_factor=True`` sets it up for a provider too."""
+    from microdir.domain import two_factor as tf
     from microdir.domain.accounts import create_user as create
 
     role = Role(role)
@@ -64,8 +69,27 @@ def create_user(role: Role | str = Role.PROVIDER, **overrides: Any) -> User:
     )
     for key, value in overrides.items():
         setattr(user, key, value)
+    if two_factor if two_factor is not None else role in tf.REQUIRED_ROLES:
+        user.totp_secret = TOTP_SECRET
+        user.totp_enabled_at = utcnow()
     db.session.commit()
     return user
+
+
+def totp_code(user: User) -> str:
+    """Return the code the person's authenticator app shows now.
+
+    A code works once per 30-second step, and tests sign the same person in several times within one step, so the
+    record of the last code used is cleared first (as if the test had waited for the next code).
+    """
+    import pyotp
+
+    fresh = db.session.get(User, user.id)
+    assert fresh is not None and fresh.totp_secret, f"{user.email} has no two-factor sign-in"
+    db.session.refresh(fresh)
+    fresh.totp_last_counter = None
+    db.session.commit()
+    return pyotp.TOTP(fresh.totp_secret).now()
 
 
 def create_organization(**overrides: Any) -> Organization:

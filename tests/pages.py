@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from bs4 import BeautifulSoup
 from flask import Flask
@@ -87,8 +88,30 @@ class ClientRequest:
         check_page(page)
         return page
 
-    def sign_in(self, user: Any, password: str = "correct horse battery staple") -> None:
-        self.post("/sign-in", {"email": user.email, "password": password}, expected_status=302)
+    def sign_in(self, user: Any, password: str = "correct horse battery staple", next: str | None = None) -> Page:
+        """Sign in through the forms, giving the two-factor code too when the person has it, and setting it up
+        when their role needs it and they have none yet (an invited person's first sign-in). Return the last
+        response: its redirect goes where the person lands (after setting up: the recovery codes page)."""
+        url = "/sign-in" + (f"?next={quote(next, safe='')}" if next else "")
+        page = self.post(url, {"email": user.email, "password": password}, expected_status=302)
+        location = page.response.headers["Location"]
+        if location.endswith("/sign-in/code"):
+            from tests.factories import totp_code
+
+            page = self.post("/sign-in/code", {"code": totp_code(user)}, expected_status=302)
+        elif location.startswith("/account/two-factor/set-up"):
+            page = self.set_up_two_factor(location)
+        return page
+
+    def set_up_two_factor(self, url: str = "/account/two-factor/set-up") -> Page:
+        """Set up two-factor sign-in as a signed-in person would, with the key shown; return the recovery codes page."""
+        import pyotp
+
+        setup = self.get(url)
+        key = setup.soup.select_one("#manual-key")
+        assert key is not None, "the set-up page shows no key"
+        code = pyotp.TOTP(key.get_text().replace(" ", "")).now()
+        return self.post(url, {"code": code}, expected_status=200)
 
     def sign_out(self) -> None:
         self.post("/sign-out", expected_status=302)

@@ -26,7 +26,7 @@ def test_security_headers_on_every_page(client: Any) -> None:
     assert "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
-    assert "geolocation=()" in response.headers["Permissions-Policy"]
+    assert "geolocation=(self)" in response.headers["Permissions-Policy"]  # "Use my location", this site only
     assert "Strict-Transport-Security" not in response.headers  # plain HTTP: no HSTS
     assert response.headers["Cache-Control"] == "no-store"
 
@@ -160,7 +160,7 @@ def test_sign_in_with_a_wrong_password_changes_nothing(app_ctx: Any, client_requ
 
 def test_sign_in_refuses_an_offsite_next(app_ctx: Any, client_request: ClientRequest) -> None:
     user = factories.create_user(Role.ADMIN)
-    page = client_request.post("/sign-in?next=//evil.example/x", {"email": user.email, "password": factories.PASSWORD})
+    page = client_request.sign_in(user, next="//evil.example/x")  # password, then the two-factor code
     assert page.response.headers["Location"] == "/admin/"  # no safe next: the admin lands on the admin home
 
 

@@ -11,12 +11,12 @@ from tests import factories
 from tests.pages import ClientRequest
 
 EXPECTED = {
-    None: ["Find services", "Sign in"],
-    Role.PROVIDER: ["Find services", "Your listings", "Referrals", "Your account", "Sign out"],
-    Role.LINK_WORKER: ["Find services", "Your caseload", "Your account", "Sign out"],
-    Role.MODERATOR: ["Find services", "Moderation", "Your account", "Sign out"],
-    Role.COMMISSIONER: ["Find services", "Your account", "Sign out"],
-    Role.ADMIN: ["Find services", "Moderation", "Admin", "Accounts", "Referrals", "Open data", "Your account", "Sign out"],
+    None: ["Find services", "Your shortlist (0)", "Sign in"],
+    Role.PROVIDER: ["Find services", "Your shortlist (0)", "Your listings", "Referrals", "Your account", "Sign out"],
+    Role.LINK_WORKER: ["Find services", "Your shortlist (0)", "Your caseload", "Your account", "Sign out"],
+    Role.MODERATOR: ["Find services", "Your shortlist (0)", "Moderation", "Your account", "Sign out"],
+    Role.COMMISSIONER: ["Find services", "Your shortlist (0)", "Your account", "Sign out"],
+    Role.ADMIN: ["Find services", "Your shortlist (0)", "Moderation", "Admin", "Accounts", "Referrals", "Open data", "Your account", "Sign out"],
 }
 
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
-from wtforms import EmailField, PasswordField
-from wtforms.validators import EqualTo, InputRequired
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length
 
 from ..forms import BaseForm, submit_button
 
@@ -48,3 +48,25 @@ class NewPasswordForm(BaseForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = submit_button("Save password")
+
+
+class TwoFactorCodeForm(BaseForm):
+    code = StringField(
+        "Code",
+        widget=GovTextInput(),
+        description="The 6-digit code from your authenticator app, or one of your recovery codes",
+        validators=[InputRequired("Enter the code from your authenticator app"), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false", "inputmode": "text"},
+    )
+    submit = submit_button("Continue")
+
+
+class TwoFactorSetupForm(BaseForm):
+    code = StringField(
+        "Code from your app",
+        widget=GovTextInput(),
+        description="Enter the 6-digit code your authenticator app shows for microdir",
+        validators=[InputRequired("Enter the 6-digit code from your authenticator app"), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
+    )
+    submit = submit_button("Turn on two-factor sign-in")

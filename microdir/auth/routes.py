@@ -4,14 +4,16 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from markupsafe import Markup
 
-from ..domain import accounts
+from ..domain import accounts, two_factor
 from ..extensions import db, limiter
 from ..forms import BaseForm
+from ..models import User
 from ..permissions import public, requires
-from .forms import ForgotPasswordForm, NewPasswordForm, SignInForm
+from .forms import ForgotPasswordForm, NewPasswordForm, SignInForm, TwoFactorCodeForm, TwoFactorSetupForm
 
 bp = Blueprint("auth", __name__)
 account = Blueprint("account", __name__, url_prefix="/account")
@@ -47,11 +49,82 @@ def sign_in() -> Any:
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
-            login_user(user)
-            db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            if user.two_factor_enabled:
+                # The password was right; the person is not signed in until the code step passes.
+                session[PENDING] = {"user": user.id, "generation": user.session_generation,
+                                    "started": time.time(), "next": request.args.get("next") or ""}
+                db.session.commit()
+                return redirect(url_for("auth.sign_in_code"))
+            return _finish_sign_in(user, "password", request.args.get("next"))
         form.email.errors.append("Enter a correct email address and password")
     return render_template("auth/sign_in.html", form=form)
+
+
+PENDING = "two_factor_pending"
+
+
+def _finish_sign_in(user: User, method: str, next_url: str | None) -> Any:
+    """Sign the person in (after every step they need), then send them on, or to set up two-factor sign-in."""
+    session.pop(PENDING, None)
+    accounts.record_sign_in(user, method)
+    login_user(user)
+    db.session.commit()
+    if two_factor.needs_enrolment(user):
+        return redirect(url_for("account.two_factor_setup", next=next_url or None))
+    return redirect(_safe_next(next_url))
+
+
+def _pending_user() -> User | None:
+    """Return the person part-way through signing in (password right, code not yet given), if still in time."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None
+    if time.time() - float(pending.get("started") or 0) > current_app.config["TWO_FACTOR_PENDING_SECONDS"]:
+        session.pop(PENDING, None)
+        return None
+    user_id = pending.get("user")
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.active or user.session_generation != pending.get("generation"):
+        session.pop(PENDING, None)
+        return None
+    return user
+
+
+def _two_factor_rate() -> str:
+    return current_app.config["TWO_FACTOR_RATE_LIMIT"]
+
+
+def _two_factor_account_key() -> str:
+    pending = session.get(PENDING)
+    return "two-factor:" + str(pending.get("user") if isinstance(pending, dict) else "none")
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@public
+@limiter.limit(_two_factor_rate, methods=["POST"])
+@limiter.limit(_two_factor_rate, methods=["POST"], key_func=_two_factor_account_key)
+def sign_in_code() -> Any:
+    if current_user.is_authenticated:
+        return redirect(_safe_next(None))
+    user = _pending_user()
+    if user is None:
+        flash("Sign in again: the time to enter your code ran out, or you have not entered your password yet.", "info")
+        return redirect(url_for("auth.sign_in"))
+    form = TwoFactorCodeForm()
+    if form.validate_on_submit():
+        method = two_factor.verify_sign_in(user, form.code.data or "")
+        if method is not None:
+            next_url = session.get(PENDING, {}).get("next")
+            response = _finish_sign_in(user, method, next_url)
+            if method == "recovery_code":
+                left = two_factor.recovery_codes_left(user)
+                flash(f"You used a recovery code. You have {left} left: you can get new ones on your account page.",
+                      "info")
+            return response
+        db.session.commit()  # the failed attempt is audited
+        form.code.errors.append("Enter a correct code: the 6 digits your authenticator app shows now, "
+                                "or an unused recovery code")
+    return render_template("auth/two_factor_code.html", form=form)
 
 
 @bp.route("/sign-out", methods=["GET", "POST"])
@@ -109,4 +182,60 @@ def reset_password(token: str) -> Any:
 @account.route("/")
 @requires("account.view")
 def home() -> Any:
-    return render_template("auth/account.html")
+    return render_template("auth/account.html", two_factor_required=two_factor.required_for(current_user))
+
+
+@account.route("/two-factor")
+@requires("account.view")
+def two_factor_settings() -> Any:
+    user = current_user._get_current_object()
+    return render_template("auth/two_factor.html", required=two_factor.required_for(user),
+                           codes_left=two_factor.recovery_codes_left(user) if user.two_factor_enabled else 0,
+                           form=BaseForm())
+
+
+@account.route("/two-factor/set-up", methods=["GET", "POST"])
+@requires("account.view")
+def two_factor_setup() -> Any:
+    user = current_user._get_current_object()
+    if user.two_factor_enabled:
+        return redirect(url_for("account.two_factor_settings"))
+    secret = two_factor.start_enrolment(user)
+    db.session.commit()
+    form = TwoFactorSetupForm()
+    if form.validate_on_submit():
+        codes = two_factor.confirm_enrolment(user, form.code.data or "")
+        db.session.commit()
+        if codes is not None:
+            # Shown once, in this response: only their hashes are kept.
+            return render_template("auth/recovery_codes.html", codes=codes, first_time=True,
+                                   continue_url=_safe_next(request.args.get("next")))
+        form.code.errors.append("Enter the 6-digit code your authenticator app shows now")
+    return render_template("auth/two_factor_setup.html", form=form, required=two_factor.required_for(user),
+                           qr_svg=Markup(two_factor.qr_code_svg(user)),  # noqa: S704 - SVG made by segno here
+                           secret=two_factor.grouped_secret(secret))
+
+
+@account.route("/two-factor/recovery-codes", methods=["POST"])
+@requires("account.view")
+def two_factor_recovery_codes() -> Any:
+    user = current_user._get_current_object()
+    if not user.two_factor_enabled:
+        return redirect(url_for("account.two_factor_settings"))
+    codes = two_factor.new_recovery_codes(user)
+    db.session.commit()
+    return render_template("auth/recovery_codes.html", codes=codes, first_time=False,
+                           continue_url=url_for("account.two_factor_settings"))
+
+
+@account.route("/two-factor/turn-off", methods=["POST"])
+@requires("account.view")
+def two_factor_turn_off() -> Any:
+    user = current_user._get_current_object()
+    if two_factor.required_for(user):
+        abort(403)  # required for this role; an admin can reset it for a lost device
+    if user.two_factor_enabled:
+        two_factor.turn_off(user)
+        db.session.commit()
+        flash("Two-factor sign-in is off", "success")
+    return redirect(url_for("account.two_factor_settings"))

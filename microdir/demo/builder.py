@@ -20,7 +20,9 @@ from typing import Any
 
 from werkzeug.security import check_password_hash
 
+from ..domain import two_factor
 from ..domain.accounts import create_user, find_user_by_email, set_password
+from ..domain.schedules import DAY_NAMES, WEEKDAY_CODES
 from ..domain.taxonomy import seed_taxonomy, term_id
 from ..extensions import db
 from ..models import (
@@ -55,15 +57,14 @@ from ..models import (
     VerifiedHow,
     utcnow,
 )
+from ..wording import format_day_date
 from . import content as C
 
 POSTCODES_CSV = Path(__file__).with_name("postcodes.csv")
 DEMO_NAMESPACE = "https://microdir.org.uk/demo/"
 SENTENCE_CAP = 3  # no sentence may appear in more than this many descriptions
 BATCH = 25
-DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
-DAY_NAMES = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday",
-             "SA": "Saturday", "SU": "Sunday"}
+DAYS = WEEKDAY_CODES
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 NEIGHBOURS = {
     "E08000025": ["E08000028", "E08000029"], "E08000028": ["E08000025", "E08000027", "E08000030"],
@@ -130,7 +131,7 @@ def _clock(value: time) -> str:
 
 
 def _long_date(value: date) -> str:
-    return f"{DAY_NAMES[DAYS[value.weekday()]]} {value.day} {value.strftime('%B %Y')}"
+    return format_day_date(value)
 
 
 class DemoBuilder:
@@ -742,12 +743,16 @@ def _demo_orgs() -> list[Organization]:
     return orgs[:3]
 
 
-def create_demo_accounts() -> list[tuple[str, str, str]]:
-    """Create (or repair) one demo account per role; return (role, email, password) rows to print."""
+def create_demo_accounts() -> list[tuple[str, str, str, str]]:
+    """Create (or repair) one demo account per role; return (role, email, password, TOTP secret) rows to print.
+
+    Staff accounts have two-factor sign-in set up, with a random secret kept from run to run, so a newcomer can add
+    it to an authenticator app. Providers may choose two-factor sign-in, so theirs starts off.
+    """
     gp = _team(C.TEAMS["gp"][0], TeamKind.GP_PRACTICE)
     council = _team(C.TEAMS["council"][0], TeamKind.COUNCIL_TEAM)
     orgs = _demo_orgs()
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, str, str, str]] = []
     for key, email, name, role in DEMO_ACCOUNTS:
         team = gp if key == "linkworker" else council if key == "linkworker2" else None
         organizations = orgs[:2] if key == "provider" else orgs[2:3] if key == "provider2" else []
@@ -760,9 +765,13 @@ def create_demo_accounts() -> list[tuple[str, str, str]]:
             user.active = True
             if organizations and not user.organizations:
                 user.organizations = list(organizations)
+        if two_factor.required_for(user) and not user.two_factor_enabled:
+            two_factor.start_enrolment(user)
+            user.totp_enabled_at = utcnow()
         label = role.label + (f" ({team.name})" if team else "")
         if user.organizations:
             label += " – " + ", ".join(o.name for o in user.organizations)
-        rows.append((label, email, C.DEMO_PASSWORD))
+        secret = user.totp_secret if user.two_factor_enabled and user.totp_secret else "(off: optional)"
+        rows.append((label, email, C.DEMO_PASSWORD, secret))
     db.session.commit()
     return rows

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -10,17 +12,22 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..mail import email_link, send_email
-from ..models import Organization, Role, Team, User, utcnow
+from ..models import Organization, Role, Team, TeamKind, User, utcnow
 from ..signed_links import LinkInvalid, LinkPurpose, make_link_token, read_link_token
-from . import audit
+from . import audit, passwords
 
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
 # A hash to compare against when the email is unknown, so both paths take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
 
 
 class AccountError(ValueError):
-    """A problem with account details, worded for the person who entered them."""
+    """A problem with account details, worded for the person who entered them; ``field`` is the answer at fault."""
+
+    def __init__(self, message: str, *, field: str = "email") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def normalise_email(email: str) -> str:
@@ -31,10 +38,18 @@ def normalise_email(email: str) -> str:
         raise AccountError("Enter an email address in the correct format, like name@example.com") from error
 
 
-def check_password_strength(password: str) -> None:
-    """Raise AccountError unless the password is long enough to resist guessing."""
+def check_password_strength(password: str, *, personal: Sequence[str] = ()) -> None:
+    """Raise AccountError unless the password is long enough and not common or guessable.
+
+    Exactly what the person typed is checked and kept: nothing is stripped or changed.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"Your password must be {MIN_PASSWORD_LENGTH} characters or more")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"Your password must be {MAX_PASSWORD_LENGTH} characters or fewer")
+    problem = passwords.weakness(password, personal)
+    if problem is not None:
+        raise AccountError(problem)
 
 
 def hash_password(password: str) -> str:
@@ -44,6 +59,15 @@ def hash_password(password: str) -> str:
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
+
+
+def create_team(name: str, kind: TeamKind, *, actor: User | None = None) -> Team:
+    """Create a link workers' team and audit it; the caller commits."""
+    team = Team(name=name.strip(), kind=kind)
+    db.session.add(team)
+    db.session.flush()
+    audit.record("team.create", "team", team.id, actor=actor, name=team.name, kind=kind.value)
+    return team
 
 
 def create_user(
@@ -58,11 +82,11 @@ def create_user(
 ) -> User:
     """Create an account; raise AccountError with a message a person can act on."""
     email = normalise_email(email)
-    check_password_strength(password)
+    check_password_strength(password, personal=[email, name])
     if find_user_by_email(email) is not None:
         raise AccountError("An account with this email address already exists")
     if role is Role.LINK_WORKER and team is None:
-        raise AccountError("A link worker must belong to a team")
+        raise AccountError("A link worker must belong to a team", field="team")
     user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role, team=team)
     user.organizations = list(organizations or [])
     db.session.add(user)
@@ -72,22 +96,38 @@ def create_user(
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """Return the active user with these credentials, or None. Takes the same time for unknown emails."""
+    """Return the active user with these credentials, or None. Takes the same time for unknown emails.
+
+    This is the password step only: ``record_sign_in`` records the sign-in once every step has passed.
+    """
     user = find_user_by_email(email)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
+    if not _password_matches(user, password) or not user.active:
         return None
-    user.last_sign_in_at = utcnow()
-    audit.record("user.sign_in", "user", user.id, actor=user)
     return user
+
+
+def record_sign_in(user: User, method: str = "password") -> None:
+    """Record a completed sign-in; ``method`` says how the last step was passed (password, totp, recovery_code)."""
+    user.last_sign_in_at = utcnow()
+    audit.record("user.sign_in", "user", user.id, actor=user, method=method)
+
+
+def _password_matches(user: User, password: str) -> bool:
+    if check_password_hash(user.password_hash, password):
+        return True
+    # Passwords set before they were kept exactly as typed had their ends stripped: accept that form too.
+    stripped = password.strip()
+    return stripped != password and bool(stripped) and check_password_hash(user.password_hash, stripped)
 
 
 def set_password(user: User, password: str, *, actor: User | None = None) -> None:
     """Change a password, ending every other session and any outstanding reset link."""
-    check_password_strength(password)
+    check_password_strength(password, personal=[user.email, user.name])
     user.password_hash = hash_password(password)
+    user.invited_at = None
     user.session_epoch = (user.session_epoch or 0) + 1
     end_sessions(user)
     audit.record("user.password_change", "user", user.id, actor=actor or user)
@@ -156,11 +196,24 @@ def request_password_reset(email: str) -> None:
 
 def invite_user(
     email: str, name: str, role: Role, *, team: Team | None = None, organizations: list[Organization] | None = None
-) -> User:
-    """Create an account with no usable password and email its owner a link to choose one."""
+) -> str:
+    """Invite a person: create an account with no usable password and email a link to choose one.
+
+    Return the normalised address. When the address already has an account, nothing is created and its owner is
+    told instead, so the admin sees the same answer either way: the form never reveals who has an account.
+    """
     import secrets
 
+    email = normalise_email(email)
+    if role is Role.LINK_WORKER and team is None:
+        raise AccountError("A link worker must belong to a team", field="team")
+    existing = find_user_by_email(email)
+    if existing is not None:
+        _tell_existing_account(existing)
+        audit.record("user.invite_existing", "user", existing.id)
+        return email
     user = create_user(email, name, secrets.token_urlsafe(32), role, team=team, organizations=organizations)
+    user.invited_at = utcnow()
     link = email_link("auth.reset_password", token=make_invitation_token(user))
     hours = current_app.config["INVITATION_MAX_AGE"] // 3600
     body = (
@@ -171,7 +224,33 @@ def invite_user(
         "The link works once.\n"
     )
     send_email(user.email, "Your microdir account", body, secret=True)
-    return user
+    return email
+
+
+def _tell_existing_account(user: User) -> None:
+    """Email the owner of an address an admin tried to invite: they have an account already."""
+    service = current_app.config["SERVICE_NAME"]
+    body = (
+        f"Hello {user.name},\n\n"
+        f"An administrator asked to create a {service} account for this email address, but you already have one.\n\n"
+        f"Sign in at {email_link('auth.sign_in')}\n\n"
+        f"If you have forgotten your password, ask for a new one at {email_link('auth.forgot_password')}\n"
+    )
+    send_email(user.email, "Your microdir account", body)
+
+
+def pending_invitations() -> list[User]:
+    """Return the invited people who have not chosen a password yet, oldest invitation first."""
+    return list(db.session.scalars(
+        db.select(User).where(User.invited_at.is_not(None)).order_by(User.invited_at, User.id)
+    ))
+
+
+def invitation_expired(user: User) -> bool:
+    """Return True when the person's invitation link no longer works."""
+    if user.invited_at is None:
+        return False
+    return utcnow() - user.invited_at > timedelta(seconds=current_app.config["INVITATION_MAX_AGE"])
 
 
 def set_active(user: User, active: bool, *, actor: User | None = None) -> None:

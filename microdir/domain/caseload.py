@@ -154,7 +154,7 @@ def count_needing_action(team_id: str, now: datetime | None = None) -> int:
     ) or 0
     follow_ups = 0
     if hasattr(Referral, "follow_up_on"):
-        follow_ups = ops.count_follow_ups_due(team_id, now.date())
+        follow_ups = ops.count_follow_ups_due(team_id, now.date())  # type: ignore[attr-defined]  # when it exists
     return int(drafts_and_chases) + int(follow_ups)
 
 

@@ -1,8 +1,7 @@
 """A provider's edit of a listing: what the editable fields are, how they are snapshotted, compared and applied.
 
 A snapshot is a plain JSON-able dict of the editable fields, so a pending revision can hold one and a moderator
-can see a field-by-field diff. ``save_edit`` is the one entry point for providers: it applies the edit directly to
-a listing nobody can see yet, and turns it into a pending revision for a published one.
+can see a field-by-field diff. Saving an edit (and the pending revision it may become) lives in ``revisions``.
 
 The editor is organised in SECTIONS (the provider's task list links to each); ``SECTION_FIELDS`` says which
 snapshot keys each section edits. Schedules, venues, the area served, accessibility and languages are snapshotted
@@ -12,13 +11,9 @@ in the plain shapes described at ``snapshot`` and written back to the HSDS-shape
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
-
-from sqlalchemy import update
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import (
@@ -30,22 +25,19 @@ from ..models import (
     CapacityStatus,
     CostOption,
     CostType,
-    DraftSectionSaved,
     Language,
     ListingStatus,
     Location,
     LocationType,
     Phone,
-    Schedule,
     Service,
     ServiceArea,
     ServiceAtLocation,
     TaxonomyTerm,
-    User,
-    utcnow,
 )
 from ..phones import national_number
-from . import audit
+from ..wording import CAPACITY_LABELS
+from .schedules import normal_schedule, schedule_from_row, schedule_rows, schedule_sort_key, schedule_text
 from .taxonomy import CATEGORIES, CATEGORIES_TAXONOMY_ID, NEEDS, NEEDS_TAXONOMY_ID, term_id
 
 ListingData = dict[str, Any]
@@ -100,12 +92,6 @@ TERM_LISTS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
     ("needs", NEEDS_TAXONOMY_ID, "needs", {code: name for code, name, _d, _k in NEEDS}),
 )
 
-CAPACITY_LABELS = {
-    CapacityStatus.TAKING_NEW_PEOPLE: "Taking new people",
-    CapacityStatus.WAITING_LIST: "Waiting list",
-    CapacityStatus.FULL: "Full",
-}
-
 COST_LABELS = {
     CostType.FREE: "Free",
     CostType.FIXED: "Fixed price",
@@ -119,31 +105,6 @@ LANGUAGES: dict[str, str] = {
     "en": "English", "cy": "Welsh", "pa": "Punjabi", "ur": "Urdu", "bn": "Bengali", "pl": "Polish",
     "gu": "Gujarati", "ar": "Arabic", "so": "Somali", "ro": "Romanian", "bfi": "British Sign Language",
     "sgn": "Sign language", "zh": "Chinese", "hi": "Hindi", "ta": "Tamil",
-}
-
-SCHEDULE_KINDS: dict[str, str] = {
-    "weekly": "Every week",
-    "fortnightly": "Every other week",
-    "monthly": "Once a month, on a set weekday (for example, the second Tuesday)",
-    "one_off": "On one date only",
-}
-WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-WEEKS_OF_MONTH = {1: "First", 2: "Second", 3: "Third", 4: "Fourth", -1: "Last"}
-
-LISTING_STATUS_LABELS = {
-    ListingStatus.DRAFT: "Draft",
-    ListingStatus.PENDING_REVIEW: "Pending review",
-    ListingStatus.PUBLISHED: "Published",
-    ListingStatus.SUSPENDED: "Suspended",
-    ListingStatus.ARCHIVED: "Archived",
-}
-
-LISTING_STATUS_TAGS = {
-    ListingStatus.DRAFT: "govuk-tag--grey",
-    ListingStatus.PENDING_REVIEW: "govuk-tag--blue",
-    ListingStatus.PUBLISHED: "govuk-tag--green",
-    ListingStatus.SUSPENDED: "govuk-tag--red",
-    ListingStatus.ARCHIVED: "govuk-tag--grey",
 }
 
 # Statuses in which residents have seen the listing: a provider's change waits for a moderator.
@@ -184,104 +145,6 @@ def _service_phone(service: Service) -> Phone | None:
 
 def _amount_text(amount: Decimal | None) -> str | None:
     return None if amount is None else f"{Decimal(amount):.2f}"
-
-
-# ---- schedules --------------------------------------------------------------------------------------------------
-
-def _time_text(moment: time | None) -> str | None:
-    return None if moment is None else f"{moment.hour:02d}:{moment.minute:02d}"
-
-
-def _schedule_rows(schedule: Schedule) -> list[dict[str, Any]]:
-    """Turn one stored schedule into the editor's shape (one row per weekday); unusual rules are kept as "other"."""
-    from ..public.presenters import parse_byday
-
-    common = {"opens_at": _time_text(schedule.opens_at), "closes_at": _time_text(schedule.closes_at),
-              "term_time_only": bool(schedule.term_time_only)}
-    freq = (schedule.freq or "").upper()
-    interval = schedule.interval or 1
-    days = parse_byday(schedule.byday)
-    blank = {"weekday": None, "week": None, "date": None}
-    if not freq and schedule.dtstart is not None:
-        return [{"kind": "one_off", **blank, "date": schedule.dtstart.isoformat(), **common}]
-    if freq == "WEEKLY" and days and all(n is None for n, _ in days) and interval == 1:
-        return [{"kind": "weekly", **blank, "weekday": code, **common} for _, code in days]
-    if freq == "WEEKLY" and len(days) == 1 and days[0][0] is None and interval == 2 and schedule.dtstart:
-        return [{"kind": "fortnightly", **blank, "weekday": days[0][1], "date": schedule.dtstart.isoformat(), **common}]
-    if freq == "MONTHLY" and days and interval == 1 and all(n in WEEKS_OF_MONTH for n, _ in days):
-        return [{"kind": "monthly", **blank, "weekday": code, "week": n, **common} for n, code in days]
-    # A rule the editor cannot show field by field (imported data): keep it whole so nothing is lost.
-    raw = {
-        "freq": schedule.freq, "interval": schedule.interval, "byday": schedule.byday,
-        "bymonthday": schedule.bymonthday, "dtstart": schedule.dtstart.isoformat() if schedule.dtstart else None,
-        "description": schedule.description,
-    }
-    return [{"kind": "other", **blank, **common, "raw": raw}]
-
-
-def _schedule_sort_key(row: dict[str, Any]) -> tuple[Any, ...]:
-    kinds = [*SCHEDULE_KINDS, "other"]
-    weekday = WEEKDAY_CODES.index(row["weekday"]) if row.get("weekday") in WEEKDAY_CODES else 9
-    return (kinds.index(row["kind"]) if row["kind"] in kinds else 9, row.get("date") or "",
-            row.get("week") if row.get("week") is not None else 0, weekday,
-            row.get("opens_at") or "", row.get("closes_at") or "", str(row.get("raw") or ""))
-
-
-def _normal_schedule(row: dict[str, Any]) -> dict[str, Any]:
-    kind = row.get("kind") or "weekly"
-    result = {
-        "kind": kind,
-        "weekday": row.get("weekday") or None,
-        "week": int(row["week"]) if kind == "monthly" and row.get("week") is not None else None,
-        "date": row.get("date") if kind in ("fortnightly", "one_off") else None,
-        "opens_at": row.get("opens_at") or None,
-        "closes_at": row.get("closes_at") or None,
-        "term_time_only": bool(row.get("term_time_only")),
-    }
-    if kind == "one_off":
-        result["weekday"] = None
-    if kind == "other":
-        result["raw"] = row.get("raw") or {}
-    return result
-
-
-def _parse_time(text: str | None) -> time | None:
-    if not text:
-        return None
-    hour, minute = text.split(":")
-    return time(int(hour), int(minute))
-
-
-def schedule_from_row(row: dict[str, Any]) -> Schedule:
-    """Build an (unsaved) Schedule from one editor row, in the iCalendar shape the model documents."""
-    row = _normal_schedule(row)
-    schedule = Schedule(opens_at=_parse_time(row["opens_at"]), closes_at=_parse_time(row["closes_at"]),
-                        term_time_only=row["term_time_only"])
-    kind = row["kind"]
-    if kind == "weekly":
-        schedule.freq, schedule.interval, schedule.byday = "WEEKLY", 1, row["weekday"]
-    elif kind == "fortnightly":
-        first = date.fromisoformat(row["date"])
-        # dtstart fixes which week the sessions fall in.
-        schedule.freq, schedule.interval, schedule.byday, schedule.dtstart = "WEEKLY", 2, row["weekday"], first
-    elif kind == "monthly":
-        schedule.freq, schedule.interval, schedule.byday = "MONTHLY", 1, f"{row['week']}{row['weekday']}"
-    elif kind == "one_off":
-        day = date.fromisoformat(row["date"])
-        schedule.dtstart = schedule.valid_from = schedule.valid_to = day
-    else:
-        raw = row.get("raw") or {}
-        schedule.freq, schedule.interval, schedule.byday = raw.get("freq"), raw.get("interval"), raw.get("byday")
-        schedule.bymonthday, schedule.description = raw.get("bymonthday"), raw.get("description")
-        schedule.dtstart = date.fromisoformat(raw["dtstart"]) if raw.get("dtstart") else None
-    return schedule
-
-
-def schedule_text(row: dict[str, Any]) -> str:
-    """Say when one editor row runs, in the same words residents see on the listing page."""
-    from ..public.presenters import schedule_in_words
-
-    return schedule_in_words(schedule_from_row(row))
 
 
 # ---- venues, area, accessibility, languages -----------------------------------------------------------------------
@@ -386,7 +249,7 @@ def snapshot(service: Service) -> ListingData:
         "email": service.email or None,
         "phone": phone.number if phone is not None else None,
         "costs": costs,
-        "schedules": [row for s in service.schedules for row in _schedule_rows(s)],
+        "schedules": [row for s in service.schedules for row in schedule_rows(s)],
         "venues": [_venue_of(loc) for loc in locations],
         "area": _area_of(service),
         "accessibility": {venue_text(_venue_of(loc)): [a.feature for a in loc.accessibility if a.feature]
@@ -415,7 +278,7 @@ def normalise(data: ListingData) -> ListingData:
     for key in ("email", "phone"):
         result[key] = result.get(key) or None
     if "schedules" in data:
-        result["schedules"] = sorted((_normal_schedule(r) for r in data["schedules"] or []), key=_schedule_sort_key)
+        result["schedules"] = sorted((normal_schedule(r) for r in data["schedules"] or []), key=schedule_sort_key)
     if "venues" in data:
         result["venues"] = sorted((_normal_venue(v) for v in data["venues"] or []), key=_venue_key)
     if "area" in data:
@@ -426,9 +289,7 @@ def normalise(data: ListingData) -> ListingData:
         result["languages"] = _in_order(data["languages"], list(LANGUAGES))
     for key, _taxonomy_id, _slug, names in TERM_LISTS:
         if key in data:  # in the order the checkboxes are shown
-            order = list(names)
-            codes = {str(c) for c in data[key] or [] if c}
-            result[key] = sorted(codes, key=lambda c, order=order: (order.index(c) if c in order else len(order), c))
+            result[key] = _in_order(data[key], list(names))
     if "website" in data:
         result["website"] = (data["website"] or "").strip() or None
     return result
@@ -491,14 +352,14 @@ def _apply_venues(service: Service, venues: list[dict[str, Any]], features: dict
     existing = {_venue_key(_venue_of(loc)): loc for loc in _editable_locations(service)}
     wanted = [(_venue_key(v), v) for v in venues]
     keep = {key for key, _ in wanted}
-    for key, location in existing.items():
+    for key, gone in existing.items():
         if key not in keep:
-            shared = any(sal.service is not service for sal in location.service_at_locations)
-            for link in [sal for sal in service.service_at_locations if sal.location is location]:
+            shared = any(sal.service is not service for sal in gone.service_at_locations)
+            for link in [sal for sal in service.service_at_locations if sal.location is gone]:
                 service.service_at_locations.remove(link)
                 db.session.delete(link)
             if not shared:
-                db.session.delete(location)  # no other service meets there
+                db.session.delete(gone)  # no other service meets there
     for key, venue in wanted:
         location = existing.get(key)
         if location is None:
@@ -622,8 +483,8 @@ def apply_snapshot(service: Service, data: ListingData) -> None:
             )
     if "schedules" in data and current["schedules"] != data["schedules"]:
         _apply_schedules(service, data["schedules"])
-    venues = data.get("venues", current["venues"])
-    features = data.get("accessibility", current["accessibility"])
+    venues = data["venues"] if "venues" in data else current["venues"]
+    features = data["accessibility"] if "accessibility" in data else current["accessibility"]
     if venues != current["venues"] or features != current["accessibility"]:
         _apply_venues(service, venues, features)
     if "area" in data and current["area"] != data["area"]:
@@ -799,86 +660,3 @@ def diff(before: ListingData | None, after: ListingData) -> list[FieldChange]:
     return changes
 
 
-def editing_state(service: Service) -> tuple[ListingData, str]:
-    """Return what the provider edits (their pending change if there is one, else the listing) and its revision id."""
-    from .moderation import pending_revision
-
-    revision = pending_revision(service)
-    if revision is not None and not revision.is_new_listing:
-        # A revision saved before some fields were editable lacks them: those are as the listing has them.
-        return normalise({**snapshot(service), **revision.data}), revision.id
-    return snapshot(service), ""
-
-
-def lock_listing(service: Service) -> None:
-    """Hold the listing's row until this transaction ends, then re-read it and its pending change.
-
-    Makes "check the version, then write" atomic: a second save of the same listing waits here (a row lock on
-    PostgreSQL, the write lock on SQLite) until the first commits, and then sees what it saved. Without it, a
-    provider and a moderator saving at the same instant both passed the check, and one change silently replaced
-    the other (about 1 time in 11).
-    """
-    table = Service.__table__
-    db.session.execute(update(table).where(table.c.id == service.id).values(version=table.c.version))
-    db.session.expire_all()
-
-
-def save_edit(
-    service: Service,
-    data: ListingData,
-    actor: User,
-    *,
-    expected_version: int,
-    expected_revision: str = "",
-    base: ListingData | None = None,
-) -> str:
-    """Save a provider's edit; return "saved" (applied to an unpublished listing), "submitted" or "unchanged".
-
-    Raises EditConflict when the listing or its pending change moved on since ``expected_version`` /
-    ``expected_revision``; ``base`` (what the form was filled from) lets the message list what changed.
-    """
-    from . import moderation
-
-    lock_listing(service)
-    if service.listing_status not in EDITABLE:
-        raise EditError("This listing has been archived, so it cannot be changed.")
-    current, current_revision = editing_state(service)
-    if service.version != expected_version or current_revision != expected_revision:
-        raise EditConflict(diff(base, current) if base is not None else diff(None, current))
-    data = normalise({**current, **data})  # fields the form did not carry stay as they are
-    if data == current:
-        return "unchanged"
-    if service.listing_status in NEEDS_REVIEW:
-        moderation.submit_revision(service, data, actor, base_version=expected_version)
-        return "submitted"
-    changed = [c.field for c in diff(current, data)]
-    apply_snapshot(service, data)
-    audit.record("listing.edit", "service", service.id, actor=actor, fields=changed)
-    try:
-        db.session.flush()
-    except StaleDataError as error:  # another request saved between our read and our write
-        db.session.rollback()
-        raise EditConflict([]) from error
-    return "saved"
-
-
-def save_section(
-    service: Service,
-    section: str,
-    answers: ListingData,
-    actor: User,
-    *,
-    expected_version: int,
-    expected_revision: str = "",
-    base: ListingData | None = None,
-) -> str:
-    """Save one section's answers, keeping every other field as the provider last left it (see ``save_edit``).
-
-    On a new listing, also note the section as saved: the task list needs it for sections that may be left empty.
-    """
-    current, _revision = editing_state(service)
-    outcome = save_edit(service, merge_section(current, section, answers), actor, expected_version=expected_version,
-                        expected_revision=expected_revision, base=base)
-    if service.listing_status is ListingStatus.DRAFT:
-        db.session.merge(DraftSectionSaved(service_id=service.id, section=section, saved_at=utcnow()))
-    return outcome

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..mail import send_email
 from ..models import ListingHold, ListingStatus, MicroProviderProfile, Organization, Service, User, VerifiedHow, utcnow
 from . import audit
-from .listings import MicroProviderVerdict, assess_micro_provider
+from .listings import MicroProviderVerdict, assess_micro_provider, transition_listing
 from .moderation import ModerationError, member_emails
 
 HOLD_STATUSES = frozenset({ListingStatus.SUSPENDED, ListingStatus.ARCHIVED})
@@ -43,8 +43,7 @@ def _hold(service: Service, status: ListingStatus, reason: str, moderator: User)
     hold.decided_by_id = moderator.id
     hold.decided_by_label = moderator.email
     hold.decided_at = utcnow()
-    previous = service.listing_status
-    service.listing_status = status
+    previous = transition_listing(service, status, hold.decided_at)
     suspended = status is ListingStatus.SUSPENDED
     audit.record(f"listing.{'suspend' if suspended else 'archive'}", "service", service.id,
                  actor=moderator, reason=reason, previous_status=previous.value, name=service.name)
@@ -79,9 +78,7 @@ def reinstate(service: Service, moderator: User) -> Service:
     """Publish a suspended or archived listing again."""
     if service.listing_status not in HOLD_STATUSES:
         raise ModerationError("Only a suspended or archived listing can be reinstated.")
-    previous = service.listing_status
-    service.listing_status = ListingStatus.PUBLISHED
-    service.first_published_at = service.first_published_at or utcnow()
+    previous = transition_listing(service, ListingStatus.PUBLISHED, utcnow())
     hold = db.session.get(ListingHold, service.id)
     if hold is not None:
         db.session.delete(hold)

@@ -74,7 +74,44 @@ def assess_micro_provider(profile: MicroProviderProfile | None) -> MicroProvider
     return MicroProviderVerdict(verdict, reasons)
 
 
-def last_confirmed_at(service: Service) -> datetime | None:
+# ---- the listing lifecycle ----------------------------------------------------------------------------------------
+# Every move of a listing's status, and nothing else. The operation that makes a move checks its own preconditions
+# (with a message for the person) and audits it under its own name; the status change itself reaches the change log
+# through the flush listener. The ORUK importer writes the status of the listings it creates or republishes.
+LISTING_TRANSITIONS: dict[ListingStatus, frozenset[ListingStatus]] = {
+    ListingStatus.DRAFT: frozenset({ListingStatus.PENDING_REVIEW, ListingStatus.ARCHIVED}),  # submit; archive
+    ListingStatus.PENDING_REVIEW: frozenset({
+        ListingStatus.PUBLISHED,  # a moderator approves the new listing
+        ListingStatus.DRAFT,  # ... or rejects it, back to the provider
+        ListingStatus.ARCHIVED,
+    }),
+    ListingStatus.PUBLISHED: frozenset({ListingStatus.SUSPENDED, ListingStatus.ARCHIVED}),
+    ListingStatus.SUSPENDED: frozenset({ListingStatus.PUBLISHED, ListingStatus.ARCHIVED}),  # reinstate; archive
+    ListingStatus.ARCHIVED: frozenset({ListingStatus.PUBLISHED}),  # reinstate (or purged for good by upkeep)
+}
+
+
+class ListingTransitionError(ValueError):
+    """A status move the lifecycle does not allow (a caller's precondition check missed it)."""
+
+
+def can_transition(service: Service, to: ListingStatus) -> bool:
+    """Return True when the lifecycle allows moving ``service`` to ``to``."""
+    return to in LISTING_TRANSITIONS[service.listing_status]
+
+
+def transition_listing(service: Service, to: ListingStatus, now: datetime) -> ListingStatus:
+    """Move ``service`` to ``to`` as the table allows, stamping its first publication; return the status it had."""
+    previous = service.listing_status
+    if not can_transition(service, to):
+        raise ListingTransitionError(f"A listing cannot go from {previous.value} to {to.value}")
+    service.listing_status = to
+    if to is ListingStatus.PUBLISHED:
+        service.first_published_at = service.first_published_at or now
+    return previous
+
+
+def last_confirmed_at(service: Service) -> datetime:
     """When the listing was last known to be right: the last check, else first publication, else creation."""
     return service.last_verified_at or service.first_published_at or service.created_at
 

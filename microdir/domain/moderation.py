@@ -1,4 +1,4 @@
-"""Moderating listings: submit a change or a new listing for review, show the diff, approve, reject.
+"""Moderating listings: the queue of pending revisions, the diff, approve, reject (submitting is in ``revisions``).
 
 Every decision is audited here; the caller's request commits it. Approving writes the service, so the directory
 change log (and through it the search index) follows without anything else to call.
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from ..extensions import db
 from ..mail import email_link, send_email
@@ -26,94 +26,9 @@ from ..models import (
     utcnow,
 )
 from . import audit
-from .listing_edits import EditConflict, EditError, FieldChange, ListingData, apply_snapshot, diff, snapshot
-
-
-class ModerationError(EditError):
-    """A decision that cannot be made as asked; the message is for the person."""
-
-
-def pending_revision(service: Service) -> ListingRevision | None:
-    """Return the service's pending revision (there is at most one), or None."""
-    return db.session.scalars(
-        select(ListingRevision)
-        .where(ListingRevision.service_id == service.id, ListingRevision.status == RevisionStatus.PENDING)
-        .order_by(ListingRevision.submitted_at.desc())
-    ).first()
-
-
-def latest_decision(service: Service) -> ListingRevision | None:
-    """Return the most recent approved or rejected revision of ``service``, to tell the provider about."""
-    return db.session.scalars(
-        select(ListingRevision)
-        .where(
-            ListingRevision.service_id == service.id,
-            ListingRevision.status.in_([RevisionStatus.APPROVED, RevisionStatus.REJECTED]),
-        )
-        .order_by(ListingRevision.decided_at.desc())
-    ).first()
-
-
-def _supersede(service: Service) -> None:
-    """Mark the current pending revision superseded; a concurrent save that got there first is a conflict."""
-    revision = pending_revision(service)
-    if revision is None:
-        return
-    result = db.session.execute(
-        update(ListingRevision)
-        .where(ListingRevision.id == revision.id, ListingRevision.status == RevisionStatus.PENDING)
-        .values(status=RevisionStatus.SUPERSEDED)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise EditConflict([])
-    db.session.expire(revision)
-
-
-def submit_revision(service: Service, data: ListingData, actor: User, *, base_version: int) -> ListingRevision:
-    """Record a provider's change to a published listing as a pending revision; the live listing is untouched."""
-    _supersede(service)
-    revision = ListingRevision(
-        service_id=service.id,
-        organization_id=service.organization_id,
-        submitted_by_id=actor.id,
-        submitted_at=utcnow(),
-        base_version=base_version,
-        is_new_listing=False,
-        data=data,
-        status=RevisionStatus.PENDING,
-    )
-    db.session.add(revision)
-    db.session.flush()
-    audit.record(
-        "listing.revision.submit", "service", service.id, actor=actor,
-        revision_id=revision.id, fields=[c.field for c in diff(snapshot(service), data)],
-    )
-    return revision
-
-
-def submit_for_review(service: Service, actor: User, *, expected_version: int) -> ListingRevision:
-    """Move a draft to PENDING_REVIEW and put it in the moderators' queue as a new listing."""
-    if service.version != expected_version:
-        raise EditConflict([])
-    if service.listing_status is not ListingStatus.DRAFT:
-        raise ModerationError("Only a draft listing can be sent for review.")
-    service.listing_status = ListingStatus.PENDING_REVIEW
-    db.session.flush()
-    revision = ListingRevision(
-        service_id=service.id,
-        organization_id=service.organization_id,
-        submitted_by_id=actor.id,
-        submitted_at=utcnow(),
-        base_version=service.version,
-        is_new_listing=True,
-        data=snapshot(service),
-        status=RevisionStatus.PENDING,
-    )
-    db.session.add(revision)
-    db.session.flush()
-    audit.record("listing.submit_for_review", "service", service.id, actor=actor, revision_id=revision.id)
-    return revision
+from .listing_edits import FieldChange, ListingData, apply_snapshot, diff, snapshot
+from .listings import transition_listing
+from .revisions import ModerationError
 
 
 def queue() -> list[ListingRevision]:
@@ -173,8 +88,7 @@ def approve(revision: ListingRevision, moderator: User, *, expected_version: int
     if revision.is_new_listing:
         if service.listing_status is not ListingStatus.PENDING_REVIEW:
             raise ModerationError("This listing is no longer waiting for review.")
-        service.listing_status = ListingStatus.PUBLISHED
-        service.first_published_at = service.first_published_at or now
+        transition_listing(service, ListingStatus.PUBLISHED, now)
     else:
         apply_snapshot(service, revision.data)
     service.last_verified_at = now
@@ -210,7 +124,7 @@ def reject(revision: ListingRevision, moderator: User, reason: str, *, expected_
     revision.decided_by_id = moderator.id
     revision.decided_at = now
     if revision.is_new_listing and service.listing_status is ListingStatus.PENDING_REVIEW:
-        service.listing_status = ListingStatus.DRAFT  # back to the provider to put right and send again
+        transition_listing(service, ListingStatus.DRAFT, now)  # back to the provider to put right and send again
     audit.record(
         "listing.revision.reject", "service", service.id, actor=moderator, reason=reason,
         revision_id=revision.id, new_listing=revision.is_new_listing,

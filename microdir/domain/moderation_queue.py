@@ -67,6 +67,7 @@ def build_queue(now: datetime | None = None) -> list[QueueItem]:
         items.append(QueueItem("report", report.created_at, report.service.name,
                                report.service.organization.name, report))
     for check in upkeep.expiring_quality_checks(now.date()):
+        assert check.expires_on is not None  # only dated checks expire
         # It starts to need attention when the reminder window opens, so order it by that.
         opens = datetime.combine(check.expires_on, time.min) - _reminder_window()
         items.append(QueueItem("quality_check", min(opens, now), check.organization.name, None, check))

@@ -44,6 +44,7 @@ from ..models import (
     utcnow,
 )
 from ..models.referrals import PERSON_PLACEHOLDER
+from ..wording import format_date
 from . import audit, outcomes
 from .listings import is_publicly_visible
 from .taxonomy import CATEGORIES_TAXONOMY_ID
@@ -534,10 +535,21 @@ def similar_services(service: Service, limit: int = 3) -> list[tuple[Service, st
         )
         .distinct()
     ).all()
-    origin = next(((loc.latitude, loc.longitude) for loc in service.locations if loc.latitude is not None), None)
+    origin = next(
+        (
+            (loc.latitude, loc.longitude)
+            for loc in service.locations
+            if loc.latitude is not None and loc.longitude is not None
+        ),
+        None,
+    )
 
     def miles(candidate: Service) -> float | None:
-        points = [(loc.latitude, loc.longitude) for loc in candidate.locations if loc.latitude is not None]
+        points = [
+            (loc.latitude, loc.longitude)
+            for loc in candidate.locations
+            if loc.latitude is not None and loc.longitude is not None
+        ]
         if origin is None or not points:
             return None
         return min(distance_miles(origin, point) for point in points)
@@ -991,11 +1003,6 @@ def purge_expired_personal_data(now: datetime | None = None) -> int:
     abandoned = db.and_(Referral.status == ReferralStatus.DRAFT, Referral.created_at <= cutoff)
     due = db.session.scalars(db.select(Referral).where(db.or_(ended, abandoned), Referral.erased_at.is_(None))).all()
     return sum(1 for referral in due if erase_personal_data(referral, why="retention period ended"))
-
-
-def format_date(moment: date | datetime) -> str:
-    """GOV.UK style: 24 November 2026."""
-    return f"{moment.day} {moment.strftime('%B %Y')}"
 
 
 # ---- admin access under an audited reason; subject access -----------------------------------------------------

@@ -31,7 +31,7 @@ from ..models import (
     utcnow,
 )
 from ..signed_links import LinkInvalid, LinkPurpose, make_link_token, read_link_token
-from . import accounts, audit, listing_edits, moderation, provider_profiles
+from . import accounts, audit, listing_edits, provider_profiles, revisions
 from .listings import MicroProviderVerdict
 
 # GOV.UK task list statuses.
@@ -247,7 +247,7 @@ def listing_sections() -> list[tuple[str, str]]:
 
 def section_statuses(service: Service) -> dict[str, bool]:
     """Whether each listing section has what it needs."""
-    return listing_edits.section_status(listing_edits.editing_state(service)[0])
+    return listing_edits.section_status(revisions.editing_state(service)[0])
 
 
 def workers_status(organization: Organization) -> str:
@@ -292,7 +292,7 @@ def incomplete_tasks(service: Service) -> list[Task]:
 
 def summary_rows(service: Service) -> list[tuple[str, str, str]]:
     """Return (section key, label, value) rows describing the listing for "Check your answers"."""
-    return listing_edits.summary_rows(listing_edits.editing_state(service)[0])
+    return listing_edits.summary_rows(revisions.editing_state(service)[0])
 
 
 def submit_listing(service: Service, actor: User, *, expected_version: int) -> None:
@@ -302,7 +302,7 @@ def submit_listing(service: Service, actor: User, *, expected_version: int) -> N
         raise RegistrationError(
             "Complete these sections before you submit: " + ", ".join(t.title.lower() for t in missing) + "."
         )
-    moderation.submit_for_review(service, actor, expected_version=expected_version)
+    revisions.submit_for_review(service, actor, expected_version=expected_version)
 
 
 # ---- members ------------------------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from ..mail import email_link, send_email
 from ..models import (
     CapacityStatus,
     ChaseStage,
-    DirectoryChange,
     ListingHold,
     ListingReminder,
     ListingRevision,
@@ -31,19 +30,16 @@ from ..models import (
     Referral,
     Service,
     VerifiedHow,
+    record_change,
     utcnow,
 )
 from ..signed_links import LinkInvalid, LinkPurpose, make_link_token, read_link_token
+from ..wording import format_date
 from . import audit
 from .listings import last_confirmed_at, last_confirmed_sql
 from .moderation import member_emails
 
 REMINDER_STAGES = frozenset({ChaseStage.FIRST_REMINDER, ChaseStage.SECOND_REMINDER, ChaseStage.HIDDEN})
-
-
-def format_date(day: date | datetime) -> str:
-    """GOV.UK style: 24 November 2026."""
-    return f"{day.day} {day.strftime('%B %Y')}"
 
 
 # ---- stale-listing chasing ---------------------------------------------------------------------------------------
@@ -124,7 +120,20 @@ def chase_stale_listings(now: datetime | None = None) -> ChaseOutcome:
 
     Only the furthest stage due is acted on: a listing found at 10 months gets the second reminder, not both.
     """
-    now = now or utcnow()
+    return _chase(now or utcnow(), frozenset(ChaseStage))
+
+
+def hide_stale_listings(now: datetime | None = None) -> int:
+    """Hide each published listing that passed STALE_HIDE_DAYS with time alone, once per period; return how many.
+
+    Nothing in a listing's rows changes when it goes stale, so the change-log row written here is what tells every
+    node's search index to drop it. The chase job does this in its round; ``flask index update`` and ``follow``
+    call it too, so an index catches up without waiting for the job.
+    """
+    return _chase(now or utcnow(), frozenset({ChaseStage.HIDDEN})).hidden
+
+
+def _chase(now: datetime, stages: frozenset[ChaseStage]) -> ChaseOutcome:
     first_days = min(days for _, days in chase_schedule())
     services = db.session.scalars(
         select(Service)
@@ -135,7 +144,7 @@ def chase_stale_listings(now: datetime | None = None) -> ChaseOutcome:
     for service in services:
         stage = due_stage(service, now)
         checked_at = last_confirmed_at(service)
-        if stage is None or _reminder_for(service, stage, checked_at) is not None:
+        if stage is None or stage not in stages or _reminder_for(service, stage, checked_at) is not None:
             continue
         reminder = ListingReminder(service_id=service.id, stage=stage, checked_at=checked_at, created_at=now)
         db.session.add(reminder)
@@ -147,7 +156,7 @@ def chase_stale_listings(now: datetime | None = None) -> ChaseOutcome:
             outcome.escalated += 1
         if stage is ChaseStage.HIDDEN:
             # The listing's row has not changed, only the clock: tell the search index through the change log.
-            db.session.add(DirectoryChange(service_id=service.id, operation="upsert", at=now))
+            record_change(service.id, at=now)
             outcome.hidden += 1
         audit.record(f"listing.chase.{stage.value}", "service", service.id, reminder_id=reminder.id,
                      recipients=reminder.recipients, last_confirmed=checked_at.isoformat())
@@ -248,13 +257,13 @@ def confirm_still_right(
 
 def _notice_exists(check: QualityCheck, kind: QualityCheckNoticeKind) -> bool:
     assert check.expires_on is not None
-    return db.session.scalar(
+    return (db.session.scalar(
         select(func.count()).select_from(QualityCheckNotice).where(
             QualityCheckNotice.quality_check_id == check.id,
             QualityCheckNotice.kind == kind,
             QualityCheckNotice.expires_on == check.expires_on,
         )
-    ) > 0
+    ) or 0) > 0
 
 
 def remind_expiring_quality_checks(today: date | None = None) -> int:
@@ -268,6 +277,7 @@ def remind_expiring_quality_checks(today: date | None = None) -> int:
     ).all()
     reminded = 0
     for check in checks:
+        assert check.expires_on is not None  # the query chose dated checks
         if _notice_exists(check, QualityCheckNoticeKind.EXPIRY_REMINDER):
             continue
         db.session.add(QualityCheckNotice(quality_check_id=check.id, kind=QualityCheckNoticeKind.EXPIRY_REMINDER,
@@ -303,6 +313,7 @@ def expire_quality_checks(today: date | None = None) -> int:
     expired = 0
     now = utcnow()
     for check in checks:
+        assert check.expires_on is not None  # the query chose dated checks
         if _notice_exists(check, QualityCheckNoticeKind.EXPIRED):
             continue
         db.session.add(QualityCheckNotice(quality_check_id=check.id, kind=QualityCheckNoticeKind.EXPIRED,

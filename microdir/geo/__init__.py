@@ -16,13 +16,15 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .distance import distance_km, distance_miles, format_distance
+from .distance import METRES_PER_MILE, distance_km, distance_miles, format_distance
 from .gazetteer import (
     Gazetteer,
     GazetteerUnavailable,
     LoadStats,
     OutcodeLocation,
     Place,
+    PlaceAmbiguous,
+    PlaceChoice,
     PlaceKind,
     PlaceNotFound,
     PostcodeLocation,
@@ -41,6 +43,7 @@ from .gazetteer import (
 from .postcodes import (
     Postcode,
     PostcodeError,
+    is_standard_postcode,
     looks_like_outcode,
     looks_like_postcode,
     normalise_postcode,
@@ -54,6 +57,8 @@ __all__ = [
     "LoadStats",
     "OutcodeLocation",
     "Place",
+    "PlaceAmbiguous",
+    "PlaceChoice",
     "PlaceKind",
     "PlaceNotFound",
     "Postcode",
@@ -61,6 +66,7 @@ __all__ = [
     "PostcodeLocation",
     "ResolvedPlace",
     "council_name",
+    "METRES_PER_MILE",
     "distance_km",
     "distance_miles",
     "find_places",
@@ -71,6 +77,7 @@ __all__ = [
     "is_loaded",
     "load_gazetteer",
     "looks_like_outcode",
+    "is_standard_postcode",
     "looks_like_postcode",
     "normalise_place_name",
     "normalise_postcode",

@@ -22,6 +22,7 @@ import importlib.util
 import json
 import math
 import os
+import re
 import sqlite3
 import tempfile
 import threading
@@ -51,6 +52,8 @@ __all__ = [
     "LoadStats",
     "OutcodeLocation",
     "Place",
+    "PlaceAmbiguous",
+    "PlaceChoice",
     "PlaceKind",
     "PlaceNotFound",
     "PostcodeLocation",
@@ -71,6 +74,9 @@ SCHEMA_VERSION = "1"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # Shipped inside the product (OGL v3); see data/README.md for where it came from.
 LAD_NAMES_CSV = DATA_DIR / "lad_names.csv"
+# Counties, metropolitan counties, combined authorities and English regions as lists of councils (see
+# data/README.md): shipped with the product, like the council names, because no pinned package carries them.
+AREAS_CSV = DATA_DIR / "areas.csv"
 
 # Postcode areas we never load: Northern Ireland (BT) unit postcodes are not open data (LPS licence),
 # and ONSPD's BT grid references are Irish Grid, which OSTN15 would convert to nonsense.
@@ -85,6 +91,8 @@ PLACE_NAMES_DISTRICT_KM = 0.5
 # Batch size for executemany: big enough that Python overhead is amortised, small enough to bound memory.
 BATCH = 100_000
 MAX_QUERY_CHARS = 100
+# "Use my location" sends "52.496,-1.973" (rounded in the browser to about 100 m).
+_COORDINATES = re.compile(r"\s*(-?\d{1,2}\.\d{1,6})\s*,\s*(-?\d{1,3}\.\d{1,6})\s*")
 
 
 class PlaceKind(StrEnum):
@@ -93,6 +101,7 @@ class PlaceKind(StrEnum):
     POSTCODE = "postcode"
     DISTRICT = "district"
     TOWN = "town"
+    AREA = "area"  # a council, county, combined authority or region: searched as an area, not a point
 
 
 class GazetteerUnavailable(RuntimeError):
@@ -106,6 +115,24 @@ class PlaceNotFound(LookupError):
         super().__init__(message)
         self.message = message
         self.suggestions = list(suggestions)[:5]
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceChoice:
+    """One of the places a name could mean: what to call it, where it is, and the text that picks it."""
+
+    label: str
+    hint: str
+    query: str
+
+
+class PlaceAmbiguous(PlaceNotFound):
+    """Report that a name means several places ("Newport"), with one choice for each."""
+
+    def __init__(self, name: str, choices: Sequence[PlaceChoice]) -> None:
+        super().__init__(f"Which {name} did you mean?")
+        self.name = name
+        self.choices = list(choices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,11 +207,19 @@ class ResolvedPlace:
     council: str | None
     outcode: str | None
     postcode: str | None = None
+    # For an area (a council, county, combined authority or region): its councils, and what kind of area it is.
+    lad_codes: tuple[str, ...] = ()
+    area_kind: str | None = None
 
     @property
     def latlon(self) -> tuple[float, float]:
         """Return (latitude, longitude)."""
         return (self.lat, self.lon)
+
+    @property
+    def is_area(self) -> bool:
+        """Return True when the place is an area searched as "in or covering", without distances."""
+        return bool(self.lad_codes)
 
 
 @dataclass
@@ -235,6 +270,95 @@ class _Tables:
     meta: dict[str, str]
 
 
+_COUNCIL_WORDS = ("metropolitan borough council", "royal borough council", "borough council", "city council",
+                  "county borough council", "county council", "district council", "council", "city of", "cyngor",
+                  "borough of", "royal borough of", "london borough of", "metropolitan borough of", "cyngor sir",
+                  "county of")
+
+
+def _strip_council_words(key: str) -> tuple[str, bool]:
+    """Return the name without "council" words ("sandwell council" → "sandwell"), and whether any were there."""
+    said = False
+    changed = True
+    while changed:
+        changed = False
+        for words in sorted(_COUNCIL_WORDS, key=len, reverse=True):
+            if key.endswith(" " + words):
+                key, said, changed = key[: -len(words) - 1], True, True
+            elif key.startswith(words + " "):
+                key, said, changed = key[len(words) + 1 :], True, True
+    return key.strip(), said
+
+
+def _display_name(text: str) -> str:
+    return " ".join(text.split()).strip(" ,") or text
+
+
+def _council_label(name: str) -> str:
+    # ONS names such as "Herefordshire, County of" read better turned round.
+    if ", " in name:
+        place, kind = name.split(", ", 1)
+        return f"{kind} {place}"
+    return name
+
+
+def _country(lad_code: str | None) -> str:
+    return {"E": "England", "W": "Wales", "S": "Scotland", "N": "Northern Ireland"}.get((lad_code or " ")[0], "")
+
+
+@dataclass
+class _AreaTables:
+    councils: dict[str, list[str]]  # name key (English or Welsh) -> lad codes
+    areas: dict[str, list[tuple[str, str, tuple[str, ...]]]]  # name key -> (name, kind, lad codes)
+    all_areas: list[tuple[str, str, tuple[str, ...]]]
+    labels: dict[str, str]  # every council and area name key -> its name, for spelling suggestions
+
+
+def _build_area_tables(tables: _Tables) -> _AreaTables:
+    """Index council names (English and Welsh) and the areas in data/areas.csv against the loaded councils."""
+    councils: dict[str, list[str]] = {}
+    labels: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    with open(LAD_NAMES_CSV, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        code = row["lad_code"]
+        by_name[normalise_place_name(row["lad_name"])] = code
+        if code not in tables.councils:
+            continue
+        for name in (row["lad_name"], row.get("lad_name_welsh") or "", _council_label(row["lad_name"])):
+            if not name:
+                continue
+            key, _ = _strip_council_words(normalise_place_name(name.split(", ")[0]))
+            for variant in {key, normalise_place_name(name)}:
+                if code not in councils.setdefault(variant, []):
+                    councils[variant].append(code)
+            labels[key] = name
+    areas: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
+    all_areas = []
+    with open(AREAS_CSV, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            codes = tuple(by_name[normalise_place_name(n)] for n in row["councils"].split(";"))
+            entry = (row["name"], row["kind"], codes)
+            all_areas.append(entry)
+            key = normalise_place_name(row["name"])
+            areas.setdefault(key, []).append(entry)
+            labels[key] = row["name"]
+    for name, code_prefix in (("England", "E"), ("Wales", "W"), ("Scotland", "S"), ("Greater London", "E09"),
+                              ("London", "E09")):
+        codes = tuple(sorted(c for c in tables.councils if c.startswith(code_prefix)))
+        if codes:
+            kind = "country" if len(code_prefix) == 1 else "region"
+            entry = (name, kind, codes)
+            all_areas.append(entry)
+            areas.setdefault(normalise_place_name(name), []).append(entry)
+            labels[normalise_place_name(name)] = name
+    # Welsh country name
+    if "cymru" not in areas and "wales" in areas:
+        areas["cymru"] = areas["wales"]
+    return _AreaTables(councils, areas, all_areas, labels)
+
+
 class Gazetteer:
     """Read one geo SQLite file: a read-only connection per thread, small tables cached in memory."""
 
@@ -243,6 +367,7 @@ class Gazetteer:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._tables: tuple[tuple[int, int, int], _Tables] | None = None
+        self._areas: tuple[_Tables, _AreaTables] | None = None
 
     # -- connection management -------------------------------------------------------------------
 
@@ -422,15 +547,17 @@ class Gazetteer:
 
         if pc is not None:
             return self._resolve_postcode(raw, pc)
+        point = _COORDINATES.fullmatch(raw)
+        if point is not None:
+            return self._resolve_point(raw, float(point.group(1)), float(point.group(2)))
         if looks_like_outcode(raw):
             return self._resolve_outcode(raw)
 
-        places = self.find_places(raw, limit=1)
-        if places and normalise_place_name(places[0].name) == normalise_place_name(raw):
-            place = places[0]
-            return ResolvedPlace(
-                raw, PlaceKind.TOWN, place.name, place.lat, place.lon, place.lad_code, place.council, place.outcode
-            )
+        named = self._named_places(raw)
+        if len(named) == 1:
+            return named[0]
+        if len(named) > 1:
+            raise PlaceAmbiguous(_display_name(raw), [self._choice(p) for p in named])
 
         if postcode_error is not None and any(ch.isdigit() for ch in raw):
             # Digits mean the person was typing a postcode, so its message fits better than "no such town".
@@ -441,8 +568,107 @@ class Gazetteer:
             raise PlaceNotFound(postcode_error.message, [known.outcode] if known else [])
         raise PlaceNotFound(
             f"We could not find a place called ‘{raw[:50]}’. Check the spelling, or enter a postcode",
-            self.similar_place_names(raw),
+            self.similar_names(raw),
         )
+
+    # -- names of towns, councils and areas -----------------------------------------------------------
+
+    def _area_tables(self) -> _AreaTables:
+        tables = self._cached_tables()
+        cached = self._areas
+        if cached is not None and cached[0] is tables:
+            return cached[1]
+        built = _build_area_tables(tables)
+        self._areas = (tables, built)
+        return built
+
+    def _area_place(self, raw: str, label: str, kind: str, codes: tuple[str, ...]) -> ResolvedPlace:
+        tables = self._cached_tables()
+        points = [(o.lat, o.lon) for o in tables.outcodes.values() if o.lad_code in codes]
+        lat = sum(p[0] for p in points) / len(points) if points else 54.0
+        lon = sum(p[1] for p in points) / len(points) if points else -2.0
+        council = tables.councils.get(codes[0]) if len(codes) == 1 else None
+        return ResolvedPlace(raw, PlaceKind.AREA, label, lat, lon, codes[0] if len(codes) == 1 else None, council,
+                             None, None, codes, kind)
+
+    def _named_places(self, raw: str) -> list[ResolvedPlace]:
+        """Return every place a name could mean: towns (one per council), councils and larger areas.
+
+        "Walsall" is the town (a point, so distances mean something), not also the council it lies in;
+        "Sandwell" is only a council, so it is an area. "Newport, Isle of Wight" and "West Midlands (region)"
+        pick one of several (the choices on the "Which … did you mean?" page use these forms).
+        """
+        text, qualifier = raw, ""
+        if "(" in text and text.endswith(")"):
+            text, qualifier = text[: text.index("(")], text[text.index("(") + 1 : -1]
+        elif "," in text:
+            text, qualifier = text.split(",", 1)
+        key = normalise_place_name(text)
+        wanted = normalise_place_name(qualifier)
+        base, said_council = _strip_council_words(key)
+        areas = self._area_tables()
+        found: list[ResolvedPlace] = []
+        towns: dict[str | None, Place] = {}
+        if not said_council:
+            for place in self._cached_tables().places_by_key.get(key, ()):
+                towns.setdefault(place.lad_code, place)  # most populous first: one town per council
+        council_codes = areas.councils.get(base, [])
+        for code in council_codes:
+            if code in towns and said_council is False:
+                continue  # the council's own town stands for it
+            name = self._cached_tables().councils.get(code, text.strip())
+            found.append(self._area_place(raw, _council_label(name), "council", (code,)))
+        for town in towns.values():
+            found.append(ResolvedPlace(raw, PlaceKind.TOWN, town.name, town.lat, town.lon, town.lad_code,
+                                       town.council, town.outcode))
+        if not said_council:
+            for area_name, kind, codes in areas.areas.get(base, []):
+                found.append(self._area_place(raw, area_name, kind, codes))
+        if wanted:
+            found = [p for p in found if wanted in {normalise_place_name(h) for h in self._hints(p)}]
+        return found
+
+    def _hints(self, place: ResolvedPlace) -> list[str]:
+        """Return the words that tell same-named places apart: the area kind, the council, county, country."""
+        if place.is_area:
+            return [place.area_kind or "", f"{place.area_kind} council" if place.area_kind else ""]
+        areas = self._area_tables()
+        hints = [place.council or ""]
+        hints += [name for name, kind, codes in areas.all_areas if kind in ("county", "metropolitan county")
+                  and place.lad_code in codes]
+        hints.append(_country(place.lad_code))
+        return [h for h in hints if h]
+
+    def _choice(self, place: ResolvedPlace) -> PlaceChoice:
+        name = _display_name(place.query.split(",")[0].split("(")[0])
+        if place.is_area:
+            kind = place.area_kind or "area"
+            hint = {"council": "the whole council area", "region": "the whole English region"}.get(
+                kind, f"the whole {kind}")
+            if kind == "council":
+                return PlaceChoice(place.label, hint, f"{name} council")
+            return PlaceChoice(f"{place.label} ({kind})", hint, f"{name} ({kind})")
+        hints = self._hints(place)
+        return PlaceChoice(place.label, ", ".join(dict.fromkeys(hints)), f"{place.label}, {hints[0]}")
+
+    def similar_names(self, name: str, limit: int = 5) -> list[str]:
+        """Return towns, councils and areas spelt like ``name`` (prefix matches first, then fuzzy)."""
+        names = self.similar_place_names(name, limit)
+        key, _ = _strip_council_words(normalise_place_name(name))
+        areas = self._area_tables()
+        for match in difflib.get_close_matches(key, list(areas.labels), n=limit, cutoff=0.75):
+            names.append(areas.labels[match])
+        return list(dict.fromkeys(names))[:limit]
+
+    def _resolve_point(self, raw: str, lat: float, lon: float) -> ResolvedPlace:
+        """Place "Use my location" coordinates: the point itself, with the nearest district's council and code."""
+        if not (49.8 <= lat <= 60.9 and -8.7 <= lon <= 1.8):
+            raise PlaceNotFound("Your location is outside Great Britain. Enter a postcode or town")
+        nearest = min(self._cached_tables().outcodes.values(), default=None,
+                      key=lambda o: (o.lat - lat) ** 2 + ((o.lon - lon) * math.cos(math.radians(lat))) ** 2)
+        return ResolvedPlace(raw, PlaceKind.POSTCODE, "your location", lat, lon,
+                             nearest.lad_code if nearest else None, nearest.council if nearest else None,
+                             nearest.outcode if nearest else None)
 
     def _resolve_postcode(self, raw: str, pc: Postcode) -> ResolvedPlace:
         loc = self.geocode_postcode(pc)

@@ -34,6 +34,10 @@ _FULL_RE = re.compile(rf"({_OUTWARD})({_INWARD})")
 # An outward code followed by the start of an inward code ("B66 1", "B66 1A").
 _PARTIAL_RE = re.compile(rf"{_OUTWARD}(?:[0-9][A-Z]?)?")
 _ALNUM_RE = re.compile(r"[A-Z0-9]+")
+# A full postcode written the standard way: any case, one optional space, nothing around it. The open-data API
+# accepts only this shape for its ``postcode`` parameter, and its OpenAPI document gives this pattern.
+STANDARD_POSTCODE_PATTERN = r"[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}"
+_STANDARD_RE = re.compile(STANDARD_POSTCODE_PATTERN)
 # Girobank's postcode predates the standard shape; Royal Mail still treats it as valid.
 _GIRO = ("GIR", "0AA")
 # Longest possible postcode is 7 characters without the space; anything much longer is not one.
@@ -133,6 +137,11 @@ def looks_like_postcode(text: str) -> bool:
     except PostcodeError:
         return False
     return True
+
+
+def is_standard_postcode(text: str) -> bool:
+    """Return True if the text is a full postcode written the standard way (``STANDARD_POSTCODE_PATTERN``)."""
+    return _STANDARD_RE.fullmatch(text) is not None
 
 
 def looks_like_outcode(text: str) -> bool:

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, update
+from sqlalchemy import CursorResult, or_, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -42,7 +42,7 @@ def deliver_pending_email() -> str:
 
 
 # Each area's jobs register themselves on import.
-from . import listings, referrals  # noqa: E402,F401
+from . import insights, listings, referrals  # noqa: E402,F401
 
 # Last, so what the other jobs queued goes out in the same run.
 register_job("mail.deliver_pending", deliver_pending_email)
@@ -62,9 +62,10 @@ def take_lease(name: str, holder: str) -> bool:
     now = utcnow()
     until = now + timedelta(seconds=int(current_app.config["JOB_LEASE_SECONDS"]))
     free = or_(JobLease.expires_at.is_(None), JobLease.expires_at <= now)
-    taken = db.session.execute(
+    result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]  # an UPDATE gives a cursor result
         update(JobLease).where(JobLease.name == name, free).values(holder=holder, expires_at=until)
-    ).rowcount
+    )
+    taken = result.rowcount
     if not taken and db.session.get(JobLease, name) is None:
         try:
             with db.session.begin_nested():

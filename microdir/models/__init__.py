@@ -1,9 +1,9 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
-from .accounts import ROLE_LABELS, Role, Team, TeamKind, User, organization_membership
+from .accounts import ROLE_LABELS, RecoveryCode, Role, Team, TeamKind, User, organization_membership
 from .audit import AuditEvent
 from .base import new_uuid, utcnow
-from .changes import DirectoryChange, track_directory_changes
+from .changes import DirectoryChange, record_change, track_directory_changes
 from .claims import ClaimMethod, ClaimStatus, ListingClaim
 from .directory import (
     ACCESSIBILITY_FEATURES,
@@ -30,6 +30,18 @@ from .directory import (
     Taxonomy,
     TaxonomyTerm,
     VerifiedHow,
+)
+from .insights import (
+    InsightReferralFact,
+    InsightReferralNeed,
+    InsightReportSent,
+    InsightScorePair,
+    InsightSearchDay,
+    InsightService,
+    InsightServiceKey,
+    InsightState,
+    InsightSubscription,
+    InsightZeroQuery,
 )
 from .jobs import JobLease
 from .mail import OutboundEmail

@@ -9,7 +9,8 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..crypto import EncryptedText
+from ..extensions import Model, db
 from .base import utcnow, uuid_pk
 from .directory import Organization, enum_column
 
@@ -42,7 +43,7 @@ class TeamKind(enum.Enum):
     OTHER = "other"
 
 
-class Team(db.Model):
+class Team(Model):
     """A link workers' team; colleagues in a team share its caseload."""
 
     __tablename__ = "team"
@@ -64,7 +65,7 @@ organization_membership = Table(
 )
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -81,9 +82,21 @@ class User(UserMixin, db.Model):
     # Every session carries the generation it was signed in under, checked on every request. Signing out, a password
     # change and an admin's "stop sign-in" bump it, so a copied session cookie stops working at once.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set when an admin's invitation is sent; cleared when the person chooses their password.
+    invited_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Two-factor sign-in (TOTP, RFC 6238). The secret is encrypted like referral personal data; it is set when
+    # enrolment starts and counts only once a code has confirmed it (totp_enabled_at). The last accepted time-step
+    # stops a code being used twice.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText())
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    totp_last_counter: Mapped[int | None] = mapped_column(Integer)
 
     team: Mapped[Team | None] = relationship(back_populates="members")
     organizations: Mapped[list[Organization]] = relationship(secondary=organization_membership)
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None and self.totp_secret is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sign-in for deactivated accounts
@@ -94,3 +107,15 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"
+
+
+class RecoveryCode(Model):
+    """A one-time code that stands in for the authenticator app. Only its hash is kept; it is shown once."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import BigInteger, DateTime, Integer, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..extensions import db
+from ..extensions import Model, db
 from .base import new_uuid, utcnow
 from .directory import (
     Accessibility,
@@ -34,7 +34,7 @@ from .directory import (
 from .providers import MicroProviderProfile, QualityCheck
 
 
-class DirectoryChange(db.Model):
+class DirectoryChange(Model):
     __tablename__ = "directory_change"
 
     # The position in the log. INTEGER on SQLite so it is the rowid and strictly increasing.
@@ -44,12 +44,25 @@ class DirectoryChange(db.Model):
     operation: Mapped[str] = mapped_column(String(10))  # "upsert" or "delete"; followers re-read either way
 
 
+def record_change(
+    service_id: str, operation: str = "upsert", at: datetime | None = None, session: Session | None = None
+) -> DirectoryChange:
+    """Append one change-log row: ``service_id``'s public form may have changed. The caller's commit keeps it.
+
+    The only writer of the log: the flush listener below (every edit through the ORM), the importer (bulk inserts
+    the listener cannot see) and the upkeep job (listings hidden by the clock alone, with no row changing).
+    """
+    row = DirectoryChange(service_id=service_id, operation=operation, at=at or utcnow())
+    (session or db.session).add(row)
+    return row
+
+
 def _services_of(obj: Any, session: Session) -> set[Service]:
     """Return the services whose public form depends on ``obj``."""
     if isinstance(obj, Service):
         return {obj}
     if isinstance(obj, (ServiceAtLocation, Schedule, ServiceArea, CostOption, Contact, Phone, Language)):
-        found = {obj.service} if getattr(obj, "service", None) is not None else set()
+        found: set[Service] = {obj.service} if obj.service is not None else set()
         if isinstance(obj, (Phone, Language)) and obj.location is not None:
             found |= _services_of(obj.location, session)
         if isinstance(obj, Phone) and obj.contact is not None:
@@ -97,7 +110,7 @@ def _record_directory_changes(session: Session, flush_context: Any, instances: A
             if operation == "upsert" and service not in session.new:
                 # A child changed: the service's public form changed, so its time and version move on.
                 service.last_modified = now
-            session.add(DirectoryChange(service_id=service_id, operation=operation, at=now))
+            record_change(service_id, operation, now, session)
 
 
 def track_directory_changes() -> None:

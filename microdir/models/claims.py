@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow, uuid_pk
 from .directory import Organization, Service, enum_column
 
@@ -24,7 +24,7 @@ class ClaimStatus(enum.Enum):
     REJECTED = "rejected"
 
 
-class ListingClaim(db.Model):
+class ListingClaim(Model):
     __tablename__ = "listing_claim"
 
     id: Mapped[str] = uuid_pk()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, ForeignKey, Integer, Numeric, String, Text, Time, and_
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow, uuid_pk
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ class LocationType(enum.Enum):
     VIRTUAL = "virtual"
 
 
-class Organization(db.Model):
+class Organization(Model):
     __tablename__ = "organization"
 
     id: Mapped[str] = uuid_pk()
@@ -118,7 +118,7 @@ class Organization(db.Model):
         return f"<Organization {self.name!r}>"
 
 
-class OrganizationIdentifier(db.Model):
+class OrganizationIdentifier(Model):
     """A registered number: charity (GB-CHC), company (GB-COH) and so on, per org-id.guide."""
 
     __tablename__ = "organization_identifier"
@@ -130,7 +130,7 @@ class OrganizationIdentifier(db.Model):
     identifier: Mapped[str] = mapped_column(String(100))
 
 
-class Service(db.Model):
+class Service(Model):
     """A listing: one service offered by an organisation."""
 
     __tablename__ = "service"
@@ -201,7 +201,7 @@ class Service(db.Model):
         return f"<Service {self.name!r} {self.listing_status.value}>"
 
 
-class Location(db.Model):
+class Location(Model):
     __tablename__ = "location"
 
     id: Mapped[str] = uuid_pk()
@@ -233,7 +233,7 @@ class Location(db.Model):
         return self.addresses[0].postal_code if self.addresses else None
 
 
-class ServiceAtLocation(db.Model):
+class ServiceAtLocation(Model):
     __tablename__ = "service_at_location"
 
     id: Mapped[str] = uuid_pk()
@@ -246,7 +246,7 @@ class ServiceAtLocation(db.Model):
     schedules: Mapped[list[Schedule]] = relationship(back_populates="service_at_location")
 
 
-class Address(db.Model):
+class Address(Model):
     __tablename__ = "address"
 
     id: Mapped[str] = uuid_pk()
@@ -264,7 +264,7 @@ class Address(db.Model):
     location: Mapped[Location] = relationship(back_populates="addresses")
 
 
-class Phone(db.Model):
+class Phone(Model):
     __tablename__ = "phone"
 
     id: Mapped[str] = uuid_pk()
@@ -282,7 +282,7 @@ class Phone(db.Model):
     contact: Mapped[Contact | None] = relationship(back_populates="phones")
 
 
-class Contact(db.Model):
+class Contact(Model):
     __tablename__ = "contact"
 
     id: Mapped[str] = uuid_pk()
@@ -297,7 +297,7 @@ class Contact(db.Model):
     phones: Mapped[list[Phone]] = relationship(back_populates="contact", cascade="all, delete-orphan")
 
 
-class Schedule(db.Model):
+class Schedule(Model):
     """When a service runs, as an iCalendar recurrence (HSDS schedule).
 
     weekly: freq=WEEKLY interval=1 byday=MO; fortnightly: interval=2 with dtstart fixing the week;
@@ -338,7 +338,7 @@ class Schedule(db.Model):
     service_at_location: Mapped[ServiceAtLocation | None] = relationship(back_populates="schedules")
 
 
-class ServiceArea(db.Model):
+class ServiceArea(Model):
     """The area a service serves. ``area_type`` says which of the microdir fields applies."""
 
     __tablename__ = "service_area"
@@ -360,7 +360,7 @@ class ServiceArea(db.Model):
     service: Mapped[Service] = relationship(back_populates="service_areas")
 
 
-class CostOption(db.Model):
+class CostOption(Model):
     __tablename__ = "cost_option"
 
     id: Mapped[str] = uuid_pk()
@@ -376,7 +376,7 @@ class CostOption(db.Model):
     service: Mapped[Service] = relationship(back_populates="cost_options")
 
 
-class Language(db.Model):
+class Language(Model):
     __tablename__ = "language"
 
     id: Mapped[str] = uuid_pk()
@@ -391,7 +391,7 @@ class Language(db.Model):
     location: Mapped[Location | None] = relationship(back_populates="languages")
 
 
-class Accessibility(db.Model):
+class Accessibility(Model):
     __tablename__ = "accessibility"
 
     id: Mapped[str] = uuid_pk()
@@ -416,7 +416,7 @@ ACCESSIBILITY_FEATURES: dict[str, str] = {
 }
 
 
-class Taxonomy(db.Model):
+class Taxonomy(Model):
     __tablename__ = "taxonomy"
 
     id: Mapped[str] = uuid_pk()
@@ -428,7 +428,7 @@ class Taxonomy(db.Model):
     terms: Mapped[list[TaxonomyTerm]] = relationship(back_populates="taxonomy_obj", cascade="all, delete-orphan")
 
 
-class TaxonomyTerm(db.Model):
+class TaxonomyTerm(Model):
     __tablename__ = "taxonomy_term"
 
     id: Mapped[str] = uuid_pk()
@@ -447,7 +447,7 @@ class TaxonomyTerm(db.Model):
     parent: Mapped[TaxonomyTerm | None] = relationship(remote_side=[id])
 
 
-class Attribute(db.Model):
+class Attribute(Model):
     """Links a taxonomy term to any object (HSDS ``attribute``); services use it for categories and needs."""
 
     __tablename__ = "attribute"

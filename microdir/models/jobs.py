@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 
 
-class JobLease(db.Model):
+class JobLease(Model):
     """Who is running a job now, until when. A run that dies leaves a lease that lapses at ``expires_at``."""
 
     __tablename__ = "job_lease"

@@ -8,11 +8,11 @@ from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..crypto import EncryptedText
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow
 
 
-class OutboundEmail(db.Model):
+class OutboundEmail(Model):
     __tablename__ = "outbound_email"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow, uuid_pk
 from .directory import Organization, enum_column
 
@@ -33,7 +33,7 @@ LEGAL_FORM_LABELS = {
 }
 
 
-class MicroProviderProfile(db.Model):
+class MicroProviderProfile(Model):
     """What the micro-provider rule needs: workforce and independence, as the provider declared them."""
 
     __tablename__ = "micro_provider_profile"
@@ -77,7 +77,7 @@ QUALITY_CHECK_LABELS = {
 }
 
 
-class QualityCheck(db.Model):
+class QualityCheck(Model):
     __tablename__ = "quality_check"
 
     id: Mapped[str] = uuid_pk()

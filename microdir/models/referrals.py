@@ -15,7 +15,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, I
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..crypto import EncryptedDate, EncryptedText
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow, uuid_pk
 from .directory import enum_column
 
@@ -57,7 +57,7 @@ class ContactMethod(enum.Enum):
 PERSON_PLACEHOLDER = "{person}"
 
 
-class Referral(db.Model):
+class Referral(Model):
     __tablename__ = "referral"
 
     id: Mapped[str] = uuid_pk()
@@ -132,7 +132,7 @@ class Referral(db.Model):
         return f"<Referral {self.reference} {self.status.value}>"
 
 
-class ReferralEvent(db.Model):
+class ReferralEvent(Model):
     """One step in a referral's history: who did what, when, and their note."""
 
     __tablename__ = "referral_event"
@@ -153,7 +153,7 @@ class ReferralEvent(db.Model):
     actor = relationship("User")
 
 
-class WellbeingScore(db.Model):
+class WellbeingScore(Model):
     """Answers to one wellbeing scale at one stage ("referral" or "close")."""
 
     __tablename__ = "wellbeing_score"
@@ -170,7 +170,7 @@ class WellbeingScore(db.Model):
     referral: Mapped[Referral] = relationship(back_populates="scores")
 
 
-class ReferralNudge(db.Model):
+class ReferralNudge(Model):
     """A reminder or notice a job sent about an unanswered referral; one of each kind, ever (what makes it idempotent)."""
 
     __tablename__ = "referral_nudge"

@@ -8,12 +8,12 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow, uuid_pk
 from .directory import Organization, enum_column
 
 
-class EmailVerification(db.Model):
+class EmailVerification(Model):
     """A signed link sent to an address before an account is made for it; ``used_at`` makes the link single-use."""
 
     __tablename__ = "email_verification"
@@ -31,7 +31,7 @@ class TaskProgress(enum.Enum):
     COMPLETED = "completed"
 
 
-class OrganizationSetup(db.Model):
+class OrganizationSetup(Model):
     """How far an organisation registered through the task list has got with the tasks that are not listing fields."""
 
     __tablename__ = "organization_setup"
@@ -48,7 +48,7 @@ class OrganizationSetup(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class DraftSectionSaved(db.Model):
+class DraftSectionSaved(Model):
     """A section of a new listing the provider has saved through the task list.
 
     Needed for sections whose answers are all optional (accessibility: "none of these" is an answer), which

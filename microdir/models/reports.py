@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow, uuid_pk
 from .directory import Service, enum_column
 
@@ -18,7 +18,7 @@ class ReportStatus(enum.Enum):
     CLOSED = "closed"
 
 
-class ProblemReport(db.Model):
+class ProblemReport(Model):
     """One resident's report that a listing is wrong. Anonymous: nothing about the reporter is kept."""
 
     __tablename__ = "problem_report"

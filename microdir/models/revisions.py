@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow, uuid_pk
 from .directory import Organization, Service, enum_column
 
@@ -25,7 +25,7 @@ class RevisionStatus(enum.Enum):
     SUPERSEDED = "superseded"  # the provider saved again before a moderator decided
 
 
-class ListingRevision(db.Model):
+class ListingRevision(Model):
     __tablename__ = "listing_revision"
 
     id: Mapped[str] = uuid_pk()

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow
 
 
-class Synonym(db.Model):
+class Synonym(Model):
     """Words people type → words listings use. "lift" → "community transport"."""
 
     __tablename__ = "search_synonym"
@@ -30,7 +30,7 @@ class Synonym(db.Model):
         return f"<Synonym {self.term!r} → {self.expansions!r}>"
 
 
-class SearchLog(db.Model):
+class SearchLog(Model):
     """One search: what was asked and how it went. Never a full postcode, never an IP address or user."""
 
     __tablename__ = "search_log"
@@ -40,6 +40,7 @@ class SearchLog(db.Model):
     query: Mapped[str] = mapped_column(String(255), default="")  # normalised: lowercase, folded, trimmed
     filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     outcode: Mapped[str | None] = mapped_column(String(8))  # postcode district only
+    lad_code: Mapped[str | None] = mapped_column(String(12))  # the council of the place searched, for insight
     order: Mapped[str] = mapped_column(String(20), default="relevance")
     page: Mapped[int] = mapped_column(Integer, default=1)
     result_count: Mapped[int] = mapped_column(Integer, default=0)

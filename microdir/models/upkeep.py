@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow, uuid_pk
 from .directory import ListingStatus, Service, enum_column
 from .providers import QualityCheck
@@ -27,7 +27,7 @@ class ChaseStage(enum.Enum):
     HIDDEN = "hidden"  # hidden from search until someone confirms it
 
 
-class ListingReminder(db.Model):
+class ListingReminder(Model):
     """One step of chasing a listing, for the period that began when it was last confirmed (``checked_at``).
 
     For a reminder email the row also carries the one-click "still right" link's state: used once, then done.
@@ -52,7 +52,7 @@ class QualityCheckNoticeKind(enum.Enum):
     EXPIRED = "expired"  # the check stopped counting
 
 
-class QualityCheckNotice(db.Model):
+class QualityCheckNotice(Model):
     """That a quality check's expiry was acted on, once per check and expiry date."""
 
     __tablename__ = "quality_check_notice"
@@ -67,7 +67,7 @@ class QualityCheckNotice(db.Model):
     quality_check: Mapped[QualityCheck] = relationship()
 
 
-class ListingHold(db.Model):
+class ListingHold(Model):
     """Why a moderator suspended or archived a listing, and when; the listing's status says which it is now."""
 
     __tablename__ = "listing_hold"

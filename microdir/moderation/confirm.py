@@ -7,11 +7,11 @@ from typing import Any
 from flask import Blueprint, render_template, url_for
 
 from ..domain import upkeep
-from ..domain.listing_edits import CAPACITY_LABELS
 from ..domain.upkeep import ConfirmLinkError, ConfirmLinkExpired, ConfirmLinkUsed
-from ..extensions import db
 from ..models import CapacityStatus
 from ..permissions import public
+from ..transactions import transaction
+from ..wording import CAPACITY_LABELS, format_date
 from .forms import ConfirmListingForm
 
 bp = Blueprint("upkeep", __name__, url_prefix="/listing-check")
@@ -36,16 +36,14 @@ def confirm(token: str) -> Any:
         form.capacity_status.data = service.capacity_status.value
         form.capacity_places.data = "" if service.capacity_places is None else str(service.capacity_places)
     elif form.validate():
-        try:
+        with transaction(ConfirmLinkError) as done:
             upkeep.confirm_still_right(reminder, CapacityStatus(form.capacity_status.data), form.capacity_places.number)
-        except ConfirmLinkError as error:
-            db.session.rollback()
-            return _cannot_use(error)
-        db.session.commit()
+        if isinstance(done.error, ConfirmLinkError):
+            return _cannot_use(done.error)
         return render_template("moderation/confirmed.html", title="Thank you: your listing is confirmed",
                                service=service, capacity=CAPACITY_LABELS[service.capacity_status])
     return render_template(
         "moderation/confirm.html", title=f"Is {service.name} still right?", service=service, form=form,
         edit_url=url_for("providers.edit", service_id=service.id),
-        since=upkeep.format_date(upkeep.last_confirmed_at(service)),
+        since=format_date(upkeep.last_confirmed_at(service)),
     )

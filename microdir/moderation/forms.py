@@ -6,10 +6,9 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextArea
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..domain.listing_edits import CAPACITY_LABELS
-from ..forms import BaseForm, choices, submit_button
+from ..forms import BaseForm, WholeNumberField, choices, submit_button
 from ..models import CapacityStatus
-from ..providers.forms import WholeNumberField
+from ..wording import CAPACITY_LABELS
 
 REASON_LENGTH = Length(max=2000, message="Reason must be 2,000 characters or fewer")
 

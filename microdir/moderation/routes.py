@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..domain import listing_holds, moderation, moderation_queue, reports, upkeep
+from ..domain import listing_holds, moderation, moderation_queue, reports, revisions, upkeep
 from ..domain.listings import assess_micro_provider, checked_ago
 from ..domain.moderation import ModerationError
 from ..extensions import db
 from ..forms import BaseForm
 from ..models import ListingStatus, ProblemReport, ReportStatus, Service, utcnow
 from ..permissions import access_of, requires
+from ..transactions import transaction
+from ..wording import format_date
 from .forms import ArchiveForm, OverrideForm, SuspendForm
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -66,7 +69,7 @@ def queue() -> Any:
         counts=reports.open_report_counts(waiting),
         reason_labels=reports.REASONS,
         form=BaseForm(),
-        format_date=upkeep.format_date,
+        format_date=format_date,
     )
 
 
@@ -82,8 +85,8 @@ def close_report(report_id: str) -> Any:
     if report.status is ReportStatus.CLOSED:
         flash("That report was already closed.", "info")
     else:
-        reports.close_report(report, _me())
-        db.session.commit()
+        with transaction():
+            reports.close_report(report, _me())
         flash(f"Report about {report.service.name} closed.", "success")
     return redirect(url_for("moderation.queue"))
 
@@ -115,8 +118,8 @@ def _render_listing(service: Service, *, suspend_form: SuspendForm | None = None
         checked=checked_ago(service.last_verified_at, now), stage=upkeep.due_stage(service, now),
         suspend_form=suspend_form or SuspendForm(prefix="suspend", formdata=None, meta=NO_FORM_CSRF),
         archive_form=archive_form or ArchiveForm(prefix="archive", formdata=None, meta=NO_FORM_CSRF),
-        override_form=override_form, form=failed, format_date=upkeep.format_date,
-        pending=moderation.pending_revision(service), ListingStatus=ListingStatus,
+        override_form=override_form, form=failed, format_date=format_date,
+        pending=revisions.pending_revision(service), ListingStatus=ListingStatus,
     ), status
 
 
@@ -126,15 +129,14 @@ def listing(service_id: str) -> Any:
     return _render_listing(_load_service(service_id))
 
 
-def _decided(service: Service, message: str) -> Any:
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for(".listing", service_id=service.id))
-
-
-def _refused(service: Service, error: ModerationError) -> Any:
-    db.session.rollback()
-    flash(str(error), "error")
+def _decide(service: Service, decision: Callable[[], Any], message: Callable[[Any], str]) -> Any:
+    """Make a moderator's decision on one listing, commit, say what happened, and go back to the listing."""
+    with transaction(ModerationError) as done:
+        result = decision()
+    if done.refused:
+        flash(done.message, "error")
+    else:
+        flash(message(result), "success")
     return redirect(url_for(".listing", service_id=service.id))
 
 
@@ -145,11 +147,9 @@ def suspend(service_id: str) -> Any:
     form = SuspendForm(prefix="suspend", meta=NO_FORM_CSRF)
     if not form.validate_on_submit():
         return _render_listing(service, suspend_form=form)
-    try:
-        listing_holds.suspend(service, _me(), form.reason.data)
-    except ModerationError as error:
-        return _refused(service, error)
-    return _decided(service, f"{service.name} is suspended. It is hidden from residents and link workers.")
+    name = service.name
+    return _decide(service, lambda: listing_holds.suspend(service, _me(), form.reason.data),
+                   lambda _: f"{name} is suspended. It is hidden from residents and link workers.")
 
 
 @bp.route("/listings/<service_id>/archive", methods=["POST"])
@@ -159,11 +159,9 @@ def archive(service_id: str) -> Any:
     form = ArchiveForm(prefix="archive", meta=NO_FORM_CSRF)
     if not form.validate_on_submit():
         return _render_listing(service, archive_form=form)
-    try:
-        listing_holds.archive(service, _me(), form.reason.data)
-    except ModerationError as error:
-        return _refused(service, error)
-    return _decided(service, f"{service.name} is archived. It will be deleted for good unless you reinstate it.")
+    name = service.name
+    return _decide(service, lambda: listing_holds.archive(service, _me(), form.reason.data),
+                   lambda _: f"{name} is archived. It will be deleted for good unless you reinstate it.")
 
 
 @bp.route("/listings/<service_id>/reinstate", methods=["POST"])
@@ -172,11 +170,8 @@ def reinstate(service_id: str) -> Any:
     service = _load_service(service_id)
     if not BaseForm().validate_on_submit():
         abort(400)
-    try:
-        listing_holds.reinstate(service, _me())
-    except ModerationError as error:
-        return _refused(service, error)
-    return _decided(service, f"{service.name} is published again.")
+    name = service.name
+    return _decide(service, lambda: listing_holds.reinstate(service, _me()), lambda _: f"{name} is published again.")
 
 
 @bp.route("/listings/<service_id>/phoned", methods=["POST"])
@@ -185,8 +180,9 @@ def phoned(service_id: str) -> Any:
     service = _load_service(service_id)
     if not BaseForm().validate_on_submit():
         abort(400)
-    listing_holds.record_phone_check(service, _me())
-    return _decided(service, f"{service.name} is recorded as checked by phone today.")
+    name = service.name
+    return _decide(service, lambda: listing_holds.record_phone_check(service, _me()),
+                   lambda _: f"{name} is recorded as checked by phone today.")
 
 
 @bp.route("/listings/<service_id>/micro-provider", methods=["POST"])
@@ -196,8 +192,9 @@ def override_micro_provider(service_id: str) -> Any:
     form = OverrideForm(prefix="override", meta=NO_FORM_CSRF)
     if not form.validate_on_submit():
         return _render_listing(service, override_form=form)
-    try:
-        verdict = listing_holds.override_micro_provider(service.organization, _me(), form.override(), form.reason.data)
-    except ModerationError as error:
-        return _refused(service, error)
-    return _decided(service, f"Decision about {service.organization.name} saved. {verdict.summary}.")
+    organization = service.organization.name
+    return _decide(
+        service,
+        lambda: listing_holds.override_micro_provider(service.organization, _me(), form.override(), form.reason.data),
+        lambda verdict: f"Decision about {organization} saved. {verdict.summary}.",
+    )

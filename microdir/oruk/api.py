@@ -10,7 +10,7 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db, limiter
+from ..geo import METRES_PER_MILE, is_standard_postcode
 from ..models import (
     Attribute,
     ListingStatus,
@@ -47,8 +48,6 @@ MAX_PAGE = 1_000_000  # beyond this an OFFSET overflows SQLite's integer; nobody
 MAX_PROXIMITY_METRES = 1_000_000
 MAX_MINIMAL_PAGE = 50_000  # minimal=true without per_page: every service in one page, as the spec asks
 NDJSON_BATCH = 200
-METRES_PER_MILE = 1609.344
-POSTCODE_PATTERN = re.compile(r"[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}")  # also in the OpenAPI document
 
 
 def _rate_limit() -> str:
@@ -199,7 +198,8 @@ def json_response(body: Any, *, last_modified: datetime | None = None) -> Respon
         response.last_modified = last_modified.replace(tzinfo=UTC)
     # Public open data: caches may keep it, but must ask again (cheaply, with the ETag) before reusing it.
     response.headers["Cache-Control"] = "public, no-cache"
-    return response.make_conditional(request)
+    response.make_conditional(request)  # answers 304 in place when the client's copy is current
+    return response
 
 
 def ndjson_response(lines: Iterable[dict[str, Any]], filename: str | None = None) -> Response:
@@ -385,7 +385,7 @@ def _place_from_postcode(postcode: str) -> Any:
         return None
 
 
-def _venues_serving(rows: list[Any], place: Any, text: str | None, proximity: int | None) -> list[Any]:
+def _venues_serving(rows: Sequence[Any], place: Any, text: str | None, proximity: int | None) -> list[Any]:
     """Keep the venues of services that serve ``place``, strictly (see the OpenAPI ``postcode`` description).
 
     ``services_covering`` (the search module, as the resident pages use) answers which services serve it: those
@@ -412,7 +412,7 @@ def service_at_locations() -> Response:
     full, fmt, paging = _bool_arg("full"), _format_arg(), Paging.from_request()
     query = _service_filters(_sal_query(now))
     postcode, text = _arg("postcode"), _arg("search")
-    if postcode is not None and not POSTCODE_PATTERN.fullmatch(postcode):
+    if postcode is not None and not is_standard_postcode(postcode):
         abort(400, description="postcode must be a full UK postcode, like B66 1AA")
     proximity = _int_arg("proximity", None, 1, MAX_PROXIMITY_METRES)
     # proximity without a postcode has nothing to measure from; the OpenAPI document says it is then ignored.

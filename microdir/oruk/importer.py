@@ -30,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from ..domain import audit
-from ..extensions import db
+from ..extensions import Model, db
 from ..models import (
     Accessibility,
     Address,
@@ -39,7 +39,6 @@ from ..models import (
     Contact,
     CostOption,
     CostType,
-    DirectoryChange,
     Language,
     ListingStatus,
     Location,
@@ -56,6 +55,7 @@ from ..models import (
     TaxonomyTerm,
     User,
     VerifiedHow,
+    record_change,
     utcnow,
 )
 from . import serialise, validate
@@ -123,7 +123,7 @@ def read_records(text: str) -> tuple[list[Any], list[Rejection]]:
             continue
         try:
             records.append(json.loads(line))
-        except ValueError as error:
+        except json.JSONDecodeError as error:
             problems.append(Rejection(None, f"line {number} is not JSON ({error.msg})"))
     return records, problems
 
@@ -469,7 +469,8 @@ def _phone(w: _Writer, data: dict[str, Any]) -> Phone:
 
 def _term(w: _Writer, attribute: dict[str, Any]) -> TaxonomyTerm | None:
     """Find the attribute's term, or create it from the embedded one; None when neither is possible."""
-    embedded = attribute.get("taxonomy_term") if isinstance(attribute.get("taxonomy_term"), dict) else {}
+    given = attribute.get("taxonomy_term")
+    embedded: dict[str, Any] = given if isinstance(given, dict) else {}
     term_id = attribute.get("taxonomy_term_id") or embedded.get("id")
     if not term_id:
         w.warnings.append(f"attribute {attribute.get('id')} has no taxonomy term; skipped")
@@ -639,11 +640,12 @@ _INSERT_ORDER: tuple[type[Any], ...] = (
 
 
 @cache
-def _length_limits(model: type[Any]) -> dict[str, int]:
-    return {column.key: column.type.length for column in model.__table__.c if getattr(column.type, "length", None)}
+def _length_limits(model: type[Model]) -> dict[str, int]:
+    limits = {column.key: getattr(column.type, "length", None) for column in model.__table__.c}
+    return {key: length for key, length in limits.items() if length}
 
 
-def _check_lengths(model: type[Any], values: dict[str, Any]) -> dict[str, Any]:
+def _check_lengths(model: type[Model], values: dict[str, Any]) -> dict[str, Any]:
     """Refuse text longer than its column (PostgreSQL refuses it, SQLite would keep it silently: say so on both)."""
     limits = _length_limits(model)
     for key, value in values.items():
@@ -684,7 +686,8 @@ class _NewRows:
                 db.session.execute(model.__table__.insert(), self.tables[model])
         if self.service_ids:
             now = utcnow()
-            db.session.add_all(DirectoryChange(service_id=i, operation="upsert", at=now) for i in self.service_ids)
+            for service_id in self.service_ids:
+                record_change(service_id, at=now)
             db.session.flush()  # through the ORM, so the search module notices the log moved, as for any edit
 
 
@@ -829,7 +832,8 @@ class _Rows:
         self.load_taxonomy()
 
     def load_taxonomy(self) -> None:
-        for model in (Taxonomy, TaxonomyTerm):
+        models: tuple[type[Any], ...] = (Taxonomy, TaxonomyTerm)
+        for model in models:
             rows = db.session.scalars(select(model)).all()
             self.found[model] = {row.id: row for row in rows}
             self.asked[model] = set(self.found[model])

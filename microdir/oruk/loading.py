@@ -100,8 +100,8 @@ def attach_children(services: Sequence[Service]) -> None:
     for chunk in _chunks(sorted(set(service_ids))):
         # A service's own phones and its contacts' phones, in one query (a phone may name both).
         of_contacts = select(Contact.id).where(Contact.service_id.in_(chunk))
-        query = select(Phone).where(or_(Phone.service_id.in_(chunk), Phone.contact_id.in_(of_contacts)))
-        phones.extend(db.session.scalars(query))
+        phone_query = select(Phone).where(or_(Phone.service_id.in_(chunk), Phone.contact_id.in_(of_contacts)))
+        phones.extend(db.session.scalars(phone_query))
     phones_of_service = _grouped((p for p in phones if p.service_id), "service_id")
     phones_of_contact = _grouped((p for p in phones if p.contact_id), "contact_id")
     for group in contacts.values():
@@ -110,12 +110,12 @@ def attach_children(services: Sequence[Service]) -> None:
 
     attributes: dict[str, list[Attribute]] = defaultdict(list)
     for chunk in _chunks(sorted(set(service_ids))):
-        query = (
+        tag_query = (
             select(Attribute, TaxonomyTerm)
             .outerjoin(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
             .where(and_(Attribute.link_type == "service", Attribute.link_id.in_(chunk)))
         )
-        for tag, term in db.session.execute(query):
+        for tag, term in db.session.execute(tag_query):
             set_committed_value(tag, "taxonomy_term", term)
             attributes[tag.link_id].append(tag)
 

@@ -12,6 +12,7 @@ import json
 from functools import cache
 from typing import Any
 
+from ..geo.postcodes import STANDARD_POSTCODE_PATTERN
 from .validate import SCHEMA_BASE, SPEC_DIR, load_schema, schema_names
 
 # Keywords of the ORUK/datapackage tooling that are not JSON Schema; dropped so generators do not trip on them.
@@ -49,7 +50,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "venue first; a service with no area served, or offered only by phone or online, covers no postcode. With "
         "proximity: only venues within that many metres of the postcode's centroid. There is no widening radius. "
         "A well-formed but unknown postcode gives an empty result.",
-        {"type": "string", "pattern": r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$"},
+        {"type": "string", "pattern": f"^{STANDARD_POSTCODE_PATTERN}$"},
     ),
     "proximity": _param(
         "proximity", "Metres from the postcode's centroid: only venues within it are listed, whatever the service's area "

@@ -106,7 +106,11 @@ def _fast_validator(name: str) -> Any:
     except ImportError:  # pragma: no cover - it is in requirements.txt; the pure-Python path still works
         return None
     checker = FormatChecker()
-    formats = {fmt: (lambda value, fmt=fmt: checker.conforms(value, fmt)) for fmt in checker.checkers}
+
+    def conforms_to(fmt: str) -> Callable[[str], bool]:
+        return lambda value: checker.conforms(value, fmt)
+
+    formats = {fmt: conforms_to(fmt) for fmt in checker.checkers}
     # Every id is a uuid: the canonical form passes on a regex (it surely conforms); anything else asks jsonschema.
     formats["uuid"] = lambda value: bool(CANONICAL_UUID.fullmatch(value)) or checker.conforms(value, "uuid")
     return jsonschema_rs.Draft202012Validator(_inlined(load_schema(name)), formats=formats, validate_formats=True)

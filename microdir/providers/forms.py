@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date, time
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -19,9 +19,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     RadioField,
@@ -33,14 +31,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..domain.listing_edits import (
-    CAPACITY_LABELS,
     COST_LABELS,
     LANGUAGES,
-    SCHEDULE_KINDS,
     SECTION_FIELDS,
     TERM_LISTS,
-    WEEKDAY_CODES,
-    WEEKS_OF_MONTH,
     EditError,
     ListingData,
     council_label,
@@ -50,7 +44,18 @@ from ..domain.listing_edits import (
     venue_text,
 )
 from ..domain.provider_profiles import Workforce
-from ..forms import BaseForm, choices, submit_button
+from ..domain.schedules import DAY_NAMES, SCHEDULE_KINDS, WEEKDAY_CODES, WEEKS_OF_MONTH, parse_time_text, time_words
+from ..forms import (
+    EMAIL_ERROR,
+    PHONE_ERROR,
+    BaseForm,
+    DecimalTextField,
+    OptionalDateField,
+    RowForm,
+    WholeNumberField,
+    choices,
+    submit_button,
+)
 from ..geo import GazetteerUnavailable, PostcodeError, geocode_postcode, outcode_centroid, parse_outcode, parse_postcode
 from ..models import (
     ACCESSIBILITY_FEATURES,
@@ -62,57 +67,9 @@ from ..models import (
     QualityCheckType,
 )
 from ..phones import PhoneError, national_number, parse_phone
-from ..public.presenters import DAY_NAMES
+from ..wording import CAPACITY_LABELS
 
-PHONE_ERROR = "Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
-EMAIL_ERROR = "Enter an email address in the correct format, like name@example.com"
 MAX_ROWS = 20  # sessions or venues on one listing
-
-
-class WholeNumberField(StringField):
-    """A text input for a whole number that keeps what was typed when it is not one."""
-
-    def __init__(self, label: str, *, message: str, minimum: int = 0, maximum: int = 100_000, **kw: Any) -> None:
-        super().__init__(label, widget=GovTextInput(), render_kw={"inputmode": "numeric", "spellcheck": "false"}, **kw)
-        self.message = message
-        self.minimum = minimum
-        self.maximum = maximum
-        self.number: int | None = None
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        super().process_formdata(valuelist)
-        text = (self.data or "").strip()
-        self.number = None
-        if not text:
-            return
-        if not text.isdigit() or not self.minimum <= int(text) <= self.maximum:
-            raise ValueError(self.message)
-        self.number = int(text)
-
-
-class DecimalTextField(StringField):
-    """A text input for an amount (money or full-time equivalent) that keeps what was typed."""
-
-    def __init__(self, label: str, *, message: str, maximum: Decimal = Decimal("100000"), places: int = 2, **kw: Any) -> None:
-        super().__init__(label, widget=GovTextInput(), render_kw={"inputmode": "decimal", "spellcheck": "false"}, **kw)
-        self.message = message
-        self.maximum = maximum
-        self.places = places
-        self.number: Decimal | None = None
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        super().process_formdata(valuelist)
-        text = (self.data or "").strip().lstrip("£").replace(",", "")
-        self.number = None
-        if not text:
-            return
-        try:
-            number = Decimal(text)
-        except InvalidOperation as error:
-            raise ValueError(self.message) from error
-        if not number.is_finite() or number < 0 or number > self.maximum or -number.as_tuple().exponent > self.places:
-            raise ValueError(self.message)
-        self.number = number
 
 
 class ListingForm(BaseForm):
@@ -306,25 +263,6 @@ class WorkforceForm(BaseForm):
         )
 
 
-class OptionalDateField(DateField):
-    """A GOV.UK date input (day, month, year) that may be left empty."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        # The widget redraws exactly three boxes from raw_data; a crafted post may send fewer or more.
-        self.raw_data = ([*valuelist, "", "", ""][:3]) if valuelist else None
-        self.data = None
-        if not valuelist or all(not (v or "").strip() for v in valuelist):
-            return
-        parts = [(v or "").strip() for v in valuelist]
-        if len(parts) != 3 or not all(p.isdigit() for p in parts):
-            raise ValueError("Expiry date must be a real date, for example 27 3 2027")
-        day, month, year = (int(p) for p in parts)
-        try:
-            self.data = date(year, month, day)
-        except ValueError as error:
-            raise ValueError("Expiry date must be a real date, for example 27 3 2027") from error
-
-
 class QualityCheckForm(BaseForm):
     check_type = RadioField(
         "What kind of check?", widget=GovRadioInput(),
@@ -344,7 +282,8 @@ class QualityCheckForm(BaseForm):
         "Insurance cover, in pounds (public liability insurance only)",
         message="Insurance cover must be an amount in pounds, like 5000000", maximum=Decimal("9999999999"),
     )
-    expires_on = OptionalDateField("Expiry date (optional)", widget=GovDateInput(), validators=[Optional()])
+    expires_on = OptionalDateField("Expiry date (optional)", widget=GovDateInput(), validators=[Optional()],
+                                   message="Expiry date must be a real date, for example 27 3 2027")
     submit = submit_button("Save check")
 
     def validate_cover_amount(self, field: Any) -> None:
@@ -373,55 +312,9 @@ class RejectForm(BaseForm):
 # as ListingForm, so a save made meanwhile by someone else is noticed the same way.
 
 TIME_ERROR_HINT = "like 10am, 2:30pm or 14:30"
-_TIME_RE = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$")
 
 
-def parse_time_text(text: str) -> str:
-    """Turn "10am", "2:30pm", "14:30", "midday" into "HH:MM"; raise ValueError when it is not a time."""
-    words = (text or "").strip().lower().replace(" ", "")
-    if words in ("midday", "noon", "12noon"):
-        return "12:00"
-    if words == "midnight":
-        return "00:00"
-    match = _TIME_RE.match(words)
-    if not match:
-        raise ValueError(text)
-    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
-    if half:
-        if not 1 <= hour <= 12:
-            raise ValueError(text)
-        hour = hour % 12 + (12 if half == "pm" else 0)
-    if hour > 23 or minute > 59:
-        raise ValueError(text)
-    return f"{hour:02d}:{minute:02d}"
-
-
-def _time_words(value: str | None) -> str:
-    """Show a stored "14:30" the way people type it ("2:30pm")."""
-    if not value:
-        return ""
-    from ..public.presenters import format_time
-
-    hour, minute = (int(x) for x in value.split(":"))
-    return format_time(time(hour, minute))
-
-
-class _RowForm(Form):
-    """A repeated row (a session or a venue): no CSRF of its own, spaces stripped like every form."""
-
-    class Meta:
-        bind_field = BaseForm.Meta.bind_field
-
-
-class SessionDateField(OptionalDateField):
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError("Date must be a real date, for example 27 3 2027") from error
-
-
-class ScheduleRowForm(_RowForm):
+class ScheduleRowForm(RowForm):
     kind = RadioField(
         "How often does it run?", widget=GovRadioInput(), validate_choice=False,
         choices=choices(list(SCHEDULE_KINDS.items())),
@@ -434,7 +327,7 @@ class ScheduleRowForm(_RowForm):
         "Which week of the month (for once a month)", widget=GovSelect(), validate_choice=False,
         choices=choices([("", "Choose a week")] + [(str(n), label) for n, label in WEEKS_OF_MONTH.items()]),
     )
-    date = SessionDateField("Date (for one date only, or the date of one session if every other week)",
+    date = OptionalDateField("Date (for one date only, or the date of one session if every other week)",
                             widget=GovDateInput(), validators=[Optional()])
     opens_at = StringField("Start time", widget=GovTextInput())
     closes_at = StringField("End time (optional)", widget=GovTextInput())
@@ -482,8 +375,8 @@ class ScheduleRowForm(_RowForm):
         self.weekday.data = row.get("weekday") or ""
         self.week.data = "" if row.get("week") is None else str(row["week"])
         self.date.data = date.fromisoformat(row["date"]) if row.get("date") else None
-        self.opens_at.data = _time_words(row.get("opens_at"))
-        self.closes_at.data = _time_words(row.get("closes_at"))
+        self.opens_at.data = time_words(row.get("opens_at"))
+        self.closes_at.data = time_words(row.get("closes_at"))
         self.term_time_only.data = bool(row.get("term_time_only"))
 
     def row(self) -> dict[str, Any]:
@@ -516,7 +409,7 @@ def _geocoded(postcode_text: str) -> Any:
     return found
 
 
-class VenueRowForm(_RowForm):
+class VenueRowForm(RowForm):
     name = StringField("Name of the venue (optional)", widget=GovTextInput(),
                        validators=[Optional(), Length(max=255, message="Venue name must be 255 characters or fewer")])
     address_1 = StringField("Address line 1", widget=GovTextInput(),
@@ -559,10 +452,11 @@ class SectionForm(ListingForm):
 
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
-            # Repeated rows take no filters themselves; their own fields strip spaces (see _RowForm).
+            # Repeated rows take no filters themselves; their own fields strip spaces (see RowForm).
             if unbound_field.field_class in (FieldList, FormField):
                 return unbound_field.bind(form=form, **options)
-            return BaseForm.Meta.bind_field(self, form, unbound_field, options)
+            # wtforms joins every base form's Meta into one class at run time, so ``self`` is a BaseForm.Meta too.
+            return BaseForm.Meta.bind_field(self, form, unbound_field, options)  # type: ignore[arg-type]
 
     def fill(self, data: ListingData) -> None:
         """Fill this section's fields from a snapshot (on GET)."""
@@ -829,7 +723,7 @@ class WhereForm(_RowSectionForm):
         }
 
 
-class VenueAccessibilityRow(_RowForm):
+class VenueAccessibilityRow(RowForm):
     """The accessibility features of one venue; ``venue`` names it (as ``venue_text``), so a row maps to its venue."""
 
     venue = HiddenField()

@@ -9,13 +9,16 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from ..domain import listing_edits, listing_holds, moderation, provider_profiles, registration
+from .. import wording
+from ..domain import listing_edits, listing_holds, provider_profiles, revisions
 from ..domain.listing_edits import EditConflict, EditError, ListingData
 from ..domain.listings import assess_micro_provider, checked_ago
 from ..extensions import db
 from ..models import ListingStatus, Organization, QualityCheckType, Service, utcnow
 from ..permissions import require, requires
-from .forms import SECTION_FORMS, ListingForm, QualityCheckForm, SectionForm, VersionForm, WorkforceForm
+from ..transactions import transaction
+from . import submission
+from .forms import SECTION_FORMS, ListingForm, QualityCheckForm, SectionForm, WorkforceForm
 
 bp = Blueprint("providers", __name__, url_prefix="/provider")
 
@@ -53,8 +56,8 @@ def listings() -> Any:
         org.id: [
             {
                 "service": service,
-                "pending": moderation.pending_revision(service),
-                "decision": moderation.latest_decision(service),
+                "pending": revisions.pending_revision(service),
+                "decision": revisions.latest_decision(service),
                 "checked": checked_ago(service.last_verified_at, now),
                 "hold": listing_holds.current_hold(service),
             }
@@ -66,7 +69,7 @@ def listings() -> Any:
     return render_template(
         "providers/listings.html", title="Your listings", organizations=organizations, rows=rows,
         verdicts={org.id: assess_micro_provider(org.profile) for org in organizations},
-        status_labels=listing_edits.LISTING_STATUS_LABELS, status_tags=listing_edits.LISTING_STATUS_TAGS,
+        status_labels=wording.LISTING_STATUS_LABELS, status_tags=wording.LISTING_STATUS_TAGS,
         today=now.date(), check_status=provider_profiles.check_status,
     )
 
@@ -94,7 +97,7 @@ def edit(service_id: str) -> Any:
         abort(404)
     form = ListingForm()
     if not form.is_submitted():
-        data, revision_id = listing_edits.editing_state(service)
+        data, revision_id = revisions.editing_state(service)
         form.fill(data)
         _stamp(form, service, data, revision_id)
         return _render_edit(service, form)
@@ -102,7 +105,7 @@ def edit(service_id: str) -> Any:
         return _render_edit(service, form)
     return _save_form(
         service, form,
-        lambda base: listing_edits.save_edit(service, form.listing_data(), _me(), expected_version=form.expected_version(),
+        lambda base: revisions.save_edit(service, form.listing_data(), _me(), expected_version=form.expected_version(),
                                              expected_revision=form.revision_id.data or "", base=base),
         lambda current, **kw: _render_edit(current, form, **kw),
         url_for(".listings"),
@@ -127,21 +130,18 @@ def _save_form(service: Service, form: ListingForm, save: Callable[[ListingData 
         base = _serializer().loads(form.base.data or "")
     except BadSignature:
         base = None
-    try:
-        outcome = save(base)
-    except EditConflict as conflict:
-        db.session.rollback()
+    with transaction(EditError) as done:
+        saved = save(base)
+    if isinstance(done.error, EditConflict):
         current = _load_service(service.id)
-        data, revision_id = listing_edits.editing_state(current)
+        data, revision_id = revisions.editing_state(current)
         # Keep everything the person typed; only the hidden markers move on, so a second save goes through.
         _stamp(form, current, data, revision_id)
-        return render(current, conflict=conflict.changes, status=409)
-    except EditError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+        return render(current, conflict=done.error.changes, status=409)
+    if done.refused:
+        flash(done.message, "error")
         return redirect(url_for(".listings"))
-    db.session.commit()
-    flash(SAVE_MESSAGES[outcome].format(name=service.name), "success" if outcome != "unchanged" else "info")
+    flash(SAVE_MESSAGES[saved].format(name=service.name), "success" if saved != "unchanged" else "info")
     return redirect(done_url)
 
 
@@ -193,7 +193,7 @@ def edit_section(service_id: str, section: str) -> Any:
     service = _load_service(service_id)
     if service.listing_status is ListingStatus.ARCHIVED or section not in SECTION_FORMS:
         abort(404)
-    data, revision_id = listing_edits.editing_state(service)
+    data, revision_id = revisions.editing_state(service)
     form = _section_form(section, service, data)
     if not form.is_submitted():
         form.fill(data)
@@ -205,7 +205,7 @@ def edit_section(service_id: str, section: str) -> Any:
         return _render_section(service, section, form)
     return _save_form(
         service, form,
-        lambda base: listing_edits.save_section(service, section, form.answers(), _me(),
+        lambda base: revisions.save_section(service, section, form.answers(), _me(),
                                                 expected_version=form.expected_version(),
                                                 expected_revision=form.revision_id.data or "", base=base),
         lambda current, **kw: _render_section(current, section, form, **kw),
@@ -217,24 +217,9 @@ def edit_section(service_id: str, section: str) -> Any:
 @requires("listing.manage")
 def submit_for_review(service_id: str) -> Any:
     service = _load_service(service_id)
-    form = VersionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        # The same operation as the task list's "Submit": a draft goes to moderators only with its required tasks done.
-        registration.submit_listing(service, _me(), expected_version=form.expected_version())
-    except EditConflict:
-        db.session.rollback()
-        flash("This listing was changed by someone else while you were looking at it. Check it and send it again.",
-              "error")
-        return redirect(url_for(".listings"))
-    except (registration.RegistrationError, EditError) as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for(".listings"))
-    db.session.commit()
-    flash(f"{service.name} has been sent for review. A moderator will check it before it is published.", "success")
-    return redirect(url_for(".listings"))
+    listings_url = url_for(".listings")
+    return submission.submit_for_review(service, done=listings_url, changed=listings_url, refused=listings_url,
+                                        announce=True)
 
 
 @bp.route("/organisations/<organization_id>/workers", methods=["GET", "POST"])
@@ -245,8 +230,8 @@ def workers(organization_id: str) -> Any:
     if not form.is_submitted():
         form.fill(organization.profile)
     elif form.validate():
-        verdict = provider_profiles.update_workforce(organization, form.answers(), _me())
-        db.session.commit()
+        with transaction():
+            verdict = provider_profiles.update_workforce(organization, form.answers(), _me())
         flash(f"Your answers have been saved. {verdict.summary}.", "success")
         return redirect(url_for(".workers", organization_id=organization.id))
     return render_template(
@@ -261,12 +246,12 @@ def new_check(organization_id: str) -> Any:
     organization = _load_organization(organization_id)
     form = QualityCheckForm()
     if form.validate_on_submit():
-        provider_profiles.record_quality_check(
-            organization, QualityCheckType(form.check_type.data), _me(),
-            reference=form.reference.data, description=form.description.data,
-            cover_amount=form.cover_amount.number, expires_on=form.expires_on.data,
-        )
-        db.session.commit()
+        with transaction():
+            provider_profiles.record_quality_check(
+                organization, QualityCheckType(form.check_type.data), _me(),
+                reference=form.reference.data, description=form.description.data,
+                cover_amount=form.cover_amount.number, expires_on=form.expires_on.data,
+            )
         flash("Your check has been saved. A moderator will verify it.", "success")
         return redirect(url_for(".listings"))
     return render_template("providers/new_check.html", title="Add a quality check", organization=organization, form=form)

@@ -4,29 +4,29 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import date, datetime
 from typing import Any
 
-from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule, weekday
-
 from ..domain.listings import assess_micro_provider, checked_ago
+from ..domain.schedules import schedule_in_words, service_next_sessions
 from ..models import (
     ACCESSIBILITY_FEATURES,
     AreaType,
     CapacityStatus,
     CostType,
     Location,
-    Schedule,
     Service,
 )
 from ..phones import national_number
-
-WEEKDAYS: dict[str, weekday] = {"MO": MO, "TU": TU, "WE": WE, "TH": TH, "FR": FR, "SA": SA, "SU": SU}
-DAY_NAMES = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday",
-             "SA": "Saturday", "SU": "Sunday"}
-ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last", -2: "second to last"}
-BYDAY_TOKEN = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
+from ..wording import (
+    CAPACITY_LABELS,
+    CAPACITY_TAG_CLASSES,
+    MODE_LABELS,
+    format_date,
+    format_money,
+    join_words,
+    session_in_words,
+)
 
 MICRO_PROVIDER_BADGE = "Micro-provider"
 MICRO_PROVIDER_MEANING = (
@@ -34,167 +34,7 @@ MICRO_PROVIDER_MEANING = (
     "It is not part of a larger organisation."
 )
 
-CAPACITY_TAGS: dict[CapacityStatus, tuple[str, str]] = {
-    CapacityStatus.TAKING_NEW_PEOPLE: ("Taking new people", "govuk-tag--green"),
-    CapacityStatus.WAITING_LIST: ("Waiting list", "govuk-tag--yellow"),
-    CapacityStatus.FULL: ("Full", "govuk-tag--red"),
-}
-
-MODE_LABELS = {"comes_to_you": "Comes to you", "remote": "By phone or online", "area": "Covers your area"}
-
-
-# ---- dates and times in words ---------------------------------------------------------------------------------
-
-def format_date(day: date) -> str:
-    """Return a date the GOV.UK way: "3 March 2026"."""
-    return f"{day.day} {day:%B %Y}"
-
-
-def format_day_date(day: date) -> str:
-    """Return a date with its weekday: "Tuesday 3 March 2026"."""
-    return f"{day:%A} {format_date(day)}"
-
-
-def format_time(moment: time) -> str:
-    """Return a time the GOV.UK way: "10am", "10:30am", "midday", "midnight"."""
-    if moment.hour == 12 and moment.minute == 0:
-        return "midday"
-    if moment.hour == 0 and moment.minute == 0:
-        return "midnight"
-    hour = moment.hour % 12 or 12
-    suffix = "am" if moment.hour < 12 else "pm"
-    return f"{hour}{suffix}" if moment.minute == 0 else f"{hour}:{moment.minute:02d}{suffix}"
-
-
-def time_range(schedule: Schedule) -> str:
-    """Return "10am to midday" (or just the start) for a schedule, or "" when no times are given."""
-    if schedule.opens_at and schedule.closes_at:
-        return f"{format_time(schedule.opens_at)} to {format_time(schedule.closes_at)}"
-    if schedule.opens_at:
-        return f"from {format_time(schedule.opens_at)}"
-    return ""
-
-
-def parse_byday(byday: str | None) -> list[tuple[int | None, str]]:
-    """Split "MO,2TU,-1FR" into [(None, "MO"), (2, "TU"), (-1, "FR")]; ignore tokens that are not valid."""
-    result: list[tuple[int | None, str]] = []
-    for token in (byday or "").upper().replace(" ", "").split(","):
-        match = BYDAY_TOKEN.match(token)
-        if match:
-            result.append((int(match.group(1)) if match.group(1) else None, match.group(2)))
-    return result
-
-
-def _join(words: list[str]) -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def schedule_in_words(schedule: Schedule) -> str:
-    """Describe when a schedule runs: "Every Tuesday, 10am to midday", "On the last Friday of each month"."""
-    days = parse_byday(schedule.byday)
-    freq = (schedule.freq or "").upper()
-    interval = schedule.interval or 1
-    if not freq:
-        when = f"On {format_day_date(schedule.dtstart)} only" if schedule.dtstart else "Ask the service when"
-    elif freq == "WEEKLY":
-        names = _join([DAY_NAMES[code] for _, code in days]) or "week"
-        if interval == 1:
-            when = f"Every {names}"
-        elif interval == 2:
-            when = f"Every other {names}"
-        else:
-            when = f"Every {interval} weeks on {names}"
-    elif freq == "MONTHLY":
-        if days:
-            parts = [f"{ORDINALS.get(n or 1, f'{n}th')} {DAY_NAMES[code]}" for n, code in days]
-            when = f"On the {_join(parts)} of each month"
-        elif schedule.bymonthday:
-            when = f"On day {schedule.bymonthday} of each month"
-        else:
-            when = "Once a month"
-        if interval == 2:
-            when = when.replace("each month", "every other month")
-    elif freq == "DAILY":
-        when = "Every day"
-    else:
-        when = schedule.description or "Ask the service when"
-    span = time_range(schedule)
-    text = f"{when}, {span}" if span else when
-    if schedule.term_time_only:
-        text += " (term time only)"
-    return text
-
-
-def _rule(schedule: Schedule, anchor: date) -> rrule | None:
-    """Build the recurrence for a schedule, or None for a one-off or an unreadable schedule."""
-    freq = (schedule.freq or "").upper()
-    if freq not in ("WEEKLY", "MONTHLY"):
-        return None
-    start_time = schedule.opens_at or time(0, 0)
-    # dtstart fixes which week a fortnightly session falls in; without one, any past date will do.
-    first = schedule.dtstart or schedule.valid_from or anchor
-    kwargs: dict[str, Any] = {
-        "dtstart": datetime.combine(first, start_time),
-        "interval": max(1, schedule.interval or 1),
-    }
-    days = parse_byday(schedule.byday)
-    if days:
-        kwargs["byweekday"] = [WEEKDAYS[code](n) if n else WEEKDAYS[code] for n, code in days]
-    elif freq == "MONTHLY" and schedule.bymonthday:
-        try:
-            kwargs["bymonthday"] = [int(x) for x in schedule.bymonthday.split(",")]
-        except ValueError:
-            return None
-    last_day = min((d for d in (schedule.until, schedule.valid_to) if d is not None), default=None)
-    if last_day is not None:
-        kwargs["until"] = datetime.combine(last_day, time.max)
-    elif schedule.count:
-        kwargs["count"] = schedule.count
-    return rrule(WEEKLY if freq == "WEEKLY" else MONTHLY, **kwargs)
-
-
-def next_sessions(schedule: Schedule, now: datetime, count: int = 3) -> list[datetime]:
-    """Return the next ``count`` start times of a schedule at or after ``now`` (local wall-clock time)."""
-    freq = (schedule.freq or "").upper()
-    start_time = schedule.opens_at or time(0, 0)
-    if not freq:
-        if schedule.dtstart is None:
-            return []
-        moment = datetime.combine(schedule.dtstart, start_time)
-        return [moment] if moment >= now else []
-    rule = _rule(schedule, now.date() - timedelta(days=7))
-    if rule is None:
-        return []
-    after = now
-    if schedule.valid_from and datetime.combine(schedule.valid_from, time(0)) > after:
-        after = datetime.combine(schedule.valid_from, time(0))
-    return list(rule.xafter(after, count=count, inc=True))
-
-
-def service_next_sessions(service: Service, now: datetime, count: int = 3) -> list[datetime]:
-    """Return the next ``count`` sessions across all of a service's schedules, soonest first."""
-    found: set[datetime] = set()
-    for schedule in service.schedules:
-        found.update(next_sessions(schedule, now, count))
-    return sorted(found)[:count]
-
-
-def session_in_words(moment: datetime) -> str:
-    """Return "Tuesday 3 March 2026 at 10am"; midnight means no time was given."""
-    if moment.time() == time(0, 0):
-        return format_day_date(moment.date())
-    return f"{format_day_date(moment.date())} at {format_time(moment.time())}"
-
-
 # ---- cost, capacity, badge, checks ----------------------------------------------------------------------------
-
-def format_money(amount: Decimal | float | int) -> str:
-    """Return "£3" or "£3.50"."""
-    value = Decimal(str(amount)).quantize(Decimal("0.01"))
-    return f"£{value:,.0f}" if value == value.to_integral_value() else f"£{value:,.2f}"
-
 
 def cost_summary(service: Service) -> str:
     """Say what it costs in a few words: "Free", "£3.50 a session", "Pay what you can"."""
@@ -227,8 +67,8 @@ def cost_summary(service: Service) -> str:
 
 def capacity_tag(service: Service) -> dict[str, str]:
     """Return the govukTag params for whether the service is taking new people."""
-    text, classes = CAPACITY_TAGS.get(service.capacity_status, ("Taking new people", "govuk-tag--green"))
-    return {"text": text, "classes": classes}
+    status = service.capacity_status if service.capacity_status in CAPACITY_LABELS else CapacityStatus.TAKING_NEW_PEOPLE
+    return {"text": CAPACITY_LABELS[status], "classes": CAPACITY_TAG_CLASSES[status]}
 
 
 def micro_provider_badge(service: Service) -> str | None:
@@ -276,11 +116,11 @@ def area_in_words(service: Service) -> list[str]:
                 names.append(council_name(code) or code)
             except GazetteerUnavailable:
                 names.append(code)
-        places = _join(names)
+        places = join_words(names)
         if area.area_type is AreaType.REMOTE:
             lines.append("By phone or online, wherever you live")
         elif area.area_type is AreaType.COMES_TO_YOU:
-            where = places or _join(list(area.outcodes or []))
+            where = places or join_words(list(area.outcodes or []))
             if where:
                 lines.append(f"Comes to you at home in {where}")
             elif area.radius_miles:
@@ -290,7 +130,7 @@ def area_in_words(service: Service) -> list[str]:
         elif area.area_type is AreaType.COUNCILS and places:
             lines.append(f"People living in {places}")
         elif area.area_type is AreaType.DISTRICTS and area.outcodes:
-            lines.append(f"People living in the postcode areas {_join(list(area.outcodes))}")
+            lines.append(f"People living in the postcode areas {join_words(list(area.outcodes))}")
         elif area.area_type is AreaType.RADIUS and area.radius_miles:
             lines.append(f"People living within {area.radius_miles:g} miles")
         if area.description:
@@ -448,7 +288,7 @@ def helps_with(service: Service) -> list[str]:
 
     order = {CATEGORIES_TAXONOMY_ID: 0, NEEDS_TAXONOMY_ID: 1}
     terms = [t for t in service.taxonomy_terms if t.taxonomy_id in order]
-    return [t.name for t in sorted(terms, key=lambda t: (order[t.taxonomy_id], t.name.lower()))]
+    return [t.name for t in sorted(terms, key=lambda t: (order.get(t.taxonomy_id or "", 0), t.name.lower()))]
 
 
 def present_listing(service: Service, now: datetime) -> ListingView:

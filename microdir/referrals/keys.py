@@ -8,9 +8,11 @@ import sqlalchemy as sa
 
 from ..crypto import encrypted_columns, encrypted_under_primary, rotate_token
 from ..extensions import db
-from ..models import Referral, ReferralEvent
+from ..models import Referral, ReferralEvent, User
 
 TABLES: tuple[Any, ...] = (Referral.__table__, ReferralEvent.__table__)
+# Staff two-factor secrets use the same keys; `flask referrals rotate-keys` re-encrypts them too.
+ACCOUNT_TABLES: tuple[Any, ...] = (User.__table__,)
 
 
 def raw_view(table: Any) -> tuple[Any, list[str]]:
@@ -23,10 +25,10 @@ def _stale(token: str | None) -> bool:
     return token is not None and not encrypted_under_primary(token)
 
 
-def rotate_all() -> int:
+def rotate_all(tables: tuple[Any, ...] = TABLES) -> int:
     """Re-encrypt every stored token under the first key; return how many values changed. Idempotent."""
     changed = 0
-    for table in TABLES:
+    for table in tables:
         view, names = raw_view(table)
         for row in db.session.execute(sa.select(view).order_by(view.c.id)).all():
             values = {name: rotate_token(getattr(row, name)) for name in names if _stale(getattr(row, name))}
@@ -36,10 +38,10 @@ def rotate_all() -> int:
     return changed
 
 
-def count_old_values() -> int:
+def count_old_values(tables: tuple[Any, ...] = TABLES) -> int:
     """Return how many stored values are not yet under the first key."""
     left = 0
-    for table in TABLES:
+    for table in tables:
         view, names = raw_view(table)
         for row in db.session.execute(sa.select(view)).all():
             left += sum(1 for name in names if _stale(getattr(row, name)))

@@ -11,11 +11,9 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Val
 
 from ..domain import accounts
 from ..domain.registration import OrganisationAbout, WorkerCounts
-from ..forms import BaseForm, choices, submit_button
+from ..forms import BaseForm, DecimalTextField, WholeNumberField, choices, submit_button
 from ..models import LEGAL_FORM_LABELS, LegalForm
-from ..providers.forms import DecimalTextField, WholeNumberField, WorkforceForm
-
-EMAIL_ERROR = "Enter an email address in the correct format, like name@example.com"
+from ..providers.forms import WorkforceForm
 
 
 class EmailForm(BaseForm):

@@ -9,7 +9,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_user
 
 from ..domain import accounts, claims, registration
-from ..domain.listing_edits import EditConflict, EditError
 from ..domain.listings import assess_micro_provider
 from ..extensions import db, limiter
 from ..forms import BaseForm
@@ -25,7 +24,9 @@ from ..models import (
 )
 from ..permissions import public, require, requires
 from ..providers.forms import QualityCheckForm, VersionForm
+from ..providers.submission import submit_for_review
 from ..signed_links import LinkExpired, LinkInvalid
+from ..transactions import transaction
 from .forms import (
     AboutOrganisationForm,
     AccountForm,
@@ -87,13 +88,11 @@ def email() -> Any:
     form = EmailForm()
     next_url = registration.safe_next(request.args.get("next"))
     if form.validate_on_submit():
-        try:
+        with transaction(accounts.AccountError) as done:
             registration.start_registration(form.email.data or "", next_url)
-        except accounts.AccountError as error:
-            form.email.errors.append(str(error))
-        else:
-            db.session.commit()
+        if not done.refused:
             return render_template("registration/check_email.html", email=form.email.data)
+        form.email.errors.append(done.message)
     return render_template("registration/email.html", form=form, next=next_url)
 
 
@@ -106,12 +105,11 @@ def verify(token: str) -> Any:
         return _link_problem(error, kind="verify")
     form = AccountForm()
     if form.validate_on_submit():
-        try:
+        with transaction(accounts.AccountError) as done:
             user = registration.complete_registration(verification, form.name.data or "", form.password.data or "")
-        except accounts.AccountError as error:
-            form.password.errors.append(str(error))
+        if done.refused:
+            form.password.errors.append(done.message)
         else:
-            db.session.commit()
             login_user(user)
             flash("Your account has been created and you are signed in.", "success")
             return redirect(next_url or url_for(".new_organisation"))
@@ -125,8 +123,8 @@ def verify(token: str) -> Any:
 def new_organisation() -> Any:
     form = AboutOrganisationForm()
     if form.validate_on_submit():
-        service = registration.create_organisation(_me(), form.about())
-        db.session.commit()
+        with transaction():
+            service = registration.create_organisation(_me(), form.about())
         return redirect(url_for(".workers", service_id=service.id))
     return render_template("registration/about.html", form=form, action=url_for(".new_organisation"), service=None)
 
@@ -140,13 +138,10 @@ def about(service_id: str) -> Any:
     if not form.is_submitted():
         form.fill(organization)
     elif form.validate():
-        try:
+        with transaction(registration.RegistrationError) as done:
             registration.update_organisation(organization, form.about(), _me())
-        except registration.RegistrationError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
+        if done.refused:
+            flash(done.message, "error")
         return redirect(url_for(".tasks", service_id=service.id))
     return render_template("registration/about.html", form=form, service=service,
                            action=url_for(".about", service_id=service.id))
@@ -163,8 +158,8 @@ def workers(service_id: str) -> Any:
         if answered:
             form.fill(organization.profile)
     elif form.validate():
-        verdict = registration.save_workers(organization, form.counts(), _me())
-        db.session.commit()
+        with transaction():
+            verdict = registration.save_workers(organization, form.counts(), _me())
         flash(f"Your answers have been saved. {verdict.summary}.", "success")
         return redirect(url_for(".tasks", service_id=service.id))
     return render_template("registration/workers.html", form=form, service=service, organization=organization,
@@ -206,8 +201,8 @@ def quality_checks(service_id: str) -> Any:
     organization = service.organization
     form = CompletedForm()
     if form.validate_on_submit():
-        registration.mark_quality_checks(organization, form.completed.data == "yes", _me())
-        db.session.commit()
+        with transaction():
+            registration.mark_quality_checks(organization, form.completed.data == "yes", _me())
         return redirect(url_for(".tasks", service_id=service.id))
     from ..domain.provider_profiles import check_status
 
@@ -223,12 +218,12 @@ def new_check(service_id: str) -> Any:
     if form.validate_on_submit():
         from ..domain import provider_profiles
 
-        provider_profiles.record_quality_check(
-            service.organization, QualityCheckType(form.check_type.data), _me(),
-            reference=form.reference.data, description=form.description.data,
-            cover_amount=form.cover_amount.number, expires_on=form.expires_on.data,
-        )
-        db.session.commit()
+        with transaction():
+            provider_profiles.record_quality_check(
+                service.organization, QualityCheckType(form.check_type.data), _me(),
+                reference=form.reference.data, description=form.description.data,
+                cover_amount=form.cover_amount.number, expires_on=form.expires_on.data,
+            )
         flash("Your check has been saved. A moderator will verify it.", "success")
         return redirect(url_for(".quality_checks", service_id=service.id))
     return render_template("registration/new_check.html", form=form, service=service)
@@ -254,22 +249,11 @@ def check_answers(service_id: str) -> Any:
 @requires("listing.manage")
 def submit(service_id: str) -> Any:
     service = _load_service(service_id)
-    form = VersionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        registration.submit_listing(service, _me(), expected_version=form.expected_version())
-    except EditConflict:
-        db.session.rollback()
-        flash("This listing was changed by someone else while you were looking at it. Check it and submit again.",
-              "error")
-        return redirect(url_for(".check_answers", service_id=service_id))
-    except (registration.RegistrationError, EditError) as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for(".tasks", service_id=service_id))
-    db.session.commit()
-    return redirect(url_for(".submitted", service_id=service.id))
+    return submit_for_review(
+        service, done=url_for(".submitted", service_id=service.id),
+        changed=url_for(".check_answers", service_id=service.id), refused=url_for(".tasks", service_id=service.id),
+        announce=False,
+    )
 
 
 @bp.route("/register/services/<service_id>/submitted")
@@ -312,13 +296,11 @@ def claim_submit(service_id: str) -> Any:
     service = _claimable_or_404(service_id)
     form = ClaimForm()
     if form.validate_on_submit():
-        try:
+        with transaction(claims.ClaimError) as done:
             claim = claims.start_claim(service, _me(), form.connection.data or "")
-        except claims.ClaimError as error:
-            db.session.rollback()
-            flash(str(error), "error")
+        if done.refused:
+            flash(done.message, "error")
             return redirect(url_for(".claim_start", service_id=service.id))
-        db.session.commit()
         return redirect(url_for(".claim_sent", claim_id=claim.id))
     return render_template(
         "registration/claim.html", service=service, claimable=claims.is_claimable(service),
@@ -345,8 +327,8 @@ def confirm_claim(token: str) -> Any:
     form = BaseForm()
     # A button, not the link itself, confirms: mail scanners that open links must not make someone a member.
     if form.validate_on_submit():
-        claims.confirm_by_email(claim)
-        db.session.commit()
+        with transaction():
+            claims.confirm_by_email(claim)
         return render_template("registration/claim_confirmed.html", claim=claim)
     return render_template("registration/confirm_claim.html", claim=claim, form=form)
 
@@ -378,13 +360,11 @@ def approve_claim(claim_id: str) -> Any:
     claim = _load_claim(claim_id)
     if not BaseForm().validate_on_submit():
         abort(400)
-    try:
+    with transaction(claims.ClaimError) as done:
         claims.approve(claim, _me())
-    except claims.ClaimError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    if done.refused:
+        flash(done.message, "error")
         return redirect(url_for(".review_claim", claim_id=claim_id))
-    db.session.commit()
     flash(f"{claim.claimant.name} can now manage {claim.service.name}.", "success")
     return redirect(url_for(".claims_queue"))
 
@@ -395,13 +375,11 @@ def reject_claim(claim_id: str) -> Any:
     claim = _load_claim(claim_id)
     form = RejectClaimForm()
     if form.validate_on_submit():
-        try:
+        with transaction(claims.ClaimError) as done:
             claims.reject(claim, _me(), form.reason.data or "")
-        except claims.ClaimError as error:
-            db.session.rollback()
-            flash(str(error), "error")
+        if done.refused:
+            flash(done.message, "error")
             return redirect(url_for(".review_claim", claim_id=claim_id))
-        db.session.commit()
         flash(f"The claim of {claim.service.name} was rejected and {claim.claimant.name} has been told why.", "success")
         return redirect(url_for(".claims_queue"))
     return render_template("registration/review_claim.html", claim=claim, form=form,
@@ -419,13 +397,11 @@ def invite(organization_id: str) -> Any:
     require("organisation.invite", organization)
     form = InviteForm()
     if form.validate_on_submit():
-        try:
+        with transaction(accounts.AccountError) as done:
             colleague = registration.invite_colleague(organization, _me(), form.name.data or "", form.email.data or "")
-        except accounts.AccountError as error:
-            db.session.rollback()
-            form.email.errors.append(str(error))
+        if done.refused:
+            form.email.errors.append(done.message)
         else:
-            db.session.commit()
             flash(f"We have sent {colleague.email} an email about managing {organization.name}.", "success")
             return redirect(url_for("providers.listings"))
     return render_template("registration/invite.html", form=form, organization=organization)

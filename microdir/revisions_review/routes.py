@@ -15,6 +15,7 @@ from ..forms import BaseForm
 from ..models import ListingRevision, QualityCheck, utcnow
 from ..permissions import requires
 from ..providers.forms import RejectForm, VersionForm
+from ..transactions import transaction
 
 bp = Blueprint("revisions", __name__, url_prefix="/moderation/revisions")
 
@@ -63,15 +64,14 @@ def approve(revision_id: str) -> Any:
     form = VersionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    # A ModerationError, or a revision that can no longer be applied as it stands.
+    with transaction(EditError) as done:
         service = moderation.approve(revision, _me(), expected_version=form.expected_version())
-    except EditError as error:  # a ModerationError, or a revision that can no longer be applied as it stands
-        db.session.rollback()
-        flash(str(error), "error")
+        name = service.name
+        new = revision.is_new_listing
+    if done.refused:
+        flash(done.message, "error")
         return redirect(url_for(".show", revision_id=revision_id))
-    name = service.name
-    new = revision.is_new_listing
-    db.session.commit()
     flash(f"{name} is now published." if new else f"The change to {name} is now live.", "success")
     return redirect(url_for(".queue"))
 
@@ -83,14 +83,12 @@ def reject(revision_id: str) -> Any:
     form = RejectForm()
     if not form.validate_on_submit():
         return _render_revision(revision, form)
-    try:
+    with transaction(ModerationError) as done:
         moderation.reject(revision, _me(), form.reason.data, expected_version=form.expected_version())
-    except ModerationError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+        name = revision.service.name
+    if done.refused:
+        flash(done.message, "error")
         return redirect(url_for(".show", revision_id=revision_id))
-    name = revision.service.name
-    db.session.commit()
     flash(f"You rejected the change to {name}. The provider has been told why.", "success")
     return redirect(url_for(".queue"))
 
@@ -116,8 +114,8 @@ def verify_check(check_id: str) -> Any:
     if check.checked_on is not None:
         flash("That check was already verified.", "info")
         return redirect(url_for(".quality_checks"))
-    provider_profiles.verify_quality_check(check, _me())
-    label, organization = check.label, check.organization.name
-    db.session.commit()
+    with transaction():
+        provider_profiles.verify_quality_check(check, _me())
+        label, organization = check.label, check.organization.name
     flash(f"{label} for {organization} is verified.", "success")
     return redirect(url_for(".quality_checks"))

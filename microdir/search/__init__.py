@@ -14,6 +14,7 @@ import click
 from flask import Flask, current_app, has_app_context, render_template, request
 from flask.cli import AppGroup
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -43,12 +44,20 @@ __all__ = [
 index_cli = AppGroup("index", help="The search index on this node.")
 SEARCH_ENDPOINTS = frozenset({"resident.search"})  # pages answered from this node's index
 PENDING = "microdir.search_pending"
+CHANGE_CHANNEL = "microdir_directory_change"
 
 
 def _note_changes(session: Session, flush_context: Any) -> None:
-    """Remember that this transaction wrote change-log rows, so the commit hook knows to index."""
+    """Remember that this transaction wrote change-log rows, so the commit hook knows to index.
+
+    On PostgreSQL, also NOTIFY the followers: delivered at commit (never for a rollback), it wakes every node's
+    `flask index follow` at once instead of at its next poll.
+    """
     if any(isinstance(obj, DirectoryChange) for obj in session.new):
         session.info[PENDING] = True
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"NOTIFY {CHANGE_CHANNEL}")  # repeats in one transaction are merged
 
 
 def _after_commit(session: Session) -> None:
@@ -117,12 +126,52 @@ def rebuild_command(procs: int | None) -> None:
                f"change log position {position}")
 
 
+def _log_stale_listings() -> int:
+    """Write the change-log rows of listings hidden by time alone (``upkeep.hide_stale_listings``) and commit.
+
+    The index only ever follows the log; a listing that goes stale changes no row, so upkeep logs it. Two nodes
+    doing this at once is harmless: one commit loses on the reminder's unique key and the other's row stands.
+    """
+    from ..domain import upkeep
+
+    try:
+        hidden = upkeep.hide_stale_listings()
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return 0
+    return hidden
+
+
 @index_cli.command("update")
 def update_command() -> None:
-    """Apply pending change-log rows, and drop listings that went stale with time."""
+    """Apply pending change-log rows, after logging the listings that went stale with time (the upkeep rule)."""
+    hidden = _log_stale_listings()
     position = indexer.update_index()
-    swept = indexer.sweep_stale()
-    click.echo(f"Index at change log position {position}; removed {swept} stale listing(s)")
+    click.echo(f"Index at change log position {position}; removed {hidden} stale listing(s)")
+
+
+@index_cli.command("snapshot")
+@click.argument("destination", type=click.Path(file_okay=False))
+def snapshot_command(destination: str) -> None:
+    """Copy this node's index and its change-log position to DESTINATION (a new folder), for a new node."""
+    started = time.perf_counter()
+    position = indexer.snapshot(destination)
+    click.echo(f"Copied the index at change log position {position} to {destination} in "
+               f"{time.perf_counter() - started:.1f} s")
+
+
+@index_cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, file_okay=False))
+def restore_command(source: str) -> None:
+    """Use a snapshot from another node as this node's index, then catch up with the change log."""
+    started = time.perf_counter()
+    try:
+        start, position = indexer.restore(source)
+    except indexer.IndexMissing as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored the index at position {start}, caught up to {position} in "
+               f"{time.perf_counter() - started:.1f} s")
 
 
 @index_cli.command("check")
@@ -137,24 +186,61 @@ def check_command() -> None:
     click.echo("The index matches the database")
 
 
+class ChangeListener:
+    """Wakes the follower when the change log grows: PostgreSQL LISTEN/NOTIFY, or a plain sleep elsewhere."""
+
+    def __init__(self, app: Flask) -> None:
+        self.connection: Any = None
+        if db.engine.dialect.name == "postgresql":
+            import psycopg
+
+            url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self.connection = psycopg.connect(url, autocommit=True)
+            self.connection.execute(f"LISTEN {CHANGE_CHANNEL}")
+
+    def wait(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for a change; return True when one was announced."""
+        if self.connection is None:
+            time.sleep(seconds)
+            return False
+        woke = False
+        for _ in self.connection.notifies(timeout=seconds, stop_after=1):
+            woke = True
+        return woke
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+
 @index_cli.command("follow")
-@click.option("--interval", type=float, default=None, help="Seconds between polls (default SEARCH_FOLLOW_INTERVAL).")
+@click.option("--interval", type=float, default=None,
+              help="Seconds between polls when nothing is announced (default SEARCH_FOLLOW_INTERVAL).")
 @click.option("--once", is_flag=True, help="Poll once and stop (for tests and cron).")
 def follow_command(interval: float | None, once: bool) -> None:
-    """Keep this node's index in step with the change log (for SEARCH_SYNC_ON_COMMIT = False)."""
+    """Keep this node's index in step with the change log (for SEARCH_SYNC_ON_COMMIT = False).
+
+    On PostgreSQL it wakes on each committed change (NOTIFY) and polls as well, for changes held back behind a
+    transaction still committing.
+    """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     interval = interval if interval is not None else float(app.config["SEARCH_FOLLOW_INTERVAL"])
+    listener = None if once else ChangeListener(app)
     last_sweep = 0.0
-    while True:
-        position = indexer.update_index(app)
-        if time.monotonic() - last_sweep > 3600:
-            indexer.sweep_stale(app)
-            last_sweep = time.monotonic()
-        db.session.remove()
-        if once:
-            click.echo(f"Index at change log position {position}")
-            return
-        time.sleep(interval)
+    try:
+        while True:
+            if time.monotonic() - last_sweep > 3600:
+                _log_stale_listings()
+                last_sweep = time.monotonic()
+            position = indexer.update_index(app)
+            db.session.remove()
+            if once or listener is None:
+                click.echo(f"Index at change log position {position}")
+                return
+            listener.wait(interval)
+    finally:
+        if listener is not None:
+            listener.close()
 
 
 @index_cli.command("seed-synonyms")

@@ -58,7 +58,7 @@ class FusedTextAnalyzer(CompositeAnalyzer):
         """Return the indexed form of one raw token, or None for a stop word (what the chain does to it)."""
         stop: StopFilter = self.items[3]  # type: ignore[assignment]
         stem: StemFilter = self.items[4]  # type: ignore[assignment]
-        text = word.lower().translate(accent_map)
+        text = word.lower().translate(accent_map)  # type: ignore[arg-type]  # whoosh keys it by code point
         if len(text) < stop.min or (stop.max is not None and len(text) > stop.max) or text in stop.stops:
             return None
         return text if text in stem.ignore else stem._stem(text)

@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.listings import assess_micro_provider, is_publicly_visible
+from ..domain.schedules import WEEKDAY_CODES, parse_byday
 from ..domain.taxonomy import CATEGORIES_TAXONOMY_ID, NEEDS_TAXONOMY_ID
 from ..models import AreaType, LocationType, Service
 from .schema import AGE_UNKNOWN_MAX, AGE_UNKNOWN_MIN, TEXT_PARTS, geocell
-
-DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 
 
 def is_indexable(service: Service | None, now: datetime, stale_hide_days: int) -> bool:
@@ -55,12 +54,9 @@ def schedule_days(service: Service) -> set[str]:
     days: set[str] = set()
     for schedule in service.schedules:
         if schedule.byday:
-            for part in schedule.byday.split(","):
-                code = re.sub(r"^[+-]?\d*", "", part.strip()).lower()  # "2TU" / "-1TU" count as Tuesday
-                if code in DAYS:
-                    days.add(code)
+            days.update(code.lower() for _nth, code in parse_byday(schedule.byday))  # "2TU" / "-1TU": Tuesday
         elif schedule.dtstart is not None:
-            days.add(DAYS[schedule.dtstart.weekday()])
+            days.add(WEEKDAY_CODES[schedule.dtstart.weekday()].lower())
     return days
 
 
@@ -98,6 +94,7 @@ def service_document(service: Service) -> dict[str, Any]:
     access: set[str] = set()
     languages = {(lang.code or lang.name or "").lower() for lang in service.languages}
     modes: set[str] = set()
+    venue_lads: set[str] = set()
     for location in service.locations:
         if location.is_private_home:
             continue  # never published, so never searchable by place either
@@ -112,7 +109,10 @@ def service_document(service: Service) -> dict[str, Any]:
             modes.add("venue")
         for address in location.addresses:
             place_words += [address.city, address.state_province]
-        place_words += [_outcode(postcode) or "", _council(_venue_lad(postcode)) or ""]
+        lad = _venue_lad(postcode)
+        if lad:
+            venue_lads.add(lad.upper())
+        place_words += [_outcode(postcode) or "", _council(lad) or ""]
 
     area: dict[str, Any] = {"lad_codes": [], "outcodes": [], "radius": [], "comes_to_you": False, "remote": False}
     area_kinds: set[str] = set()
@@ -165,5 +165,6 @@ def service_document(service: Service) -> dict[str, Any]:
         "area_lad": _join(area["lad_codes"]).upper(),
         "area_outcode": _join(area["outcodes"]),
         "area_kind": _join(area_kinds),
+        "venue_lad": ",".join(sorted(venue_lads)),
         "area": area,
     }

@@ -141,7 +141,7 @@ class SearcherState:
     directory: str
     ix: FileIndex
     searcher: Searcher
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: dict[str | tuple[Any, ...], Any] = field(default_factory=dict)  # keys: a name, or (kind, *parts)
 
 
 class IndexManager:
@@ -301,27 +301,6 @@ def update_index(app: Flask | None = None) -> int:
     return index_changes_since(read_position(current_dir(manager.root)), app)
 
 
-def sweep_stale(app: Flask | None = None) -> int:
-    """Delete listings that became stale-hidden with time alone (no change row); return how many."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    manager = get_manager(app)
-    indexed = indexed_versions(app)
-    with manager.write_lock:
-        session = _indexer_session()
-        try:
-            services = _read_services(session, indexed)
-            now, days = utcnow(), _stale_days(app)
-            gone = [i for i in indexed if not is_indexable(services.get(i), now, days)]
-        finally:
-            session.close()
-        if gone:
-            ix = manager.open_index()
-            with ix.writer(timeout=WRITER_TIMEOUT_SECONDS) as writer:
-                for service_id in gone:
-                    writer.delete_by_term("id", service_id)
-    return len(gone)
-
-
 def rebuild_procs(listings: int) -> int:
     """Return how many writer processes suit a rebuild of ``listings``: 2 for a big directory on 2+ cores.
 
@@ -399,13 +378,13 @@ def _apply_changes_to(ix: FileIndex, position: int, app: Flask) -> int:
 def indexed_versions(app: Flask | None = None) -> dict[str, int]:
     """Return {service id: version} as stored in this node's index."""
     with get_manager(app).use() as state:
-        return {f["id"]: int(f["version"]) for f in state.searcher.all_stored_fields()}
+        return {f["id"]: int(f["version"]) for f in state.searcher.reader().all_stored_fields()}
 
 
 def indexed_documents(app: Flask | None = None) -> dict[str, dict[str, Any]]:
     """Return every stored document by id (for tests and `flask index check`)."""
     with get_manager(app).use() as state:
-        return {f["id"]: dict(f) for f in state.searcher.all_stored_fields()}
+        return {f["id"]: dict(f) for f in state.searcher.reader().all_stored_fields()}
 
 
 def database_versions(app: Flask | None = None) -> dict[str, int]:
@@ -498,3 +477,49 @@ def reset(app: Flask) -> None:
     manager = get_manager(app)
     manager.close()
     shutil.rmtree(manager.root, ignore_errors=True)
+
+
+def snapshot(destination: str, app: Flask | None = None, timeout: float = WRITER_TIMEOUT_SECONDS) -> int:
+    """Copy this node's index, with its change-log position, to ``destination`` (a new folder); return the position.
+
+    Holds the index's write lock while copying, so the follower's next commit (or a merge deleting segment files)
+    waits instead of changing files under the copy; a 10,000-listing index copies in well under a second.
+    """
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    manager = get_manager(app)
+    ix = manager.open_index(create=False)
+    lock = ix.lock("WRITELOCK")
+    deadline = time.monotonic() + timeout
+    while not lock.acquire(blocking=False):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the index stayed locked for writing: try again")
+        time.sleep(0.05)
+    try:
+        source = current_dir(manager.root)
+        shutil.copytree(source, destination, ignore=shutil.ignore_patterns("*.lock", f".{POSITION_FILE}.*"))
+    finally:
+        lock.release()
+    return read_position(destination)
+
+
+def restore(source: str, app: Flask | None = None) -> tuple[int, int]:
+    """Make a copy of snapshot ``source`` this node's index, then catch up with the change log from its position.
+
+    Return (position of the snapshot, position reached). The snapshot must come from this release's schema.
+    """
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    if read_schema_version(source) != SCHEMA_VERSION:
+        raise IndexOutdated("The snapshot was built with another search schema: run `flask index update` instead.")
+    whoosh_index.open_dir(source).doc_count()  # refuse a folder that is not a readable index
+    manager = get_manager(app)
+    root = manager.root
+    os.makedirs(root, exist_ok=True)
+    directory = os.path.join(root, f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}")
+    shutil.copytree(source, directory)
+    start = read_position(directory)
+    position = index_changes_since_in(directory, start, app)
+    with manager.write_lock:
+        _point_current_at(root, directory)
+    position = index_changes_since(position, app)
+    _remove_old_generations(root, directory)
+    return start, position

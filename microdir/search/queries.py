@@ -5,8 +5,9 @@ How a search runs (all on one long-lived searcher, see ``indexer.IndexManager``)
    unknown words corrected ("demntia" → "dementia") or matched fuzzily (``~1`` with a 1-letter prefix);
 2. the matching docnums are found WITHOUT scoring, as a bitmap (a Python int, bit n = docnum n) built from
    per-searcher cached bitmaps per term, and intersected with cached bitmaps per facet value (AND across
-   facets, OR within one facet) and with the place scope (venues within a radius widened 5 → 10 → 25 → 50 →
-   any miles, areas served that cover the place, remote services);
+   facets, OR within one facet) and with the place scope (venues within the resident's distance, or a radius
+   widened 5 → 10 → 25 miles and never past SEARCH_MAX_WIDEN_MILES; areas served that cover the place; remote
+   services); a council, county or region is an area: venues in it and services covering it;
 3. facet counts are ``(scope & value).bit_count()``: a few µs per value even at 100k listings;
 4. only the candidates are scored: a few hundred by stepping the matcher to each one (``skip_to``), more
    through Whoosh's top-N collector with the bitmap as filter; with a place, blended with nearness.
@@ -33,7 +34,8 @@ from whoosh.idsets import DocIdSet
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from ..geo import ResolvedPlace, format_distance
+from ..geo import METRES_PER_MILE, ResolvedPlace, format_distance
+from ..wording import MODE_LABELS
 from .analysis import analyse, fold
 from .indexer import SearcherState, get_manager
 from .schema import FACETS, GEOCELL_DEGREES, NAME_BOOST, NAME_FIELD, TEXT_FIELD, TOPICS_BOOST, TOPICS_FIELD
@@ -50,13 +52,33 @@ __all__ = [
 ]
 
 FILTERS = (*FACETS.keys(), "age")
-WIDEN_STEPS: tuple[float | None, ...] = (5.0, 10.0, 25.0, 50.0, None)
+# The radius widens through these steps, never past SEARCH_MAX_WIDEN_MILES: far venues are not an answer.
+WIDEN_STEPS: tuple[float, ...] = (5.0, 10.0, 25.0)
+MAX_WIDEN_MILES = 25.0
+DISTANCE_CHOICES: tuple[float, ...] = (1.0, 3.0, 5.0, 10.0, 25.0)
 MAX_SYNONYM_WORDS = 4
 # Services with no venue that cover the place rank, for "nearest", as if their venue were this far away.
 AREA_EFFECTIVE_MILES = 1.0
-METRES_PER_MILE = 1609.344
 EARTH_RADIUS_MILES = 3958.7613  # the radius geopy's great_circle uses, so figures agree with geo.distance_miles
 FEW_RESULTS = 3
+RELEVANCE_WEIGHT = 0.7  # with a place, "best match" blends relevance (this share) with nearness
+# Fewer full matches than this (after filters) and the words are relaxed: most of them, then fewer, must match.
+RELAX_BELOW = 5
+# Words that say nothing about the need ("help with", "someone to", "classes", "group", "near me", "support for"):
+# dropped from matching whenever the query has another word, so they can never sink it.
+NEED_FREE_WORDS = frozenset("""
+    help helping helps support supports supporting group groups class classes lesson lessons course courses near
+    nearby me my i im i'm am we our us someone somebody something anyone anybody somewhere things thing stuff
+    local service services find finding looking look want wanted need needs needed please who has have had get
+    getting do does around round about other others people person place places area my mine best good
+""".split())
+# Common words that do carry some meaning but must weigh less than a need ("garden club": garden, not club).
+GENERIC_WORDS = frozenset("club clubs cafe café session sessions meet meeting social activity activities time day "
+                          "week morning centre home".split())
+GENERIC_BOOST = 0.2
+# A listing whose name holds every word asked for outranks one that mentions them in passing.
+NAME_MATCH_BONUS = 1.6
+TOPICS_MATCH_BONUS = 1.2
 # Per-searcher cache bounds (defaults; the app's SEARCH_* config keys of the same names override them).
 # A match bitmap is 12.5 KB at 100k listings, so 2,000 cost at most 25 MB; a cached term score is 12 bytes
 # per posting (docnum + float64), so 2.5M postings cost 30 MB.
@@ -64,7 +86,7 @@ QUERY_CACHE_SIZE = 2000
 SCORE_CACHE_POSTINGS = 2_500_000
 PLACE_CACHE_SIZE = 256
 
-LABELS = {"comes_to_you": "Comes to you", "remote": "By phone or online", "area": "Covers your area"}
+LABELS = MODE_LABELS
 
 
 @dataclass
@@ -77,6 +99,7 @@ class SearchRequest:
     order: str = "relevance"  # "relevance" (blended with nearness when there is a place) or "nearest"
     page: int = 1
     per_page: int = 20
+    within_miles: float | None = None  # the resident's distance filter; None widens 5 → 10 → 25 (the cap)
 
 
 @dataclass
@@ -103,6 +126,19 @@ class SearchResults:
     widened_to_miles: float | None = None
     corrected_terms: dict[str, str] = field(default_factory=dict)
     took_ms: float = 0.0
+    # Set when too few listings matched every word: the words no listing mentions, and the words searched for.
+    relaxed: bool = False
+    within_miles: float | None = None  # the radius searched around a point
+    nothing_within_miles: float | None = None  # set when no venue within it (or covering the place) matches
+    missing_words: list[str] = field(default_factory=list)
+    used_words: list[str] = field(default_factory=list)
+    full_matches: int = 0
+
+
+def max_widen_miles() -> float:
+    """Return the furthest the radius may widen by itself (SEARCH_MAX_WIDEN_MILES, default 25)."""
+    config = current_app.config if has_app_context() else {}
+    return float(config.get("SEARCH_MAX_WIDEN_MILES", MAX_WIDEN_MILES))
 
 
 def miles_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -260,7 +296,7 @@ class _Cache:
         store = self.data.setdefault("stored", {})
         found = store.get(docnum)
         if found is None:
-            fields = self.s.stored_fields(docnum)
+            fields = self.s.reader().stored_fields(docnum)
             found = store[docnum] = (fields["id"], fields.get("points") or [], fields.get("area") or {})
         return found
 
@@ -279,7 +315,7 @@ class _Cache:
         return self.data.setdefault("places", OrderedDict())
 
     def word_known(self, stem: str) -> bool:
-        return (TEXT_FIELD, stem) in self.s.reader()
+        return (TEXT_FIELD, stem) in self.s.reader()  # type: ignore[operator]  # whoosh encodes str text itself
 
 
 # ---- text ---------------------------------------------------------------------------------------------------------
@@ -331,10 +367,45 @@ def _correct(cache: _Cache, word: str) -> str | None:
     return found
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _one_slip(cache: _Cache, word: str) -> str | None:
+    """Return the word meant when ``word`` is one slip away from a word the listings use, or None.
+
+    The slip is looked for in the typed word, not its stem ("befriendign" → "befriending", whose stem
+    "befriend" is three edits from the typo's stem). Swapped letters are the commonest slip, so a swap wins;
+    otherwise the commonest word reachable by one missing, extra or wrong letter. ~500 candidates for a
+    10-letter word, each a cached stem lookup.
+    """
+    reader = cache.s.reader()
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    swaps = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1 and b[0] != b[1]]
+    others = ([a + b[1:] for a, b in splits if b]
+              + [a + c + b[1:] for a, b in splits if b for c in _LETTERS if c != b[0]]
+              + [a + c + b for a, b in splits for c in _LETTERS])
+    for candidates in (swaps, others):
+        best, best_freq = None, 0
+        for candidate in sorted(set(candidates)):
+            stems = analyse(candidate)
+            if len(stems) != 1 or not cache.word_known(stems[0]):
+                continue
+            freq = reader.doc_frequency(TEXT_FIELD, stems[0])
+            if freq > best_freq:
+                best, best_freq = candidate, freq
+        if best is not None:
+            return best
+    return None
+
+
 def _find_correction(cache: _Cache, word: str) -> str | None:
     stems = analyse(word)
     if len(stems) != 1:
         return None
+    if word.isalpha() and len(word) <= 20:
+        slip = _one_slip(cache, word)
+        if slip is not None:
+            return slip
     stem = stems[0]
     reader = cache.s.reader()
     for maxdist in (1, 2):
@@ -358,6 +429,10 @@ class _TextPlan:
     query: Q.Query | None
     corrected: dict[str, str]
     words: list[str]  # the plain words, for "Did you mean"
+    groups: list[Q.Query] = field(default_factory=list)  # one per word, synonym or phrase: And-ed in ``query``
+    optional: list[Q.Query] = field(default_factory=list)  # generic words: add to the score, never required
+    labels: list[str] = field(default_factory=list)  # what the resident typed for each group
+    stems: list[str] = field(default_factory=list)  # the content words' stems, for the name and topics bonus
 
 
 def _expansion_query(expansion: str) -> Q.Query | None:
@@ -369,9 +444,32 @@ def _expansion_query(expansion: str) -> Q.Query | None:
     return _word_query(stems, 0.9)
 
 
+def _need_free(plain: list[str], synonyms: dict[str, list[str]]) -> set[int]:
+    """Return the positions of need-free words to drop: all of them, unless nothing else would be left."""
+    covered: set[int] = set()
+    i = 0
+    while i < len(plain):
+        for size in range(min(MAX_SYNONYM_WORDS, len(plain) - i), 1, -1):
+            if " ".join(plain[i:i + size]) in synonyms:
+                covered.update(range(i, i + size))  # inside a synonym ("someone to talk to"): kept
+                i += size
+                break
+        else:
+            i += 1
+    free = {i for i, w in enumerate(plain) if i not in covered and w in NEED_FREE_WORDS}
+    content = [i for i, w in enumerate(plain) if i not in free and analyse(w)]
+    return free if content else set()
+
+
 def build_text_query(cache: _Cache, text: str, synonyms: dict[str, list[str]]) -> _TextPlan:
-    """Turn free text into a Whoosh query (AND of its words), expanding synonyms and correcting typos."""
+    """Turn free text into a Whoosh query (AND of its words), expanding synonyms and correcting typos.
+
+    Need-free words ("help", "group", "near me") are dropped when the query has a word that names a need;
+    generic words ("club") weigh less than the rest.
+    """
     groups: list[Q.Query] = []
+    labels: list[str] = []
+    content_stems: list[str] = []
     corrected: dict[str, str] = {}
     plain: list[str] = []
     for match in _TOKEN.finditer(text or ""):
@@ -379,13 +477,18 @@ def build_text_query(cache: _Cache, text: str, synonyms: dict[str, list[str]]) -
             stems = analyse(match.group(1))
             if stems:
                 groups.append(_phrase_query(stems))
+                labels.append(match.group(1).strip())
+                content_stems += stems
             continue
         plain += [fold(w).strip("'") for w in _WORD.findall(match.group(2))]
     plain = [w for w in plain if w]
+    dropped = _need_free(plain, synonyms)
     i = 0
     while i < len(plain):
         # Longest synonym term first, so "someone to talk to" wins over "talk".
         for size in range(min(MAX_SYNONYM_WORDS, len(plain) - i), 0, -1):
+            if size == 1 and i in dropped:
+                continue
             term = " ".join(plain[i:i + size])
             if term in synonyms:
                 alternatives = [q for q in (_expansion_query(e) for e in synonyms[term]) if q is not None]
@@ -394,28 +497,48 @@ def build_text_query(cache: _Cache, text: str, synonyms: dict[str, list[str]]) -
                     alternatives.insert(0, _word_query(stems))
                 if alternatives:
                     groups.append(Q.Or(alternatives) if len(alternatives) > 1 else alternatives[0])
+                    labels.append(term)
+                    content_stems += stems
                 i += size
                 break
         else:
             word = plain[i]
             i += 1
+            if i - 1 in dropped:
+                continue
             stems = analyse(word)
             if not stems:
                 continue  # a stop word
+            boost = GENERIC_BOOST if word in GENERIC_WORDS else 1.0
             if all(cache.word_known(s) for s in stems):
-                groups.append(_word_query(stems))
+                groups.append(_word_query(stems, boost))
+                labels.append(word if boost == 1.0 else "\x00" + word)  # marked generic (see below)
+                content_stems += stems
                 continue
             suggestion = _correct(cache, word)
             fuzzy = Q.Or([_fuzzy_query(s) for s in stems])
             if suggestion and suggestion != word:
                 corrected[word] = suggestion
-                groups.append(Q.Or([_word_query(analyse(suggestion) or stems), fuzzy]))
+                fixed = analyse(suggestion) or stems
+                groups.append(Q.Or([_word_query(fixed, boost), fuzzy]))
+                content_stems += fixed
             else:
                 groups.append(fuzzy)
+            labels.append(word)
     if not groups:
         return _TextPlan(None, corrected, plain)
+    # Generic words are optional when the query has a word of its own ("garden club" needs "garden").
+    optional = [g for g, label in zip(groups, labels, strict=True) if label.startswith("\x00")]
+    if len(optional) < len(groups):
+        groups = [g for g, label in zip(groups, labels, strict=True) if not label.startswith("\x00")]
+        labels = [label for label in labels if not label.startswith("\x00")]
+    else:
+        optional = []
+    labels = [label.lstrip("\x00") for label in labels]
     # Fuzzy terms become the words they match here, once, so matching and scoring agree (see _words_within).
-    return _TextPlan(_resolve_fuzzy(cache, groups[0] if len(groups) == 1 else Q.And(groups)), corrected, plain)
+    resolved = [_resolve_fuzzy(cache, g) for g in groups]
+    query = resolved[0] if len(resolved) == 1 else Q.And(resolved)
+    return _TextPlan(query, corrected, plain, resolved, optional, labels, list(dict.fromkeys(content_stems)))
 
 
 def _resolve_fuzzy(cache: _Cache, q: Q.Query) -> Q.Query:
@@ -600,21 +723,47 @@ def run_search(state: SearcherState, request: SearchRequest, synonyms: dict[str,
     # Unscored: the bitmap of matches comes from cached per-term bitmaps; only candidates are scored (_rank).
     text_docs = cache.query_bits(plan.query) if plan.query is not None else live
     filter_sets = _filter_sets(cache, request.filters)
-    matched = text_docs
+    filtered = live
     for docs in filter_sets.values():
-        matched &= docs
+        filtered &= docs
+    matched = text_docs & filtered
+    full = matched
+    score_query = plan.query
+    relax = _relax(cache, plan, full, filtered) if plan.query is not None else None
+    if relax is not None:
+        text_docs |= relax.text_docs
+        matched = full | relax.extra
+    if relax is not None or plan.optional:
+        score_query = Q.Or(plan.groups + plan.optional)  # the sum of the words' scores, as And would give
+    bonus = _bonus(cache, plan.stems) if plan.query is not None else None
 
     place = request.place
     distances: dict[int, float | None] = {}
     venues = area = 0
     widened: float | None = None
-    if place is not None:
+    radius: float | None = None
+    nothing_within: float | None = None
+    if place is not None and place.is_area:
+        # A council, county or region: services in it or covering it (and by phone or online), by relevance.
+        in_area = covering = 0
+        for code in place.lad_codes:
+            in_area |= cache.term_docs("venue_lad", code.upper())
+            covering |= cache.term_docs("area_lad", code.upper())
+        venues = matched & in_area
+        area = matched & covering & ~venues
+        final = venues | area | (_remote_docs(cache) & matched)
+        base_for_facets = text_docs & (in_area | covering | _remote_docs(cache))
+    elif place is not None:
         area_all = _area_docs(cache, place)
         area = area_all & matched
         remote = _remote_docs(cache) & matched
         local = 0
-        radius = None
-        for radius in WIDEN_STEPS:
+        cap = max_widen_miles()
+        if request.within_miles:
+            steps: tuple[float, ...] = (min(float(request.within_miles), cap),)
+        else:
+            steps = (*(r for r in WIDEN_STEPS if r < cap), cap)
+        for radius in steps:
             venues = _venues_within(cache, matched, place.lat, place.lon, radius, distances)
             local = venues | area
             if local.bit_count() >= per_page:
@@ -622,12 +771,9 @@ def run_search(state: SearcherState, request: SearchRequest, synonyms: dict[str,
             if not (matched & ~remote & ~area & ~venues):
                 break  # nothing further away to find
         _measure(cache, local | remote, place.lat, place.lon, distances)  # for ordering and labels
-        if radius is None:
-            # "Any distance": say how far the furthest venue shown is, rounded up to a whole mile.
-            far = [distances[d] or 0.0 for d in from_bits(venues)]
-            widened = float(math.ceil(max(far))) if far else None
-        else:
-            widened = radius if radius != WIDEN_STEPS[0] else None
+        widened = radius if radius != steps[0] else None
+        if not local:
+            nothing_within = radius  # say so plainly; never show far venues as the answer
         final = local | remote
         if filter_sets:
             near = _venues_within(cache, text_docs, place.lat, place.lon, radius, distances)
@@ -640,7 +786,8 @@ def run_search(state: SearcherState, request: SearchRequest, synonyms: dict[str,
 
     total = final.bit_count()
     facets = _facet_counts(cache, base_for_facets, filter_sets)
-    hits = _rank(cache, plan.query, final, request, page, per_page, distances, venues, area)
+    hits = _rank(cache, score_query, final, request, page, per_page, distances, venues, area,
+                 _Tiers(full if relax is not None else None, bonus))
 
     suggestion = None
     if plan.corrected:
@@ -655,9 +802,84 @@ def run_search(state: SearcherState, request: SearchRequest, synonyms: dict[str,
         facets=facets,
         suggestion=suggestion,
         widened_to_miles=widened if place is not None else None,
+        within_miles=radius,
+        nothing_within_miles=nothing_within,
         corrected_terms=plan.corrected,
         took_ms=(time.perf_counter() - started) * 1000,
+        relaxed=relax is not None,
+        missing_words=relax.missing if relax is not None else [],
+        used_words=relax.used if relax is not None else [],
+        full_matches=(full & final).bit_count() if relax is not None else total,
     )
+
+
+@dataclass
+class _Relaxed:
+    text_docs: int  # listings matching enough of the words (before filters)
+    extra: int  # those, filtered, that are not full matches
+    missing: list[str]  # words no listing mentions
+    used: list[str]  # the words that did match something
+
+
+def _relax(cache: _Cache, plan: _TextPlan, full: int, filtered: int) -> _Relaxed | None:
+    """Return listings matching most of the words when too few match them all (None when not needed).
+
+    Requires all but one word, then fewer, until a handful match; scoring (the Or of the words) ranks those
+    matching more, and more meaningful, words first, and full matches always come first (``_Tiers``).
+    """
+    n = len(plan.groups)
+    if n < 2 or full.bit_count() >= RELAX_BELOW:
+        return None
+    bits = [cache.query_bits(g) for g in plan.groups]
+    at_least = [cache.live()] + [0] * n  # at_least[j]: listings matching j or more of the words
+    for b in bits:
+        for j in range(n, 0, -1):
+            at_least[j] |= at_least[j - 1] & b
+    chosen = None
+    for k in range(n - 1, 0, -1):
+        chosen = at_least[k]
+        if ((chosen & filtered) | full).bit_count() >= RELAX_BELOW:
+            break
+    if chosen is None or not (chosen & filtered & ~full):
+        return None
+    missing = [label for label, b in zip(plan.labels, bits, strict=True) if not b]
+    used = [label for label, b in zip(plan.labels, bits, strict=True) if b]
+    return _Relaxed(chosen, chosen & filtered & ~full, missing, used)
+
+
+@dataclass
+class _Tiers:
+    full: int | None  # with relaxed matching, the full matches (ranked above the rest)
+    bonus: tuple[int, int] | None  # listings whose name / topics hold every word
+
+
+def _bonus(cache: _Cache, stems: list[str]) -> tuple[int, int] | None:
+    if not stems:
+        return None
+    name = cache.query_bits(Q.And([Q.Term(NAME_FIELD, s) for s in stems]))
+    topics = cache.query_bits(Q.And([Q.Term(TOPICS_FIELD, s) for s in stems]))
+    return name, topics
+
+
+def _adjusted(scores: dict[int, float], tiers: _Tiers) -> dict[int, float]:
+    """Return scores with the name and topics bonus applied."""
+    if tiers.bonus is None:
+        return scores
+    name, topics = tiers.bonus
+    if not name and not topics:
+        return scores
+    out = {}
+    for d, v in scores.items():
+        if name >> d & 1:
+            v *= NAME_MATCH_BONUS
+        elif topics >> d & 1:
+            v *= TOPICS_MATCH_BONUS
+        out[d] = v
+    return out
+
+
+def _tier(tiers: _Tiers, docnum: int) -> int:
+    return 0 if tiers.full is None or tiers.full >> docnum & 1 else 1
 
 
 def _hit(cache: _Cache, docnum: int, score: float, distances: dict[int, float | None], modes: dict[int, str],
@@ -678,9 +900,9 @@ def _hit(cache: _Cache, docnum: int, score: float, distances: dict[int, float | 
 def _nearness(mode: str, distance: float | None) -> float:
     if mode == "venue" and distance is not None:
         return 1.0 / (1.0 + distance / 3.0)  # 1 at the door, 0.5 at 3 miles, 0.25 at 9 miles
-    if mode in ("area", "comes_to_you"):
-        return 1.0 / (1.0 + AREA_EFFECTIVE_MILES / 3.0)
-    return 0.2  # remote: useful, but after what is close
+    # Covering the place, coming to you, or by phone or online: as good as a venue a mile away, so these rank by
+    # relevance among what is close, never below far venues.
+    return 1.0 / (1.0 + AREA_EFFECTIVE_MILES / 3.0)
 
 
 def score_docs(s: Searcher, query: Q.Query, docnums: list[int]) -> dict[int, float]:
@@ -779,8 +1001,8 @@ def _tree_scores(cache: _Cache, q: Q.Query, allowed: set[int]) -> dict[int, floa
         expanded = _expand(cache, q)
         return _tree_scores(cache, expanded, allowed) if isinstance(expanded, (Q.Term, Q.Or)) else {}
     # Phrases: let Whoosh score them, stepping its matcher to each candidate.
-    docs = allowed & set(from_bits(cache.query_bits(q))) if len(allowed) > 64 else allowed
-    return score_docs(cache.s, q, sorted(docs))
+    candidates = allowed & set(from_bits(cache.query_bits(q))) if len(allowed) > 64 else allowed
+    return score_docs(cache.s, q, sorted(candidates))
 
 
 def _expand(cache: _Cache, q: Q.Query) -> Q.Query:
@@ -873,7 +1095,8 @@ def _mode(cache: _Cache, docnum: int, venues: int, area: int) -> str:
 
 
 def _rank(cache: _Cache, query: Q.Query | None, final: int, request: SearchRequest, page: int, per_page: int,
-          distances: dict[int, float | None], venues: int, area: int) -> list[SearchHit]:
+          distances: dict[int, float | None], venues: int, area: int, tiers: _Tiers | None = None) -> list[SearchHit]:
+    tiers = tiers or _Tiers(None, None)
     start, end = (page - 1) * per_page, page * per_page
     if not final:
         return []
@@ -889,12 +1112,21 @@ def _rank(cache: _Cache, query: Q.Query | None, final: int, request: SearchReque
                     if len(ordered) >= end:
                         break
             return [_hit(cache, d, 0.0, distances, {}, False) for d in ordered[start:end]]
-        scores = _scores(cache, query, final, end)
-        top = heapq.nsmallest(end, scores, key=lambda d: (-scores[d], d))[start:end]
+        scores = _adjusted(_scores(cache, query, final, end), tiers)
+        top = heapq.nsmallest(end, scores, key=lambda d: (_tier(tiers, d), -scores[d], d))[start:end]
         return [_hit(cache, d, scores[d], distances, {}, False) for d in top]
 
     docs = from_bits(final)
     modes = {d: _mode(cache, d, venues, area) for d in docs}
+    if request.place.is_area:
+        if query is None:
+            data = final.to_bytes((final.bit_length() + 8) >> 3, "little")
+            ordered = [d for d in cache.name_order() if d < len(data) << 3 and _has(data, d)]
+            ordered = sorted(ordered, key=lambda d: _tier(tiers, d))[start:end]
+            return [_hit(cache, d, 0.0, distances, modes, True) for d in ordered]
+        area_scores = _adjusted(_scores(cache, query, final, end), tiers)
+        top = heapq.nsmallest(end, docs, key=lambda d: (_tier(tiers, d), -area_scores.get(d, 0.0), d))[start:end]
+        return [_hit(cache, d, area_scores.get(d, 0.0), distances, modes, True) for d in top]
 
     def effective(docnum: int) -> float:
         mode = modes[docnum]
@@ -903,13 +1135,15 @@ def _rank(cache: _Cache, query: Q.Query | None, final: int, request: SearchReque
         return AREA_EFFECTIVE_MILES if mode in ("area", "comes_to_you") else math.inf
 
     if request.order == "nearest" or query is None:
-        ordered = heapq.nsmallest(end, docs, key=lambda d: (effective(d), d))[start:end]
+        ordered = heapq.nsmallest(end, docs, key=lambda d: (_tier(tiers, d), effective(d), d))[start:end]
         scores = score_docs(cache.s, query, sorted(ordered)) if query is not None else {}
         return [_hit(cache, d, scores.get(d, 0.0), distances, modes, True) for d in ordered]
-    scores = _scores(cache, query, final, None)
+    scores = _adjusted(_scores(cache, query, final, None), tiers)
     best = max(scores.values(), default=0.0) or 1.0
-    blended = [(0.5 * scores.get(d, 0.0) / best + 0.5 * _nearness(modes[d], distances.get(d)), d) for d in docs]
-    top = heapq.nsmallest(end, blended, key=lambda pair: (-pair[0], pair[1]))[start:end]
+    # Relevance first, nearness second: a close listing that only mentions the words must not beat the real thing.
+    blended = [(RELEVANCE_WEIGHT * scores.get(d, 0.0) / best + (1 - RELEVANCE_WEIGHT) * _nearness(modes[d], distances.get(d)), d)
+               for d in docs]
+    top = heapq.nsmallest(end, blended, key=lambda pair: (_tier(tiers, pair[1]), -pair[0], pair[1]))[start:end]
     return [_hit(cache, d, score, distances, modes, True) for score, d in top]
 
 
@@ -950,14 +1184,14 @@ def find_service_ids(
             results = state.searcher.search(plan.query, limit=limit)
             return [(cache.stored(r.docnum)[0], None) for r in results]
         matched = cache.query_bits(plan.query) if plan.query is not None else live
-        miles = within_metres / 1609.344 if within_metres is not None else None
+        miles = within_metres / METRES_PER_MILE if within_metres is not None else None
         distances: dict[int, float | None] = {}
         within = _venues_within(cache, matched, lat, lon, miles, distances)
         _measure(cache, within, lat, lon, distances)
         found = from_bits(within)
         ordered = sorted(found, key=lambda d: (distances[d], cache.stored(d)[0]))
         ordered = ordered[:limit] if limit is not None else ordered
-        return [(cache.stored(d)[0], round((distances[d] or 0.0) * 1609.344, 1)) for d in ordered]
+        return [(cache.stored(d)[0], round((distances[d] or 0.0) * METRES_PER_MILE, 1)) for d in ordered]
 
 
 def services_covering(
@@ -1018,6 +1252,7 @@ def log_search(request: SearchRequest, results: SearchResults) -> None:
             query=fold(request.text or "")[:255],
             filters=filters,
             outcode=outcode.upper().replace(" ", "")[:8] if outcode else None,
+            lad_code=(request.place.lad_code or None) if request.place is not None else None,
             order=request.order if request.order in ("relevance", "nearest") else "relevance",
             page=max(1, int(request.page or 1)),
             result_count=results.total,

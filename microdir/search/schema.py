@@ -84,6 +84,8 @@ def build_schema() -> Schema:
         area_lad=KEYWORD(commas=True),
         area_outcode=KEYWORD(commas=True, lowercase=True),
         area_kind=KEYWORD(commas=True),  # councils, districts, radius, comes_to_you, remote
+        # The council (LAD code) of each public venue, so a council, county or region is searched as an area.
+        venue_lad=KEYWORD(commas=True),
         area=STORED(),
     )
 
@@ -92,7 +94,7 @@ SCHEMA = build_schema()
 
 # Bump whenever build_schema() or the document converter changes shape. A node whose index was built with
 # another version rebuilds it on `flask index update`/`follow`, and /healthz reports it until then.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: venue_lad
 
 
 def geocell(lat: float, lon: float) -> str:

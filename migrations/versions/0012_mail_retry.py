@@ -1,14 +1,14 @@
 """mail retry: the delivery job backs off between tries of a message
 
 Revision ID: 0012_mail_retry
-Revises: 0011_secauth_sessions
+Revises: 0011_secauth
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "0012_mail_retry"
-down_revision = "0011_secauth_sessions"
+down_revision = "0011_secauth"
 branch_labels = None
 depends_on = None
 

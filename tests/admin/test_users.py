@@ -57,3 +57,22 @@ def test_stopping_sign_in_ends_the_session(app_ctx: Any, client_request: ClientR
     theirs.get("/account/", expected_status=302)
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "user.deactivate"))
     assert event.actor_id == admin.id and event.object_id == str(provider.id)
+
+
+def test_a_team_made_while_inviting_is_audited_as_the_admin(app_ctx: Any, client_request: ClientRequest,
+                                                            smtpd: Any) -> None:
+    admin = factories.create_user(Role.ADMIN)
+    client_request.sign_in(admin)
+    client_request.post("/admin/users/new", {"name": "Priya Shah", "email": "priya@example.com",
+                                             "role": "link_worker", "new_team": "Oldbury PCN"})
+    made = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "team.create"))
+    assert made.actor_id == admin.id and made.detail["name"] == "Oldbury PCN"
+
+
+def test_a_team_made_from_the_command_line_is_audited_as_the_system(app_ctx: Any, cli_runner: Any) -> None:
+    result = cli_runner.invoke(args=["users", "create", "--email", "lw@example.com", "--name", "Lee Ward",
+                                     "--role", "link_worker", "--team", "Oak Tree Surgery",
+                                     "--password", "a long enough passphrase"])
+    assert result.exit_code == 0, result.output
+    made = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "team.create"))
+    assert made.actor_id is None and made.detail == {"name": "Oak Tree Surgery", "kind": "gp_practice"}

@@ -31,7 +31,8 @@ def make_app(app: Flask) -> Iterator[Callable[..., Flask]]:
             "PASSWORD_HASH_METHOD": app.config["PASSWORD_HASH_METHOD"],
         }
         if overrides.get("CONFIG") == "production":
-            # The key the test app uses too: the outbox is encrypted, and the test inbox delivers with that app.
+            # The test app's key, so both apps read the rows the other wrote (the outbox and two-factor secrets
+            # are encrypted; the test inbox delivers with the test app).
             config["FIELD_ENCRYPTION_KEYS"] = [development_key(app.config["SECRET_KEY"])]
         other = create_app({**config, **overrides})
         built.append(other)

@@ -7,16 +7,26 @@ from typing import Any
 from playwright.sync_api import expect
 
 from microdir.models import Role
-from tests.factories import PASSWORD, create_user
+from tests.factories import PASSWORD, create_user, totp_code
 
 
 def sign_in(page: Any, user: Any, password: str = PASSWORD) -> None:
-    """Sign in through the sign-in form and wait until the navigation offers "Sign out"."""
+    """Sign in through the sign-in form (and the code step, for people with two-factor sign-in) and wait until the
+    navigation offers "Sign out"."""
     page.goto("/sign-in")
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+    enter_code_if_asked(page, user)
     expect(page.get_by_role("link", name="Sign out")).to_be_visible()
+
+
+def enter_code_if_asked(page: Any, user: Any) -> None:
+    """On the "Enter your code" step, type the code the person's authenticator app shows now."""
+    page.wait_for_load_state()
+    if page.url.split("?")[0].endswith("/sign-in/code"):
+        page.get_by_label("Code", exact=True).fill(totp_code(user))
+        page.get_by_role("button", name="Continue").click()
 
 
 def sign_out(page: Any) -> None:

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from microdir.models import Role
 from tests import factories
 from tests.browser.axe import assert_accessible
+from tests.browser.journeys import enter_code_if_asked
 
 pytestmark = pytest.mark.browser
 
@@ -21,6 +22,7 @@ def test_admin_pages_are_accessible(app_ctx: Any, page: Any) -> None:
     page.get_by_label("Email address").fill(admin.email)
     page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_code_if_asked(page, admin)
     expect(page.locator("h1")).to_have_text("Admin")
     assert_accessible(page)
     for path, heading in [

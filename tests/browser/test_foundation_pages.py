@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from microdir.models import Role
 from tests import factories
 from tests.browser.axe import assert_accessible
+from tests.browser.journeys import enter_code_if_asked
 
 pytestmark = pytest.mark.browser
 
@@ -61,6 +62,9 @@ def test_sign_in_and_out_without_javascript(app_ctx: Any, nojs_page: Any) -> Non
     assert_accessible(page)
     page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("h1")).to_have_text("Enter your code")  # staff give a code from their app too
+    assert_accessible(page)
+    enter_code_if_asked(page, user)
     expect(page).to_have_url(re.compile(r"/account/$"))
     expect(page.locator("h1")).to_have_text("Your account")
     expect(page.locator(".govuk-service-navigation")).to_contain_text("Sign out")
@@ -90,6 +94,7 @@ def test_password_reset_by_email_without_javascript(app_ctx: Any, nojs_page: Any
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password", exact=True).fill("a brand new passphrase")
     page.get_by_role("button", name="Sign in").click()
+    enter_code_if_asked(page, user)
     expect(page.locator("h1")).to_have_text("Your team’s referrals")
     # The link works once.
     page.goto(link)

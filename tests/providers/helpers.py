@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from microdir.domain import listing_edits, moderation
+from microdir.domain import listing_edits, revisions
 from microdir.extensions import db
 from microdir.models import ListingRevision, ListingStatus, Organization, Service, User
 from tests import factories
@@ -17,9 +17,9 @@ def edit_data(service: Service, **changes: Any) -> dict[str, Any]:
 
 def pending_change(service: Service, provider: User, **changes: Any) -> ListingRevision:
     """Have ``provider`` send a change to a published listing; return the pending revision."""
-    listing_edits.save_edit(service, edit_data(service, **changes), provider, expected_version=service.version)
+    revisions.save_edit(service, edit_data(service, **changes), provider, expected_version=service.version)
     db.session.commit()
-    revision = moderation.pending_revision(service)
+    revision = revisions.pending_revision(service)
     assert revision is not None
     return revision
 
@@ -28,7 +28,7 @@ def new_listing(organization: Organization, provider: User, **overrides: Any) ->
     """Create a draft and send it for review; return it and its revision."""
     service = factories.create_service(organization, listing_status=ListingStatus.DRAFT, first_published_at=None,
                                        last_verified_at=None, verified_how=None, **overrides)
-    revision = moderation.submit_for_review(service, provider, expected_version=service.version)
+    revision = revisions.submit_for_review(service, provider, expected_version=service.version)
     db.session.commit()
     return service, revision
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from microdir.domain import listing_edits, moderation
+from microdir.domain import listing_edits, revisions
 from microdir.extensions import db
 from microdir.models import AuditEvent, CapacityStatus, CostType, ListingRevision, ListingStatus, Role, Service
 from tests import factories
@@ -59,7 +59,7 @@ def test_editing_a_published_listing_makes_a_pending_change_and_leaves_it_live(
 
     db.session.expire_all()
     assert listing_edits.snapshot(service) == before  # the live listing has not changed
-    revision = moderation.pending_revision(service)
+    revision = revisions.pending_revision(service)
     assert revision is not None and not revision.is_new_listing
     assert revision.data["name"] == "Tuesday Tea and Chat"
     assert revision.data["phone"] == "+441214960000"  # stored as E.164
@@ -95,7 +95,7 @@ def test_a_draft_saves_directly_and_can_be_sent_for_review(app_ctx: Any, client_
     db.session.expire_all()
     assert service.description == "Tea, cake and a chat every Tuesday."
     assert service.capacity_status is CapacityStatus.FULL
-    assert moderation.pending_revision(service) is None
+    assert revisions.pending_revision(service) is None
 
     client_request.post(f"/provider/services/{service.id}/submit", {"version": str(service.version)}, form_url="/provider/")
     db.session.expire_all()
@@ -110,7 +110,7 @@ def test_a_draft_saves_directly_and_can_be_sent_for_review(app_ctx: Any, client_
     client_request.post(f"/provider/services/{service.id}/submit", {"version": str(service.version)}, form_url="/provider/")
     db.session.expire_all()
     assert service.listing_status is ListingStatus.PENDING_REVIEW
-    revision = moderation.pending_revision(service)
+    revision = revisions.pending_revision(service)
     assert revision is not None and revision.is_new_listing
     assert "Pending review" in client_request.get("/provider/").text()
 
@@ -121,7 +121,7 @@ def test_a_save_that_changes_nothing_makes_no_revision(app_ctx: Any, client_requ
     version = service.version
     client_request.post(_edit_url(service), form_fields(service))
     db.session.expire_all()
-    assert moderation.pending_revision(service) is None and service.version == version
+    assert revisions.pending_revision(service) is None and service.version == version
 
 
 def test_bad_input_gets_clear_errors_and_keeps_what_was_typed(app_ctx: Any, client_request: ClientRequest) -> None:
@@ -209,7 +209,7 @@ def test_two_providers_changing_a_published_listing_do_not_overwrite_each_other(
     page = client_request.post(_edit_url(service), {**form, **form_fields(service, name="My name")}, expected_status=409)
     assert [r.select_one("th").get_text(strip=True) for r in page.select("#conflict-changes tbody tr")] == ["Name"]
     assert page.soup.select_one("input[name=name]")["value"] == "My name"
-    assert moderation.pending_revision(service).data["name"] == "Colleague’s name"
+    assert revisions.pending_revision(service).data["name"] == "Colleague’s name"
 
 
 def test_a_provider_cannot_see_or_change_another_organisations_listing(
@@ -246,7 +246,7 @@ def test_an_archived_listing_cannot_be_edited(app_ctx: Any, client_request: Clie
 def test_cost_options_are_written_as_the_provider_chose(app_ctx: Any) -> None:
     provider, service = _provider_with_service(listing_status=ListingStatus.DRAFT)
     data = {**listing_edits.snapshot(service), "costs": [{"type": "fixed", "amount": "12.50"}, {"type": "time_credits"}]}
-    assert listing_edits.save_edit(service, data, provider, expected_version=service.version) == "saved"
+    assert revisions.save_edit(service, data, provider, expected_version=service.version) == "saved"
     db.session.commit()
     db.session.expire_all()
     options = {c.cost_type: c.amount for c in service.cost_options}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from microdir.domain import listing_edits, moderation
+from microdir.domain import listing_edits, moderation, revisions
 from microdir.extensions import db
 from microdir.models import Attribute, ListingRevision, ListingStatus, Service, Taxonomy, TaxonomyTerm
 from microdir.search.queries import SearchRequest, search_services
@@ -159,9 +159,9 @@ def test_terms_from_another_taxonomy_are_kept(app_ctx: Any, client_request: Clie
 def test_an_older_pending_change_without_these_fields_leaves_them_alone(app_ctx: Any) -> None:
     provider, service = _provider_with_service(url="https://old.example.org")
     old_style = {k: v for k, v in listing_edits.snapshot(service).items() if k not in ("categories", "needs", "website")}
-    moderation.submit_revision(service, {**old_style, "name": "Renamed"}, provider, base_version=service.version)
+    revisions.submit_revision(service, {**old_style, "name": "Renamed"}, provider, base_version=service.version)
     db.session.commit()
-    assert [c.field for c in moderation.revision_diff(moderation.pending_revision(service))] == ["name"]
+    assert [c.field for c in moderation.revision_diff(revisions.pending_revision(service))] == ["name"]
     _approve(service)
     assert service.name == "Renamed" and service.url == "https://old.example.org"
     assert _codes(service) == {"friendship", "loneliness"}

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import time_machine
 
-from microdir.domain import listing_edits, moderation
+from microdir.domain import listing_edits, moderation, revisions
 from microdir.extensions import db
 from microdir.geo import resolve_place
 from microdir.models import AreaType, ListingRevision, ListingStatus, Role, Service
@@ -73,7 +73,7 @@ def page_action(page: Page) -> str:
 
 def _approve(service: Service) -> None:
     moderator = factories.create_user(Role.MODERATOR)
-    revision = moderation.pending_revision(service)
+    revision = revisions.pending_revision(service)
     assert revision is not None
     moderation.approve(revision, moderator, expected_version=service.version)
     db.session.commit()
@@ -81,7 +81,7 @@ def _approve(service: Service) -> None:
 
 
 def _diff_rows(client_request: ClientRequest, service: Service) -> dict[str, tuple[str, str]]:
-    revision = moderation.pending_revision(service)
+    revision = revisions.pending_revision(service)
     moderator = ClientRequest(client_request.app)
     moderator.sign_in(factories.create_user(Role.MODERATOR))
     page = moderator.get(f"/moderation/revisions/{revision.id}")
@@ -375,11 +375,11 @@ def test_a_section_save_meanwhile_by_someone_else_is_caught(app_ctx: Any, client
     assert "This listing was changed by someone else while you were editing" in page.text()
     assert [r.select_one("th").get_text(strip=True) for r in page.select("#conflict-changes tbody tr")] == ["Name"]
     assert page.soup.select_one("input[name=districts]")["value"] == "B66"  # nothing typed is lost
-    assert moderation.pending_revision(service).data["area"]["outcodes"] == []
+    assert revisions.pending_revision(service).data["area"]["outcodes"] == []
 
     _post(client_request, service, "where", page=page, districts="B66")  # saving again, on purpose, goes through
     db.session.expire_all()
-    data = moderation.pending_revision(service).data
+    data = revisions.pending_revision(service).data
     assert data["area"]["outcodes"] == ["B66"] and data["name"] == "Colleague’s name"  # both kept
 
 
@@ -415,9 +415,9 @@ def test_an_older_pending_change_without_the_new_fields_leaves_them_alone(app_ct
     provider, service = _provider_with_service()
     old_style = {k: v for k, v in listing_edits.snapshot(service).items()
                  if k not in ("schedules", "venues", "area", "accessibility", "languages")}
-    moderation.submit_revision(service, {**old_style, "name": "Renamed"}, provider, base_version=service.version)
+    revisions.submit_revision(service, {**old_style, "name": "Renamed"}, provider, base_version=service.version)
     db.session.commit()
-    revision = moderation.pending_revision(service)
+    revision = revisions.pending_revision(service)
     assert [c.field for c in moderation.revision_diff(revision)] == ["name"]
     _approve(service)
     assert service.name == "Renamed" and len(service.schedules) == 1 and service.locations
@@ -441,6 +441,6 @@ def test_the_whole_listing_page_keeps_the_sections_it_does_not_show(app_ctx: Any
     edit_url = f"/provider/services/{service.id}/edit"
     _post(client_request, service, "about", page=client_request.get(edit_url), name="Wednesday Tea Club")
     db.session.expire_all()
-    data = moderation.pending_revision(service).data
+    data = revisions.pending_revision(service).data
     assert data["name"] == "Wednesday Tea Club"
     assert [row["weekday"] for row in data["schedules"]] == ["WE"]  # the earlier pending change is kept

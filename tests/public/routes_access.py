@@ -40,6 +40,7 @@ ROUTES = [
     # The matrix posts no listing id, so the allowed answer is 400; adding for real is tested in test_shortlist.py.
     Route("resident.shortlist_add", "/shortlist/add", EVERYONE, method="POST", ok_statuses=frozenset({400})),
     Route("resident.shortlist_remove", "/shortlist/remove", EVERYONE, method="POST", ok_statuses=frozenset({400})),
+    Route("resident.shortlist_clear", "/shortlist/clear", EVERYONE, method="POST"),
     Route("moderation.queue", "/moderation/", MODERATORS),
     Route("moderation.close_report", lambda o: f"/moderation/reports/{_report(o).id}/close", MODERATORS,
           method="POST"),

@@ -17,6 +17,7 @@ from microdir.extensions import db
 from microdir.models import Role
 from tests import factories
 from tests.browser.axe import assert_accessible
+from tests.browser.journeys import enter_code_if_asked
 
 pytestmark = pytest.mark.browser
 
@@ -42,16 +43,18 @@ def test_search_filter_listing_shortlist_print_without_javascript(app_ctx: Any, 
     page.locator("summary", has_text="Filter results").click()
     expect(page.locator("details").first).to_have_attribute("open", "")
     page.get_by_role("checkbox", name="Food and meals (1)").check()
-    page.get_by_role("button", name="Apply filters").click()
+    page.get_by_role("button", name="Show 2 results").click()
     expect(page).to_have_url(re.compile(r"need=food"))
     expect(page.locator("#results h2")).to_have_text(["Smethwick Lunch Club"])
     expect(page.locator("#selected-filters")).to_contain_text("Food and meals")
+    expect(page.locator("details#filter-panel")).not_to_have_attribute("open", "")  # results first on a phone
 
     page.get_by_role("link", name="Smethwick Lunch Club").click()
     expect(page.locator("h1")).to_have_text("Smethwick Lunch Club")
     page.get_by_role("button", name=re.compile("Add to shortlist")).click()
     expect(page.get_by_role("button", name=re.compile("Remove from shortlist"))).to_be_visible()
-    page.get_by_role("link", name="View your shortlist").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Added Smethwick Lunch Club — view your shortlist (1)")
+    page.get_by_role("link", name="view your shortlist (1)").click()
     expect(page.locator("#shortlist h2")).to_have_text(["Smethwick Lunch Club"])
 
     page.get_by_role("link", name="Print this list").click()
@@ -78,6 +81,7 @@ def test_report_a_problem_and_moderate_it_without_javascript(app_ctx: Any, nojs_
     page.get_by_label("Email address").fill(moderator.email)
     page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_code_if_asked(page, moderator)
     expect(page.locator("h1")).to_have_text("Moderation")
     expect(page.locator("h2").first).to_have_text("Problems reported with listings")
     expect(page.locator("#reports")).to_contain_text("It is on Wednesdays now")
@@ -103,6 +107,10 @@ def test_every_resident_page_is_accessible(app_ctx: Any, page: Any) -> None:
     check("/search?q=lunch&where=B66+1AA&need=food&order=nearest", "#selected-filters")
     check("/search?q=underwater+basket+weaving", "#no-results")
     check("/search?q=lunch&where=Smethwik", ".govuk-error-summary")
+    check("/search?q=lunch&where=West+Midlands", "h1")  # "Which West Midlands did you mean?"
+    check("/search?q=lunch&where=Sandwell", "#results")  # a council, searched as an area
+    check("/search?q=lunch&where=SW1A+1AA", "#nothing-within")
+    check("/search?q=lunch+knitting&where=B66+1AA&within=3", "#relaxed")
     check(f"/services/{lunch.id}", "#next-sessions")
     page.get_by_role("button", name=re.compile("Add to shortlist")).click()
     expect(page.get_by_role("button", name=re.compile("Remove from shortlist"))).to_be_visible()
@@ -122,8 +130,9 @@ def test_every_resident_page_is_accessible(app_ctx: Any, page: Any) -> None:
     page.get_by_label("Email address").fill(moderator.email)
     page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_code_if_asked(page, moderator)
     check("/moderation/", "#reports")
-    assert len(checked) == 13
+    assert len(checked) == 17
 
 
 def test_shortlist_buttons_work_without_reloading_when_javascript_runs(app_ctx: Any, page: Any) -> None:
@@ -141,3 +150,29 @@ def test_shortlist_buttons_work_without_reloading_when_javascript_runs(app_ctx: 
     expect(page.locator("#app-shortlist-status")).to_contain_text("Added")
     page.goto("/shortlist")
     expect(page.locator("#shortlist h2")).to_have_text(["Smethwick Lunch Club"])
+
+
+def test_choosing_which_place_was_meant_without_javascript(app_ctx: Any, nojs_page: Any) -> None:
+    services()
+    page = nojs_page
+    page.goto("/search?q=lunch&where=West+Midlands")
+    expect(page.locator("h1")).to_have_text("Which West Midlands did you mean?")
+    page.get_by_label("West Midlands (metropolitan county)").check()
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#result-count")).to_contain_text("in or covering West Midlands")
+    expect(page.locator("#results h2")).to_have_count(2)
+
+
+def test_use_my_location_fills_the_place_and_searches(app_ctx: Any, browser: Any, base_url: str) -> None:
+    services()
+    context = browser.new_context(base_url=base_url, geolocation={"latitude": 52.49643, "longitude": -1.97264},
+                                  permissions=["geolocation"])
+    page = context.new_page()
+    try:
+        page.goto("/search?q=lunch")
+        page.get_by_role("button", name="Use my location").click()
+        expect(page.locator("#result-count")).to_contain_text("near your location")
+        expect(page).to_have_url(re.compile(r"where=52\.496%2C-1\.973"))
+        assert_accessible(page)
+    finally:
+        context.close()

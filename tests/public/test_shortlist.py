@@ -1,4 +1,4 @@
-"""The session-only shortlist: add, remove, share, print and email."""
+"""The shortlist (a 30-day cookie of service ids): add, remove, clear, share, print and email; back to results."""
 
 from __future__ import annotations
 
@@ -44,9 +44,9 @@ def test_add_and_remove_from_results_and_listing(app_ctx: Any, client_request: C
     button = results.soup.select_one("#results form")
     assert button["action"] == "/shortlist/add"
     next_url = button.select_one("input[name=next]")["value"]
-    assert next_url == "/search?q=lunch"
+    assert next_url == f"/search?q=lunch#result-{lunch.id}"
     page = add(client_request, lunch, next_url)
-    assert page.response.headers["Location"] == "/search?q=lunch"
+    assert page.response.headers["Location"] == f"/search?q=lunch#result-{lunch.id}"
     results = client_request.get("/search?q=lunch")
     assert results.soup.select_one("#results form")["action"] == "/shortlist/remove"
 
@@ -179,3 +179,68 @@ def test_fetch_enhancement_gets_json(app_ctx: Any, client_request: ClientRequest
     form = client_request.get(f"/services/{service.id}").form_data("form[action='/shortlist/add']")
     response = client_request.client.post("/shortlist/add", data={**form}, headers={"X-Requested-With": "fetch"})
     assert response.get_json() == {"on_shortlist": True, "count": 1, "full": False}
+
+
+def test_back_to_results_returns_to_the_exact_results_page_and_result(app_ctx: Any,
+                                                                       client_request: ClientRequest) -> None:
+    lunch = factories.create_service(name="Lunch Club", description="A hot lunch.")
+    results_url = "/search?q=lunch&where=B66+1AA&cost=free&order=nearest&within=5"
+    results = client_request.get(results_url)
+    link = results.soup.select_one(f"#result-{lunch.id} h2 a")["href"]
+    listing = client_request.get(link)
+    back = listing.soup.select_one(".govuk-back-link")
+    assert back.get_text(strip=True) == "Back to results"
+    assert back["href"] == f"{results_url}#result-{lunch.id}"
+    # Before: the listing always went "Back to search", a bare /search.
+    plain = client_request.get(f"/services/{lunch.id}")
+    assert plain.soup.select_one(".govuk-back-link").get_text(strip=True) == "Back to search"
+    # Only a results page on this site is followed.
+    for bad in ("https://evil.example/search", "//evil.example/search", "/admin/"):
+        page = client_request.get(f"/services/{lunch.id}?back={bad}")
+        assert page.soup.select_one(".govuk-back-link")["href"] == "/search"
+
+
+def test_adding_without_javascript_confirms_and_returns_to_the_same_result(app_ctx: Any,
+                                                                            client_request: ClientRequest) -> None:
+    lunch = factories.create_service(name="Lunch Club", description="A hot lunch.")
+    walk = factories.create_service(name="Lunch Walk", description="Lunch then a walk.")
+    results_url = "/search?q=lunch&page=1"
+    results = client_request.get(results_url)
+    form = results.soup.select_one(f"#result-{lunch.id} form")
+    next_url = form.select_one("input[name=next]")["value"]
+    assert next_url.endswith(f"#result-{lunch.id}") and next_url.startswith("/search?q=lunch")
+    client_request.post("/shortlist/add", {"service_id": walk.id, "next": next_url}, form_url=results_url)
+    answer = client_request.post("/shortlist/add", {"service_id": lunch.id, "next": next_url}, form_url=results_url)
+    assert answer.response.headers["Location"] == next_url
+    after = client_request.get(next_url.split("#")[0])
+    banner = after.soup.select_one(".govuk-notification-banner")
+    assert banner.get_text(" ", strip=True).endswith("Added Lunch Club — view your shortlist (2)")
+    assert banner.find("a")["href"] == "/shortlist"
+
+
+def test_the_header_shows_the_shortlist_count_on_every_page(app_ctx: Any, client_request: ClientRequest) -> None:
+    lunch = factories.create_service(name="Lunch Club", description="A hot lunch.")
+    assert "Your shortlist (0)" in client_request.get("/").soup.select_one(".govuk-service-navigation").get_text()
+    add(client_request, lunch)
+    for url in ("/", "/search?q=lunch", f"/services/{lunch.id}", "/cookies", "/shortlist"):
+        nav = client_request.get(url).soup.select_one(".govuk-service-navigation")
+        links = [a for a in nav.find_all("a") if "Your shortlist" in a.get_text()]
+        assert [(a.get_text(strip=True), a["href"]) for a in links] == [("Your shortlist (1)", "/shortlist")], url
+
+
+def test_the_shortlist_is_kept_30_days_in_a_cookie_of_ids_and_cleared_on_request(
+        app: Any, app_ctx: Any, client_request: ClientRequest) -> None:
+    lunch = factories.create_service(name="Lunch Club", description="A hot lunch.")
+    answer = add(client_request, lunch)
+    cookie = next(c for c in answer.response.headers.getlist("Set-Cookie") if c.startswith("shortlist="))
+    assert "Max-Age=2592000" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert shortlist.decode_ids(cookie.split(";")[0].split("=", 1)[1]) == [lunch.id]  # service ids only
+    # A new browser session (the session cookie gone) still has the list.
+    client_request.client.delete_cookie("session")
+    assert names(client_request.get("/shortlist")) == ["Lunch Club"]
+    cleared = client_request.post("/shortlist/clear", form_url="/shortlist")
+    assert any(c.startswith("shortlist=;") for c in cleared.response.headers.getlist("Set-Cookie"))
+    emptied = client_request.get("/shortlist")
+    assert names(emptied) == [] and "Your shortlist is now empty." in emptied.text()
+    cookies_page = client_request.get("/cookies").text()
+    assert "shortlist" in cookies_page and "only their ids" in cookies_page and "30 days" in cookies_page

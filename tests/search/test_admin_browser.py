@@ -9,6 +9,7 @@ import pytest
 from microdir.models import Role
 from tests import factories
 from tests.browser.axe import assert_accessible
+from tests.browser.journeys import enter_code_if_asked
 
 pytestmark = pytest.mark.browser
 
@@ -21,6 +22,8 @@ def sign_in(page: Any, app: Any) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", factories.PASSWORD)
     page.click("button:has-text('Sign in'), input[type=submit]")
+    with app.app_context():
+        enter_code_if_asked(page, user)
 
 
 def test_synonyms_pages_are_accessible(page: Any, app: Any) -> None:

@@ -181,5 +181,19 @@ def test_a_swapped_pair_of_letters_is_corrected_however_the_index_is_split(ctx: 
     indexer.rebuild(ctx, procs=1)
     rebuilt = search_services(SearchRequest(text="wlaking"))
     for results in (incremental, rebuilt):
-        assert results.corrected_terms == {"wlaking": "walk"}  # the stem: the typed ending does not fit it
+        assert results.corrected_terms == {"wlaking": "walking"}  # one slip (a swap) of the typed word
         assert {h.service_id for h in results.hits} == {s.id for s in walking}
+
+
+def test_a_listing_stale_with_time_leaves_the_index_through_a_change_log_row(ctx: Any, cli_runner: Any) -> None:
+    service = factories.create_service(name="Ageing Club")
+    last_row = db.session.scalar(select(func.max(DirectoryChange.id)))
+    ctx.config["STALE_HIDE_DAYS"] = 5  # verified 10 days ago: now past the hiding point
+    try:
+        result = cli_runner.invoke(args=["index", "update"])
+        assert result.exit_code == 0, result.output
+    finally:
+        ctx.config["STALE_HIDE_DAYS"] = 365
+    logged = db.session.scalars(select(DirectoryChange.service_id).where(DirectoryChange.id > last_row)).all()
+    assert logged == [service.id]
+    assert service.id not in indexer.indexed_versions()

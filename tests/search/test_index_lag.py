@@ -91,3 +91,25 @@ def test_update_on_a_node_without_an_index_builds_every_published_listing(follow
     indexer.reset(following)
     indexer.update_index(following)
     assert service.id in indexer.indexed_versions(following)
+
+
+def test_a_committed_change_wakes_the_follower_and_a_rolled_back_one_does_not(following: Flask) -> None:
+    import time
+
+    from microdir.search import ChangeListener
+
+    listener = ChangeListener(following)
+    try:
+        if db.engine.dialect.name != "postgresql":
+            assert listener.connection is None and listener.wait(0.01) is False  # SQLite: the follower polls
+            return
+        assert listener.wait(0.05) is False
+        service = factories.create_service(name="Notify Club")
+        started = time.perf_counter()
+        assert listener.wait(5) is True and time.perf_counter() - started < 1
+        service.description = "Changed, then thought better of it."
+        db.session.flush()
+        db.session.rollback()
+        assert listener.wait(0.3) is False
+    finally:
+        listener.close()

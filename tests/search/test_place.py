@@ -22,12 +22,14 @@ def test_nearest_first_with_distance_labels(ctx: Any) -> None:
     coventry = venue("Coventry Friends", COVENTRY, "CV1 5FB")
     stockport = venue("Stockport Friends", STOCKPORT, "SK1 3XE")
     results = search_services(SearchRequest(text="befriending", place=resolve_place("CV1 5FB"), order="nearest"))
-    assert [h.service_id for h in results.hits] == [coventry, smethwick, stockport]
-    first, second, _ = results.hits
+    assert [h.service_id for h in results.hits] == [coventry, smethwick]
+    first, second = results.hits
     assert (first.mode, first.label, first.distance_miles) == ("venue", "less than 0.1 miles", 0.0)
     assert second.label == f"{round(second.distance_miles)} miles" and 20 < second.distance_miles < 23
-    # Nothing within 5 miles except Coventry, so the radius widened until everything was found.
-    assert results.widened_to_miles is not None and results.widened_to_miles >= 60
+    # Nothing within 5 miles except Coventry, so the radius widened, but never past 25 miles: Stockport (~65) is
+    # not an answer for Coventry.
+    assert results.widened_to_miles == 25.0
+    assert stockport not in {h.service_id for h in results.hits}
 
 
 def test_no_widening_when_enough_results_are_close(ctx: Any) -> None:
@@ -50,15 +52,22 @@ def test_widening_reports_the_radius_used(ctx: Any) -> None:
 
 
 def test_relevance_order_blends_nearness(ctx: Any) -> None:
-    close_weak = factories.create_service(name="Community Hub", description="Lots on, including befriending.",
-                                          latitude=COVENTRY[0], longitude=COVENTRY[1], postcode="CV1 5FB")
-    far_strong = factories.create_service(name="Befriending Befriending", description="Befriending befriending.",
-                                          latitude=STOCKPORT[0], longitude=STOCKPORT[1], postcode="SK1 3XE")
+    close = factories.create_service(name="Coventry Befrienders", description="Befriending visits.",
+                                     latitude=COVENTRY[0], longitude=COVENTRY[1], postcode="CV1 5FB")
+    further = factories.create_service(name="Smethwick Befrienders", description="Befriending visits.",
+                                       latitude=SMETHWICK[0], longitude=SMETHWICK[1], postcode="B66 1AA")
     coventry = resolve_place("CV1 5FB")
     blended = search_services(SearchRequest(text="befriending", place=coventry))
-    assert [h.service_id for h in blended.hits] == [close_weak.id, far_strong.id]
-    no_place = search_services(SearchRequest(text="befriending"))
-    assert [h.service_id for h in no_place.hits] == [far_strong.id, close_weak.id]
+    assert [h.service_id for h in blended.hits] == [close.id, further.id]  # as relevant: the nearer first
+
+
+def test_relevance_comes_before_nearness_in_best_match(ctx: Any) -> None:
+    close_weak = factories.create_service(name="Community Hub", description="Lots on: bingo, quiz, and a garden.",
+                                          latitude=COVENTRY[0], longitude=COVENTRY[1], postcode="CV1 5FB")
+    strong = factories.create_service(name="Gardening Club", description="Gardening in the community garden.",
+                                      latitude=SMETHWICK[0], longitude=SMETHWICK[1], postcode="B66 1AA")
+    blended = search_services(SearchRequest(text="gardening", place=resolve_place("CV1 5FB")))
+    assert [h.service_id for h in blended.hits] == [strong.id, close_weak.id]
 
 
 def test_areas_served_and_remote_services_appear_with_labels(ctx: Any) -> None:
@@ -83,7 +92,6 @@ def test_areas_served_and_remote_services_appear_with_labels(ctx: Any) -> None:
     assert (by_id[district.id].mode, by_id[district.id].label) == ("area", "Covers your area")
     assert (by_id[radius.id].mode, by_id[radius.id].label) == ("area", "Covers your area")
     assert (by_id[remote.id].mode, by_id[remote.id].label) == ("remote", "By phone or online")
-    assert results.hits[-1].service_id == remote.id  # remote after everything local
 
     stockport = search_services(SearchRequest(text="befriending", place=resolve_place("SK1 3XE")))
     assert elsewhere.id in {h.service_id for h in stockport.hits}
@@ -100,3 +108,65 @@ def test_find_service_ids_for_the_open_data_api(ctx: Any) -> None:
     assert len(find_service_ids("befriending")) == 3
     assert find_service_ids("befriending", limit=1)[0][1] is None
     assert find_service_ids("nothing like this") == []
+
+
+def test_phone_and_covering_services_rank_by_relevance_not_below_far_venues(ctx: Any) -> None:
+    far = venue("Coventry Friends", COVENTRY, "CV1 5FB")
+    phone = factories.create_service(name="Befriending Calls", description="Befriending by phone, befriending calls.",
+                                     postcode=None)
+    phone.service_areas.append(ServiceArea(area_type=AreaType.REMOTE))
+    db.session.commit()
+    results = search_services(SearchRequest(text="befriending", place=resolve_place("B66 1AA")))
+    assert [h.service_id for h in results.hits] == [phone.id, far]
+    assert results.hits[0].label == "By phone or online"
+
+
+def test_a_distance_filter_keeps_to_its_radius_and_does_not_widen(ctx: Any) -> None:
+    smethwick = venue("Smethwick Friends", SMETHWICK, "B66 1AA")
+    venue("Coventry Friends", COVENTRY, "CV1 5FB")
+    results = search_services(SearchRequest(text="befriending", place=resolve_place("B66 1AA"), within_miles=1))
+    assert [h.service_id for h in results.hits] == [smethwick]
+    assert results.within_miles == 1 and results.widened_to_miles is None and results.nothing_within_miles is None
+    wide = search_services(SearchRequest(text="befriending", place=resolve_place("B66 1AA"), within_miles=25))
+    assert len(wide.hits) == 2
+
+
+def test_nothing_within_the_cap_is_said_plainly_and_far_venues_are_not_shown(ctx: Any) -> None:
+    venue("Stockport Friends", STOCKPORT, "SK1 3XE")
+    phone = factories.create_service(name="Phone Friends", description="Befriending calls.", postcode=None)
+    phone.service_areas.append(ServiceArea(area_type=AreaType.REMOTE))
+    db.session.commit()
+    results = search_services(SearchRequest(text="befriending", place=resolve_place("CV1 5FB")))
+    assert results.nothing_within_miles == 25.0
+    assert [h.service_id for h in results.hits] == [phone.id]
+
+
+def test_the_widening_cap_is_configurable(ctx: Any) -> None:
+    venue("Smethwick Friends", SMETHWICK, "B66 1AA")
+    ctx.config["SEARCH_MAX_WIDEN_MILES"] = 10
+    try:
+        results = search_services(SearchRequest(text="befriending", place=resolve_place("CV1 5FB")))
+    finally:
+        ctx.config["SEARCH_MAX_WIDEN_MILES"] = 25
+    assert results.hits == [] and results.nothing_within_miles == 10
+
+
+def test_a_council_is_searched_as_an_area_in_or_covering_it(ctx: Any) -> None:
+    in_sandwell = venue("Smethwick Friends", SMETHWICK, "B66 1AA")
+    covering = factories.create_service(name="Sandwell Visitors", description="Befriending at home.", postcode=None,
+                                        area=AreaType.COMES_TO_YOU)
+    venue("Coventry Friends", COVENTRY, "CV1 5FB")
+    sandwell = resolve_place("Sandwell")
+    assert sandwell.is_area and sandwell.lad_codes == ("E08000028",)
+    results = search_services(SearchRequest(text="befriending", place=sandwell))
+    by_id = {h.service_id: h for h in results.hits}
+    assert set(by_id) == {in_sandwell, covering.id}
+    assert by_id[in_sandwell].distance_miles is None  # no point to measure from
+    assert by_id[covering.id].label == "Comes to you"
+
+
+def test_a_metropolitan_county_is_searched_as_its_councils(ctx: Any) -> None:
+    huddersfield = venue("Huddersfield Friends", HUDDERSFIELD, "HD1 2TA")
+    venue("Smethwick Friends", SMETHWICK, "B66 1AA")
+    results = search_services(SearchRequest(text="befriending", place=resolve_place("West Yorkshire")))
+    assert [h.service_id for h in results.hits] == [huddersfield]

@@ -99,6 +99,50 @@ def test_name_matches_rank_above_description_matches(ctx: Any) -> None:
     assert ids(search_services(SearchRequest(text="gardening")))[:2] == [in_name.id, in_description.id]
 
 
-def test_words_are_combined_with_and(listings: dict[str, str]) -> None:
-    assert ids(search_services(SearchRequest(text="dementia seaside"))) == []
-    assert ids(search_services(SearchRequest(text="seaside carers"))) == [listings["breaks"]]
+def test_words_are_combined_with_and_first(listings: dict[str, str]) -> None:
+    results = search_services(SearchRequest(text="seaside carers"))
+    assert ids(results)[0] == listings["breaks"]
+    assert results.full_matches == 1
+
+
+def test_when_no_listing_has_every_word_the_words_are_relaxed_and_full_matches_come_first(
+        listings: dict[str, str]) -> None:
+    results = search_services(SearchRequest(text="dementia seaside"))
+    assert results.relaxed and results.full_matches == 0
+    assert set(ids(results)) == {listings["dementia"], listings["breaks"]}
+    # Before: every word had to match, so one absent word gave nothing at all.
+    absent = search_services(SearchRequest(text="dementia knitting"))
+    assert ids(absent) == [listings["dementia"]]
+    assert absent.missing_words == ["knitting"] and absent.used_words == ["dementia"]
+
+
+def test_need_free_words_never_sink_a_query(listings: dict[str, str]) -> None:
+    for text in ("help with befriending", "befriending support group near me", "someone for befriending classes"):
+        results = search_services(SearchRequest(text=text))
+        assert ids(results)[:1] == [listings["befriending"]], text
+        assert not results.relaxed, text
+
+
+def test_a_need_word_outweighs_a_common_one(ctx: Any) -> None:
+    common = factories.create_service(name="Tuesday Workbench Club", description="Woodwork. We also tidy the garden.")
+    meant = factories.create_service(name="Green Fingers", description="Gardening in the garden: we garden together.")
+    assert ids(search_services(SearchRequest(text="garden club")))[0] == meant.id
+    assert common.id in ids(search_services(SearchRequest(text="garden club")))
+
+
+def test_a_name_holding_every_word_ranks_first(ctx: Any) -> None:
+    mention = factories.create_service(name="Pain Support", description="Carers welcome. A group for people in pain, "
+                                                                          "with a carers corner and a carers rota.")
+    named = factories.create_service(name="Carers Group", description="A place for carers to meet.")
+    assert ids(search_services(SearchRequest(text="carers support group")))[0] == named.id
+    assert mention.id in ids(search_services(SearchRequest(text="carers support group")))
+
+
+@pytest.mark.parametrize("typo,meant", [("befriendign", "befriending"), ("accssible", "accessible"),
+                                        ("gardneing", "gardening")])
+def test_one_letter_slips_are_corrected_to_the_word_meant(ctx: Any, typo: str, meant: str) -> None:
+    listing = factories.create_service(name="Befriending and gardening",
+                                       description="An accessible garden; befriending visits too.")
+    results = search_services(SearchRequest(text=typo))
+    assert results.corrected_terms == {typo: meant}
+    assert ids(results) == [listing.id]

@@ -231,7 +231,7 @@ def resolve_for_collection(where: str) -> tuple[Any, str]:
 
     try:
         return resolve_place(where), ""
-    except PlaceNotFound as error:
+    except PlaceNotFound as error:  # also "Which Newport did you mean?": the resident must choose first
         return None, error.message
 
 

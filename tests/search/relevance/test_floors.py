@@ -18,12 +18,12 @@ ROOT = Path(__file__).resolve().parents[3]
 # Overall and per query type. success@5 and nDCG@10 over queries with a relevant listing; zero-result rate over
 # the same queries (a query with nothing relevant may, and should, come back empty).
 FLOORS: dict[str, dict[str, float]] = {
-    "all": {"success5": 0.78, "ndcg10": 0.60, "zero_rate_max": 0.20},
-    "plain": {"success5": 0.65, "ndcg10": 0.40},
-    "need": {"success5": 1.0, "ndcg10": 0.88},
-    "typo": {"success5": 0.75, "ndcg10": 0.60},
-    "place": {"success5": 0.55, "ndcg10": 0.42},
-    "filter": {"success5": 0.95, "ndcg10": 0.77},
+    "all": {"success5": 0.97, "ndcg10": 0.86, "zero_rate_max": 0.02},
+    "plain": {"success5": 0.95, "ndcg10": 0.85},
+    "need": {"success5": 1.0, "ndcg10": 0.89},
+    "typo": {"success5": 0.95, "ndcg10": 0.85},
+    "place": {"success5": 0.94, "ndcg10": 0.84},
+    "filter": {"success5": 0.95, "ndcg10": 0.88},
 }
 
 

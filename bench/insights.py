@@ -1,0 +1,284 @@
+"""Benchmark the commissioner insight pages on PostgreSQL at 1,000,000 searches, 100,000 referrals, 10,000 services.
+
+Usage:
+    psql -h 127.0.0.1 -U postgres -c 'create database bench_insights'
+    .venv/bin/python bench/insights.py [--url postgresql://postgres@127.0.0.1:5432/bench_insights]
+        [--searches 1000000] [--referrals 100000] [--services 10000] [--runs 20] [--reuse]
+
+Builds the database with bulk INSERTs (the search log and referrals with ``generate_series`` in SQL, the
+listings with core executemany), times the ``insights.refresh`` job that rolls them up into the summary tables
+(the first run reads everything; a second run with nothing new is timed too), then loads every insight page and
+one CSV per page through the Flask test client, signed in as a commissioner, period "last year" (the most rows):
+two warm-up loads, then ``--runs`` timed loads; prints p50 and p95 per page. Baseline in the same run: ``GET
+/accessibility`` (a static page) through the same stack, timed alternately. It prints figures, not pass/fail; report ``uptime`` beside
+them. ``--reuse`` skips the build when the data is already there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert, text  # noqa: E402
+
+from microdir import create_app  # noqa: E402
+from microdir.domain.taxonomy import CATEGORIES, NEEDS, seed_taxonomy, term_id  # noqa: E402
+from microdir.extensions import db  # noqa: E402
+from microdir.models import (  # noqa: E402
+    AreaType,
+    Attribute,
+    CapacityStatus,
+    Organization,
+    Role,
+    Service,
+    ServiceArea,
+    Team,
+    TeamKind,
+    utcnow,
+)
+
+COUNCILS = [("E08000025", "B1"), ("E08000026", "CV1"), ("E08000027", "DY1"), ("E08000028", "B66"),
+            ("E08000029", "B90"), ("E08000030", "WS1"), ("E08000031", "WV1"), ("E07000234", "B60"),
+            ("E07000218", "CV9"), ("E06000051", "SY1")]
+WORDS = ["lunch club", "befriending", "walking group", "singing", "wheelchair taxi", "tea dance", "carers group",
+         "memory cafe", "mens shed", "", "", "chair yoga"]
+
+
+def build(app: object, searches: int, referrals: int, services: int) -> None:
+    rng = random.Random(11)
+    now = utcnow()
+    started = time.perf_counter()
+    orgs = [{"id": str(uuid.uuid4()), "name": f"Provider {n:05d}", "description": "", "created_at": now,
+             "last_modified": now} for n in range(max(1, services // 5))]
+    db.session.execute(insert(Organization), orgs)
+    rows, attributes, areas = [], [], []
+    for n in range(services):
+        sid = str(uuid.uuid4())
+        rows.append({"id": sid, "organization_id": orgs[n % len(orgs)]["id"], "name": f"Service {n:05d}",
+                     "description": "", "first_published_at": now - timedelta(days=rng.randint(10, 700)),
+                     "last_verified_at": now - timedelta(days=rng.randint(1, 500)),
+                     "capacity_status": rng.choice([CapacityStatus.TAKING_NEW_PEOPLE] * 8
+                                                   + [CapacityStatus.WAITING_LIST, CapacityStatus.FULL])})
+        lad, _outcode = COUNCILS[n % len(COUNCILS)]
+        areas.append({"id": str(uuid.uuid4()), "service_id": sid, "area_type": AreaType.COUNCILS, "lad_codes": [lad],
+                      "outcodes": []})
+        for taxonomy, code in (("categories", rng.choice(CATEGORIES)[0]), ("needs", rng.choice(NEEDS)[0])):
+            attributes.append({"id": str(uuid.uuid4()), "link_id": sid, "link_type": "service",
+                               "taxonomy_term_id": term_id(taxonomy, code)})
+    for start in range(0, services, 2000):
+        db.session.execute(insert(Service), rows[start:start + 2000])
+    db.session.execute(insert(ServiceArea), areas)
+    db.session.execute(insert(Attribute), attributes)
+    teams = [{"id": str(uuid.uuid4()), "name": f"Practice {n:02d}", "kind": rng.choice(list(TeamKind)),
+              "created_at": now} for n in range(50)]
+    db.session.execute(insert(Team), teams)
+    db.session.commit()
+    print(f"listings: {services:,} services, {len(orgs):,} organisations in {time.perf_counter() - started:.1f}s")
+
+    started = time.perf_counter()
+    categories = "ARRAY[" + ",".join(f"'{c[0]}'" for c in CATEGORIES) + "]"
+    needs = "ARRAY[" + ",".join(f"'{c[0]}'" for c in NEEDS) + "]"
+    lads = "ARRAY[" + ",".join(f"'{c[0]}'" for c in COUNCILS) + "]"
+    outcodes = "ARRAY[" + ",".join(f"'{c[1]}'" for c in COUNCILS) + "]"
+    words = "ARRAY[" + ",".join(f"'{w}'" for w in WORDS) + "]"
+    db.session.execute(text("SELECT setseed(0.42)"))
+    db.session.execute(text(f"""
+        INSERT INTO search_log (at, query, filters, outcode, lad_code, "order", page, result_count, took_ms)
+        SELECT now() at time zone 'utc' - x.age * interval '365 days', ({words})[1 + floor(x.w * 12)::int],
+          CASE WHEN x.c < 0.4 THEN json_build_object('category', json_build_array(({categories})[1 + floor(x.t * 8)::int]))
+               WHEN x.c < 0.6 THEN json_build_object('need', json_build_array(({needs})[1 + floor(x.t * 16)::int]))
+               ELSE '{{}}'::json END,
+          ({outcodes})[x.k], ({lads})[x.k], 'relevance', CASE WHEN x.p < 0.05 THEN 2 ELSE 1 END,
+          floor(x.r * x.r * 30)::int, x.r * 40
+        FROM generate_series(1, :n) g,
+          LATERAL (SELECT random() + 0 * g AS age, random() AS w, random() AS c, random() AS t, random() AS p,
+                          random() AS r, 1 + floor(random() * 10)::int AS k) x
+    """), {"n": searches})
+    db.session.commit()
+    print(f"search log: {searches:,} rows in {time.perf_counter() - started:.1f}s")
+
+    started = time.perf_counter()
+    db.session.execute(text("CREATE TEMP TABLE bench_svc AS SELECT row_number() OVER (ORDER BY id) AS n, id, "
+                            "organization_id FROM service"))
+    db.session.execute(text("CREATE TEMP TABLE bench_team AS SELECT row_number() OVER (ORDER BY id) AS n, id "
+                            "FROM team"))
+    db.session.execute(text(f"""
+        INSERT INTO referral (id, reference, service_id, organization_id, team_id, status, version,
+          capacity_warning_seen, needs, created_at, sent_at, responded_at, closed_at, decline_reason, outcome,
+          safeguarding_flag)
+        SELECT md5('r' || g)::uuid::text, 'B' || lpad(g::text, 10, '0'), s.id, s.organization_id, t.id, x.status, 3,
+          false, json_build_array(({needs})[1 + g % 16]), x.sent - interval '10 minutes', x.sent,
+          CASE WHEN x.status IN ('sent', 'withdrawn', 'expired') THEN NULL ELSE x.sent + x.wait END,
+          CASE WHEN x.status IN ('closed', 'withdrawn', 'declined', 'expired')
+               THEN x.sent + x.wait + interval '40 days' END,
+          CASE WHEN x.status = 'declined' THEN (ARRAY['no_capacity', 'not_eligible', 'could_not_contact',
+               'other'])[1 + g % 4] END,
+          CASE WHEN x.status = 'closed' THEN (ARRAY['completed', 'completed', 'completed', 'stopped_attending'])
+               [1 + g % 4] END, false
+        FROM generate_series(1, :n) g
+        JOIN bench_svc s ON s.n = 1 + (g * 7919) % (SELECT count(*) FROM bench_svc)
+        JOIN bench_team t ON t.n = 1 + g % 50,
+        LATERAL (SELECT now() at time zone 'utc' - (random() + 0 * g) * interval '365 days' AS sent,
+                        floor(random() * random() * 12) * interval '1 day' + interval '3 hours' AS wait,
+                        CASE WHEN r < 0.04 THEN 'withdrawn' WHEN r < 0.1 THEN 'expired' WHEN r < 0.25 THEN 'declined'
+                             WHEN r < 0.3 THEN 'sent' WHEN r < 0.38 THEN 'accepted'
+                             WHEN r < 0.46 THEN 'first_contact' WHEN r < 0.6 THEN 'engaged' ELSE 'closed' END
+                             AS status
+                 FROM (SELECT random() + 0 * g AS r) q) x
+    """), {"n": referrals})
+    db.session.execute(text("""
+        INSERT INTO referral_event (referral_id, at, actor_kind, action, from_status, to_status)
+        SELECT id, sent_at, 'team', 'send', 'draft', 'sent' FROM referral
+        UNION ALL
+        SELECT id, responded_at, 'provider', CASE WHEN status = 'declined' THEN 'decline' ELSE 'accept' END, 'sent',
+               CASE WHEN status = 'declined' THEN 'declined' ELSE 'accepted' END
+          FROM referral WHERE responded_at IS NOT NULL
+        UNION ALL
+        SELECT id, responded_at + interval '3 days', 'provider', 'first_contact', 'accepted', 'first_contact'
+          FROM referral WHERE status IN ('first_contact', 'engaged', 'closed')
+        UNION ALL
+        SELECT id, responded_at + interval '10 days', 'provider', 'engage', 'first_contact', 'engaged'
+          FROM referral WHERE status IN ('engaged', 'closed')
+        UNION ALL
+        SELECT id, closed_at, CASE WHEN status = 'expired' THEN 'system' ELSE 'team' END,
+               CASE status WHEN 'closed' THEN 'close' WHEN 'expired' THEN 'expire' ELSE 'withdraw' END,
+               'sent', status
+          FROM referral WHERE status IN ('closed', 'expired', 'withdrawn')
+    """))
+    items = ("json_build_object('life_satisfaction', {0}, 'worthwhile', {0}, 'happiness', {0}, 'anxiety', {1})")
+    db.session.execute(text(f"""
+        INSERT INTO wellbeing_score (referral_id, scale, stage, items, total, recorded_at)
+        SELECT id, 'ons4', 'referral', {items.format("floor(random() * 7)::int", "3 + floor(random() * 7)::int")},
+               NULL, sent_at FROM referral WHERE random() < 0.85
+    """))
+    db.session.execute(text(f"""
+        INSERT INTO wellbeing_score (referral_id, scale, stage, items, total, recorded_at)
+        SELECT referral.id, 'ons4', 'close', {items.format("2 + floor(random() * 8)::int", "floor(random() * 7)::int")},
+               NULL, closed_at FROM referral JOIN wellbeing_score w ON w.referral_id = referral.id
+        WHERE referral.status = 'closed' AND random() < 0.7
+    """))
+    db.session.commit()
+    counts = db.session.execute(text("SELECT (SELECT count(*) FROM referral), (SELECT count(*) FROM referral_event), "
+                                     "(SELECT count(*) FROM wellbeing_score)")).one()
+    print(f"referrals: {counts[0]:,} referrals, {counts[1]:,} events, {counts[2]:,} scores "
+          f"in {time.perf_counter() - started:.1f}s")
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+
+
+def timed_pair(ours: Callable[[], object], base: Callable[[], object], runs: int
+               ) -> tuple[tuple[float, float], tuple[float, float]]:
+    for _ in range(2):
+        ours()
+        base()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        for fn, into in ((ours, samples[0]), (base, samples[1])):
+            start = time.perf_counter()
+            fn()
+            into.append((time.perf_counter() - start) * 1000)
+    result = []
+    for found in samples:
+        found.sort()
+        result.append((statistics.median(found), found[min(len(found) - 1, int(len(found) * 0.95))]))
+    return result[0], result[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default=os.environ.get("DATABASE_URL",
+                                                        "postgresql://postgres@127.0.0.1:5432/bench_insights"))
+    parser.add_argument("--searches", type=int, default=1_000_000)
+    parser.add_argument("--referrals", type=int, default=100_000)
+    parser.add_argument("--services", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--reuse", action="store_true", help="keep the data from an earlier run")
+    args = parser.parse_args()
+
+    import flask_migrate
+
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": args.url, "WTF_CSRF_ENABLED": False,
+                      "RATELIMIT_ENABLED": False, "SEARCH_SYNC_ON_COMMIT": False})
+    with app.app_context():
+        have = False
+        if args.reuse:
+            try:
+                have = bool(db.session.scalar(text("SELECT count(*) FROM insight_referral_fact")))
+            except Exception:
+                db.session.rollback()
+        if not have:
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+            flask_migrate.upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+            seed_taxonomy()
+            db.session.commit()
+            build(app, args.searches, args.referrals, args.services)
+            from microdir.jobs import run_job
+
+            started = time.perf_counter()
+            print("insights.refresh, first run:", run_job("insights.refresh"),
+                  f"in {time.perf_counter() - started:.1f}s")
+        from microdir.jobs import run_job
+
+        started = time.perf_counter()
+        print("insights.refresh, nothing new:", run_job("insights.refresh"), f"in {time.perf_counter() - started:.1f}s")
+        from microdir.domain.accounts import create_user, find_user_by_email
+
+        if find_user_by_email("bench.commissioner@example.com") is None:
+            create_user("bench.commissioner@example.com", "Bench Commissioner", "bench-password-2026",
+                        Role.COMMISSIONER)
+            db.session.commit()
+        sizes = db.session.execute(text(
+            "SELECT (SELECT count(*) FROM insight_search_day), (SELECT count(*) FROM insight_zero_query), "
+            "(SELECT count(*) FROM insight_referral_fact), (SELECT count(*) FROM insight_score_pair), "
+            "(SELECT count(*) FROM insight_service_key)")).one()
+        print(f"summary rows: search days {sizes[0]:,}, zero-result texts {sizes[1]:,}, referral facts {sizes[2]:,}, "
+              f"score pairs {sizes[3]:,}, listing keys {sizes[4]:,}")
+
+    client = app.test_client()
+    response = client.post("/sign-in", data={"email": "bench.commissioner@example.com",
+                                             "password": "bench-password-2026"})
+    assert response.status_code == 302, response.status_code
+    query = "?period=year"
+    pages = [("/insights/", None), ("/insights/unmet-need", None), ("/insights/coverage", None),
+             ("/insights/funnel", None), ("/insights/timeliness", None), ("/insights/outcomes", None),
+             ("/insights/providers", None), ("/insights/summary", None),
+             ("/insights/overview/weekly.csv", None), ("/insights/unmet-need/gaps.csv", None),
+             ("/insights/unmet-need/no-result-by-week.csv", None),
+             ("/insights/coverage/services-by-category-council.csv", None), ("/insights/funnel/by-provider.csv", None),
+             ("/insights/timeliness/by-provider.csv", None), ("/insights/outcomes/ons4-by-need.csv", None),
+             ("/insights/providers/providers.csv", None), ("/insights/?period=4w&council=E08000028", ""),
+             ("/insights/funnel?period=quarter&district=B66", "")]
+
+    def load(url: str) -> Callable[[], object]:
+        def fetch() -> object:
+            got = client.get(url)
+            assert got.status_code == 200, (url, got.status_code)
+            return got.get_data()
+        return fetch
+
+    print(f"\n{args.runs} warm loads each (period: last year unless shown), baseline GET /accessibility (a static page through the same stack) timed alternately")
+    worst = 0.0
+    for path, extra in pages:
+        url = path + (query if extra is None else "")
+        ours, base = timed_pair(load(url), load("/accessibility"), args.runs)
+        worst = max(worst, ours[1])
+        print(f"{url:<62} p50 {ours[0]:7.1f} ms  p95 {ours[1]:7.1f} ms  | /accessibility p50 {base[0]:5.1f} ms")
+    print(f"\nslowest p95: {worst:.1f} ms (target ≤ 1000 ms)")
+    print("uptime:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+
+
+if __name__ == "__main__":
+    main()

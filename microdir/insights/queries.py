@@ -1,0 +1,784 @@
+"""The figures behind each insight page: small GROUP BY queries over the summary tables, then disclosure control.
+
+Each page function returns a ``Page``: headline figures, tables (each also a CSV) and charts. Raw counts never
+leave this module except through ``disclosure``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, case, func, select
+
+from ..domain import outcomes as scales
+from ..domain.taxonomy import CATEGORIES_TAXONOMY_ID, NEEDS_TAXONOMY_ID
+from ..extensions import db
+from ..models import (
+    InsightReferralFact as F,
+)
+from ..models import (
+    InsightReferralNeed as N,
+)
+from ..models import (
+    InsightScorePair as P,
+)
+from ..models import (
+    InsightSearchDay as SD,
+)
+from ..models import (
+    InsightService as SV,
+)
+from ..models import (
+    InsightServiceKey as SK,
+)
+from ..models import (
+    InsightZeroQuery as ZQ,
+)
+from ..models import ListingRevision, Organization, QualityCheck, TaxonomyTerm, Team, utcnow
+from ..models.revisions import RevisionStatus
+from . import disclosure as dc
+from . import stats
+from .charts import Chart, bar_chart, line_chart
+from .filters import Filters
+from .tables import Table
+
+DECLINE_LABELS = {"no_capacity": "No capacity", "not_eligible": "Not eligible",
+                  "could_not_contact": "Could not contact", "other": "Other reason"}
+TEAM_KIND_LABELS = {"gp_practice": "GP practice", "pcn": "Primary care network", "council_team": "Council team",
+                    "other": "Other team", "": "Unknown"}
+# Free text can carry personal details: a zero-result text is shown only once this many searches used it, whatever
+# the small-number rule (it is the larger of the two).
+QUERY_MIN_SEARCHES = 8
+CAPACITY_LABELS = {"taking_new_people": "Taking new people", "waiting_list": "Waiting list", "full": "Full"}
+
+
+@dataclass
+class Headline:
+    label: str
+    figure: dc.Figure
+    change: str = ""
+
+
+@dataclass
+class Page:
+    headlines: list[Headline] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def table(self, table_id: str) -> Table | None:
+        return next((t for t in self.tables if t.id == table_id), None)
+
+
+def _sum(column: Any) -> Any:
+    return func.coalesce(func.sum(column), 0)
+
+
+def _flag(column: Any) -> Any:
+    return func.coalesce(func.sum(case((column, 1), else_=0)), 0)
+
+
+# ---- names -----------------------------------------------------------------------------------------------------
+
+
+def topic_names() -> dict[tuple[str, str], str]:
+    """Return (facet, code) → name for categories and needs."""
+    names: dict[tuple[str, str], str] = {}
+    for code, name, taxonomy_id in db.session.execute(
+        select(TaxonomyTerm.code, TaxonomyTerm.name, TaxonomyTerm.taxonomy_id)
+        .where(TaxonomyTerm.taxonomy_id.in_((CATEGORIES_TAXONOMY_ID, NEEDS_TAXONOMY_ID)))
+    ):
+        names[("category" if taxonomy_id == CATEGORIES_TAXONOMY_ID else "need", code or "")] = name
+    return names
+
+
+def council_label(lad_code: str) -> str:
+    if not lad_code:
+        return "Council not known"
+    try:
+        from ..geo import council_name
+
+        return council_name(lad_code) or lad_code
+    except Exception:  # the gazetteer is not loaded: the code is the best name we have
+        return lad_code
+
+
+def area_label(filters: Filters) -> str:
+    if filters.lad_code:
+        return council_label(filters.lad_code)
+    if filters.outcode:
+        return f"postcode district {filters.outcode}"
+    return "the whole area"
+
+
+def councils_known() -> list[tuple[str, str]]:
+    """Return (code, name) of the councils with listings or searches, for the area picker."""
+    codes = set(db.session.scalars(select(SD.lad_code).where(SD.lad_code != "", SD.facet == "").distinct()))
+    codes.update(area[4:] for area in db.session.scalars(select(SK.area).where(SK.area.like("lad:%")).distinct()))
+    return sorted(((code, council_label(code)) for code in codes), key=lambda item: item[1])
+
+
+def _names(model: Any, ids: Iterable[str]) -> dict[str, str]:
+    wanted = [i for i in set(ids) if i]
+    names: dict[str, str] = {}
+    for start in range(0, len(wanted), 1000):
+        names.update(db.session.execute(select(model.id, model.name).where(model.id.in_(wanted[start:start + 1000]))
+                                        ).all())
+    return names
+
+
+# ---- filters ---------------------------------------------------------------------------------------------------
+
+
+def _search_where(filters: Filters) -> list[Any]:
+    where = [SD.day >= filters.start, SD.day <= filters.end]
+    if filters.lad_code:
+        where.append(SD.lad_code == filters.lad_code)
+    if filters.outcode:
+        where.append(SD.outcode == filters.outcode)
+    return where
+
+
+def _fact_where(filters: Filters) -> list[Any]:
+    where = [F.sent_day >= filters.start, F.sent_day <= filters.end]
+    if filters.lad_code:
+        where.append(F.lad_code == filters.lad_code)
+    if filters.outcode:
+        where.append(F.outcode == filters.outcode)
+    return where
+
+
+def _service_area_where(filters: Filters) -> list[Any]:
+    return [SK.area == filters.area] if filters.area else []
+
+
+def weeks(filters: Filters) -> list[date]:
+    """Return the Mondays of the weeks the period touches."""
+    first = filters.start - timedelta(days=filters.start.weekday())
+    return [first + timedelta(weeks=i) for i in range((filters.end - first).days // 7 + 1)]
+
+
+# ---- shared figures --------------------------------------------------------------------------------------------
+
+
+def search_totals(filters: Filters) -> tuple[int, int, int]:
+    row = db.session.execute(select(_sum(SD.searches), _sum(SD.zero_results), _sum(SD.few_results))
+                             .where(SD.facet == "", *_search_where(filters))).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def referral_totals(filters: Filters) -> dict[str, int]:
+    row = db.session.execute(select(
+        func.count(), _flag(F.accepted), _flag(F.first_contact), _flag(F.engaged), _flag(F.completed),
+        _flag(F.status == "declined"), _flag(F.status == "expired"), _flag(F.status == "withdrawn"),
+        _flag(F.closed), _flag(F.answered), _flag(F.answered_in_rule),
+    ).where(*_fact_where(filters))).one()
+    keys = ("sent", "accepted", "first_contact", "engaged", "completed", "declined", "expired", "withdrawn",
+            "closed", "answered", "answered_in_rule")
+    return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
+
+
+def answer_histogram(filters: Filters, column: Any = None) -> list[tuple[float, int]]:
+    column = F.answer_days if column is None else column
+    return [(float(v), int(c)) for v, c in db.session.execute(
+        select(column, func.count()).where(column.is_not(None), *_fact_where(filters)).group_by(column))]
+
+
+def service_counts(filters: Filters) -> tuple[int, int]:
+    """Return (active listings, of which verified) covering the area, as they stand today."""
+    ids = select(SK.service_id).where(*_service_area_where(filters)).distinct()
+    row = db.session.execute(select(_flag(SV.active), _flag(and_(SV.active, SV.verified)))
+                             .where(SV.service_id.in_(ids))).one()
+    return int(row[0]), int(row[1])
+
+
+def wellbeing_pairs(filters: Filters, scale: str = "ons4", item: str = "life_satisfaction") -> tuple[int, float, float]:
+    diff = P.close - P.baseline
+    row = db.session.execute(
+        select(func.count(), _sum(diff), _sum(diff * diff)).select_from(P).join(F, F.referral_id == P.referral_id)
+        .where(P.scale == scale, P.item == item, *_fact_where(filters))).one()
+    return int(row[0]), float(row[1]), float(row[2])
+
+
+# ---- 1. overview -----------------------------------------------------------------------------------------------
+
+
+def overview(filters: Filters) -> Page:
+    page = Page()
+    previous = filters.previous()
+    s_now, s_before = search_totals(filters), search_totals(previous)
+    r_now, r_before = referral_totals(filters), referral_totals(previous)
+    listed, verified = service_counts(filters)
+    page.headlines += [
+        Headline("Searches", dc.count(s_now[0]), dc.change(s_now[0], s_before[0])),
+        Headline("Searches with no result", dc.count(s_now[1]), dc.change(s_now[1], s_before[1])),
+        Headline("Services listed now", dc.count(listed)),
+        Headline("Of which verified (a quality check in force)", dc.count(verified)),
+        Headline("Referrals sent", dc.count(r_now["sent"]), dc.change(r_now["sent"], r_before["sent"])),
+        Headline("Referrals accepted", dc.count(r_now["accepted"]), dc.change(r_now["accepted"], r_before["accepted"])),
+        Headline("Referrals completed", dc.count(r_now["completed"]),
+                 dc.change(r_now["completed"], r_before["completed"])),
+    ]
+    hist_now, hist_before = answer_histogram(filters), answer_histogram(previous)
+    med_now = dc.statistic(stats.median(hist_now), stats.histogram_size(hist_now), unit="days")
+    med_before = dc.statistic(stats.median(hist_before), stats.histogram_size(hist_before), unit="days")
+    page.headlines.append(Headline("Median days to answer a referral", med_now, _change_of(med_now, med_before)))
+    n, total, squares = wellbeing_pairs(filters)
+    n0, total0, squares0 = wellbeing_pairs(previous)
+    change_now = dc.statistic(total / n if n else None, n, kind="mean", unit="points")
+    change_before = dc.statistic(total0 / n0 if n0 else None, n0, kind="mean", unit="points")
+    page.headlines.append(Headline("Change in life satisfaction (ONS4, 0–10, paired)", change_now,
+                                   _change_of(change_now, change_before)))
+
+    table = Table("overview", "Headline figures", ["Measure", "This period", "Previous period"])
+    before = {
+        "Searches": dc.count(s_before[0]), "Searches with no result": dc.count(s_before[1]),
+        "Referrals sent": dc.count(r_before["sent"]), "Referrals accepted": dc.count(r_before["accepted"]),
+        "Referrals completed": dc.count(r_before["completed"]), "Median days to answer a referral": med_before,
+        "Change in life satisfaction (ONS4, 0–10, paired)": change_before,
+    }
+    for headline in page.headlines:
+        table.add(headline.label, headline.figure, before.get(headline.label, dc.text("")))
+    page.tables.append(table)
+    weekly = weekly_activity(filters)
+    page.tables.append(weekly)
+    labels = [row[0].hidden_text for row in weekly.rows]
+    page.charts.append(line_chart(
+        "weekly-searches", "Searches and searches with no result, by week",
+        _trend_summary("searches", [row[1] for row in weekly.rows]), weekly.id, labels,
+        [("Searches", [row[1] for row in weekly.rows]), ("No result", [row[2] for row in weekly.rows])]))
+    page.charts.append(line_chart(
+        "weekly-referrals", "Referrals sent and accepted, by week",
+        _trend_summary("referrals sent", [row[3] for row in weekly.rows]), weekly.id, labels,
+        [("Sent", [row[3] for row in weekly.rows]), ("Accepted", [row[4] for row in weekly.rows])]))
+    return page
+
+
+def _change_of(now: dc.Figure, before: dc.Figure) -> str:
+    if now.value is None or before.value is None:
+        return "not shown" if now.value is not None or before.value is not None else ""
+    difference = now.value - before.value
+    if abs(difference) < 0.05:
+        return "no change"
+    return f"{'up' if difference > 0 else 'down'} {abs(difference):.1f} on the previous period"
+
+
+def _trend_summary(what: str, figures: list[dc.Figure]) -> str:
+    shown = [f.value for f in figures if f.value is not None]
+    if not shown:
+        return f"There are too few {what} in this period to show a trend."
+    busiest = max(shown)
+    return (f"Weekly {what} ranged from {min(shown):,.0f} to {busiest:,.0f} over {len(figures)} weeks; "
+            f"the first shown week had {shown[0]:,.0f} and the last {shown[-1]:,.0f}.")
+
+
+def weekly_activity(filters: Filters) -> Table:
+    mondays = weeks(filters)
+    index = {monday: i for i, monday in enumerate(mondays)}
+    counts = [[0, 0, 0, 0] for _ in mondays]
+    for day, searches, zero in db.session.execute(
+        select(SD.day, _sum(SD.searches), _sum(SD.zero_results)).where(SD.facet == "", *_search_where(filters))
+        .group_by(SD.day)
+    ):
+        i = index[day - timedelta(days=day.weekday())]
+        counts[i][0] += int(searches)
+        counts[i][1] += int(zero)
+    for day, sent, accepted in db.session.execute(
+        select(F.sent_day, func.count(), _flag(F.accepted)).where(*_fact_where(filters)).group_by(F.sent_day)
+    ):
+        i = index[day - timedelta(days=day.weekday())]
+        counts[i][2] += int(sent)
+        counts[i][3] += int(accepted)
+    table = Table("weekly", "Activity by week (weeks start on Monday)",
+                  ["Week starting", "Searches", "Searches with no result", "Referrals sent", "Referrals accepted"])
+    for monday, row in zip(mondays, counts, strict=True):
+        table.add(f"{monday:%-d %b %Y}", *(dc.count(v) for v in row))
+    table.total = [dc.text("Total"), *(dc.total(row[i] for row in counts) for i in range(4))]
+    return table
+
+
+# ---- 2. unmet need ---------------------------------------------------------------------------------------------
+
+
+def _declines_by_topic(filters: Filters) -> dict[tuple[str, str, str], int]:
+    """Return (facet, code, council) → referrals declined for no capacity or not eligible."""
+    declined = F.decline_reason.in_(("no_capacity", "not_eligible"))
+    result: dict[tuple[str, str, str], int] = defaultdict(int)
+    for code, lad, n in db.session.execute(select(F.category, F.lad_code, func.count()).where(
+            declined, *_fact_where(filters)).group_by(F.category, F.lad_code)):
+        result[("category", code, lad)] += int(n)
+    for code, lad, n in db.session.execute(select(N.need, F.lad_code, func.count()).select_from(N).join(
+            F, F.referral_id == N.referral_id).where(declined, *_fact_where(filters)).group_by(N.need, F.lad_code)):
+        result[("need", code, lad)] += int(n)
+    return result
+
+
+def _supply_by_topic(filters: Filters) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """Return (facet, code, council) → (active listings taking new people, active listings full or waiting)."""
+    result: dict[tuple[str, str, str], tuple[int, int]] = {}
+    rows = db.session.execute(
+        select(SK.facet, SK.code, SK.area, _flag(SV.capacity == "taking_new_people"),
+               _flag(SV.capacity.in_(("full", "waiting_list"))))
+        .select_from(SK).join(SV, SV.service_id == SK.service_id)
+        .where(SV.active, SK.facet != "", SK.area.like("lad:%"), *_service_area_where(filters))
+        .group_by(SK.facet, SK.code, SK.area))
+    for facet, code, area, open_, closed in rows:
+        result[(facet, code, area[4:])] = (int(open_), int(closed))
+    return result
+
+
+def unmet_need(filters: Filters) -> Page:
+    page = Page()
+    names = topic_names()
+    rule = dc.rule()
+    searches, zero, few = search_totals(filters)
+    page.headlines += [Headline("Searches", dc.count(searches)),
+                       Headline("With no result", dc.count(zero)), Headline("With 1 to 3 results", dc.count(few)),
+                       Headline("Share with no or few results", dc.rate(zero + few, searches))]
+    demand: dict[tuple[str, str, str], list[int]] = {}
+    for facet, code, lad, s, z, f in db.session.execute(
+        select(SD.facet, SD.code, SD.lad_code, _sum(SD.searches), _sum(SD.zero_results), _sum(SD.few_results))
+        .where(SD.facet != "", *_search_where(filters)).group_by(SD.facet, SD.code, SD.lad_code)
+    ):
+        demand[(facet, code, lad)] = [int(s), int(z), int(f)]
+    declines = _declines_by_topic(filters)
+    supply = _supply_by_topic(filters)
+
+    keys = set(demand) | set(declines)
+    scored = []
+    for key in keys:
+        s, z, f = demand.get(key, [0, 0, 0])
+        d = declines.get(key, 0)
+        open_, closed = supply.get(key, (0, 0))
+        unmet = z + f + d
+        if unmet == 0:
+            continue
+        scored.append((unmet / (open_ + 1), key, s, z, f, d, open_, closed))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    gaps = Table("gaps", "Gaps: need and council where demand is high and supply low, most pressing first",
+                 ["Need or category", "Kind", "Council", "Searches", "No result", "1 to 3 results",
+                  "Declined: no capacity or not eligible", "Listings taking new people", "Listings full or waiting"],
+                 note="Ranked by searches with no or few results plus capacity and eligibility declines, for each "
+                      "listing taking new people in that council. The evidence is beside each row.",
+                 screen_rows=25, heat=(4, 5, 6))
+    for _score, (facet, code, lad), s, z, f, d, open_, closed in scored:
+        gaps.add([names.get((facet, code), code or "None"), "Category" if facet == "category" else "Need",
+                  council_label(lad)], dc.count(s), dc.count(z), dc.count(f), dc.count(d), dc.count(open_),
+                 dc.count(closed))
+    page.tables.append(gaps)
+
+    weekly_total = Table("no-result-weekly", "Searches with no or few results, by week",
+                         ["Week starting", "Searches", "No result", "1 to 3 results"])
+    mondays = weeks(filters)
+    index = {monday: i for i, monday in enumerate(mondays)}
+    counts = [[0, 0, 0] for _ in mondays]
+    for day, s_, z_, f_ in db.session.execute(
+        select(SD.day, _sum(SD.searches), _sum(SD.zero_results), _sum(SD.few_results))
+        .where(SD.facet == "", *_search_where(filters)).group_by(SD.day)
+    ):
+        row = counts[index[day - timedelta(days=day.weekday())]]
+        row[0], row[1], row[2] = row[0] + int(s_), row[1] + int(z_), row[2] + int(f_)
+    for monday, (s_, z_, f_) in zip(mondays, counts, strict=True):
+        weekly_total.add(f"{monday:%-d %b %Y}", dc.count(s_), dc.count(z_), dc.count(f_))
+    weekly_total.total = [dc.text("Total"), *(dc.total(row[i] for row in counts) for i in range(3))]
+    page.tables.append(weekly_total)
+    labels = [row[0].hidden_text for row in weekly_total.rows]
+    page.charts.append(line_chart(
+        "no-result-trend", "Searches with no result and with 1 to 3 results, by week",
+        _trend_summary("searches with no result", [row[2] for row in weekly_total.rows]), weekly_total.id, labels,
+        [("No result", [row[2] for row in weekly_total.rows]), ("1 to 3 results", [row[3] for row in weekly_total.rows])]))
+
+    by_topic = Table("no-result-by-topic", "Searches with no or few results by need or category",
+                     ["Need or category", "Kind", "Searches", "No result", "1 to 3 results", "Share no or few"])
+    rolled: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (facet, code, _lad), counts in demand.items():
+        for i in range(3):
+            rolled[(facet, code)][i] += counts[i]
+    for (facet, code), (s, z, f) in sorted(rolled.items(), key=lambda kv: (-(kv[1][1] + kv[1][2]), kv[0])):
+        by_topic.add([names.get((facet, code), code), "Category" if facet == "category" else "Need"],
+                     dc.count(s), dc.count(z), dc.count(f), dc.rate(z + f, s))
+    page.tables.append(by_topic)
+
+    weekly = Table("no-result-by-week", "Searches with no or few results by need or category, council and week",
+                   ["Week starting", "Need or category", "Kind", "Council", "Searches", "No result",
+                    "1 to 3 results"], screen_rows=0)
+    week_rows: dict[tuple[date, str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for day, facet, code, lad, s, z, f in db.session.execute(
+        select(SD.day, SD.facet, SD.code, SD.lad_code, _sum(SD.searches), _sum(SD.zero_results),
+               _sum(SD.few_results)).where(SD.facet != "", *_search_where(filters))
+        .group_by(SD.day, SD.facet, SD.code, SD.lad_code)
+    ):
+        row = week_rows[(day - timedelta(days=day.weekday()), facet, code, lad)]
+        row[0] += int(s)
+        row[1] += int(z)
+        row[2] += int(f)
+    for (monday, facet, code, lad), (s, z, f) in sorted(week_rows.items()):
+        weekly.add([f"{monday:%Y-%m-%d}", names.get((facet, code), code), facet, council_label(lad)],
+                   dc.count(s), dc.count(z), dc.count(f))
+    page.tables.append(weekly)
+
+    least = max(QUERY_MIN_SEARCHES, rule.suppress_below)
+    queries = Table("zero-result-queries",
+                    f"Most frequent searches with no result (only words searched at least {least} times)", ["Words searched", "Searches with no result"],
+                    note="Free text can carry personal details, so words searched fewer times are never shown.")
+    for query, n in db.session.execute(
+        select(ZQ.query, _sum(ZQ.searches).label("n")).where(*_zq_where(filters)).group_by(ZQ.query)
+        .having(func.sum(ZQ.searches) >= least).order_by(func.sum(ZQ.searches).desc(), ZQ.query)
+        .limit(50)
+    ):
+        queries.add(query, dc.count(int(n)))
+    page.tables.append(queries)
+    return page
+
+
+def _zq_where(filters: Filters) -> list[Any]:
+    where = [ZQ.day >= filters.start, ZQ.day <= filters.end]
+    if filters.lad_code:
+        where.append(ZQ.lad_code == filters.lad_code)
+    if filters.outcode:
+        where.append(ZQ.outcode == filters.outcode)
+    return where
+
+
+# ---- 3. coverage -----------------------------------------------------------------------------------------------
+
+
+def coverage(filters: Filters, now: Any = None) -> Page:
+    page = Page()
+    names = topic_names()
+    now = now or utcnow()
+    table = Table("services-by-category-council", "Listings by category and council, as they stand today",
+                  ["Category", "Council", "Active", "Verified", "Micro-provider", "Taking new people",
+                   "Waiting list", "Full"])
+    rows = db.session.execute(
+        select(SK.code, SK.area, _flag(SV.active), _flag(and_(SV.active, SV.verified)),
+               _flag(and_(SV.active, SV.micro_provider)), _flag(and_(SV.active, SV.capacity == "taking_new_people")),
+               _flag(and_(SV.active, SV.capacity == "waiting_list")), _flag(and_(SV.active, SV.capacity == "full")))
+        .select_from(SK).join(SV, SV.service_id == SK.service_id)
+        .where(SK.facet == "category", SK.area.like("lad:%"), *_service_area_where(filters))
+        .group_by(SK.code, SK.area).order_by(SK.code, SK.area)).all()
+    for code, area, *counts in rows:
+        table.add([names.get(("category", code), code), council_label(area[4:])], *(dc.count(c) for c in counts))
+    table.total = [dc.text("Total"), dc.text(""),
+                   *(dc.total(row[i] for row in rows) for i in range(2, 8))]
+    table.note = ("A listing that covers two councils or has two categories is counted in each, so the total counts "
+                  "it more than once.")
+    page.tables.append(table)
+
+    per_council = Table("searches-and-listings-by-council", "Searches and active listings per council",
+                        ["Council", "Searches", "No result", "Active listings covering it"])
+    searches = {lad: (int(s), int(z)) for lad, s, z in db.session.execute(
+        select(SD.lad_code, _sum(SD.searches), _sum(SD.zero_results)).where(SD.facet == "", *_search_where(filters))
+        .group_by(SD.lad_code))}
+    listings = {area[4:]: int(n) for area, n in db.session.execute(
+        select(SK.area, func.count(func.distinct(SK.service_id))).select_from(SK).join(SV, SV.service_id == SK.service_id)
+        .where(SV.active, SK.facet == "", SK.area.like("lad:%"), *_service_area_where(filters)).group_by(SK.area))}
+    for lad in sorted(set(searches) | set(listings), key=council_label):
+        s, z = searches.get(lad, (0, 0))
+        per_council.add(council_label(lad), dc.count(s), dc.count(z), dc.count(listings.get(lad, 0)))
+    page.tables.append(per_council)
+
+    area_ids = select(SK.service_id).where(*_service_area_where(filters)).distinct()
+    six, twelve = now - timedelta(days=182), now - timedelta(days=365)
+    published = SV.listing_status == "published"
+    row = db.session.execute(select(
+        _flag(published), _flag(and_(published, SV.confirmed_at >= six)), _flag(and_(published, SV.confirmed_at >= twelve)),
+        _flag(SV.stale_hidden), _flag(SV.listing_status == "suspended"),
+    ).where(SV.service_id.in_(area_ids))).one()
+    published_n, six_n, twelve_n, stale_n, suspended_n = (int(v) for v in row)
+    pending = db.session.execute(select(func.count(), func.min(ListingRevision.submitted_at))
+                                 .where(ListingRevision.status == RevisionStatus.PENDING)).one()
+    expired = db.session.scalar(select(func.count()).select_from(QualityCheck)
+                                .where(QualityCheck.expires_on < now.date())) or 0
+    health = Table("directory-health", "Directory health", ["Measure", "Figure"])
+    health.add("Published listings", dc.count(published_n))
+    health.add("Confirmed in the last 6 months", dc.rate(six_n, published_n))
+    health.add("Confirmed in the last 12 months", dc.rate(twelve_n, published_n))
+    health.add("Hidden from search as stale (not confirmed for 12 months)", dc.count(stale_n))
+    health.add("Suspended listings", dc.count(suspended_n))
+    health.add("Changes waiting for moderation (whole directory)", dc.count(int(pending[0])))
+    oldest = (now - pending[1]).days if pending[1] else None
+    health.add("Oldest change waiting, in days", dc.statistic(oldest, int(pending[0]), unit="days", decimals=0))
+    health.add("Quality checks past their expiry date (whole directory)", dc.count(int(expired)))
+    page.tables.insert(0, health)
+    page.headlines = [Headline("Published listings", dc.count(published_n)),
+                      Headline("Confirmed in the last 12 months", dc.rate(twelve_n, published_n)),
+                      Headline("Hidden as stale", dc.count(stale_n))]
+    return page
+
+
+# ---- 4. funnel -------------------------------------------------------------------------------------------------
+
+
+FUNNEL_COLUMNS = ["Sent", "Accepted", "First contact", "Engaged", "Completed", "Declined", "Expired", "Withdrawn",
+                  "Share accepted"]
+
+
+def _funnel_row(totals: dict[str, int]) -> list[dc.Figure]:
+    return [dc.count(totals["sent"]), dc.count(totals["accepted"]), dc.count(totals["first_contact"]),
+            dc.count(totals["engaged"]), dc.count(totals["completed"]), dc.count(totals["declined"]),
+            dc.count(totals["expired"]), dc.count(totals["withdrawn"]), dc.rate(totals["accepted"], totals["sent"])]
+
+
+def _funnel_columns() -> list[Any]:
+    return [func.count(), _flag(F.accepted), _flag(F.first_contact), _flag(F.engaged), _flag(F.completed),
+            _flag(F.status == "declined"), _flag(F.status == "expired"), _flag(F.status == "withdrawn")]
+
+
+def _funnel_totals(values: Iterable[Any]) -> dict[str, int]:
+    keys = ("sent", "accepted", "first_contact", "engaged", "completed", "declined", "expired", "withdrawn")
+    return {k: int(v or 0) for k, v in zip(keys, values, strict=True)}
+
+
+def _funnel_table(table_id: str, caption: str, label: str, rows: list[tuple[str, dict[str, int]]],
+                  screen_rows: int | None = None) -> Table:
+    table = Table(table_id, caption, [label, *FUNNEL_COLUMNS], screen_rows=screen_rows)
+    for name, totals in sorted(rows, key=lambda item: (-item[1]["sent"], item[0])):
+        table.add(name, *_funnel_row(totals))
+    summed = {k: sum(t[k] for _n, t in rows) for k in ("sent", "accepted", "first_contact", "engaged", "completed",
+                                                       "declined", "expired", "withdrawn")}
+    table.total = [dc.text("Total"), *(dc.total([summed[k]]) for k in summed),
+                   dc.rate(summed["accepted"], summed["sent"])]
+    return table
+
+
+def funnel(filters: Filters) -> Page:
+    page = Page()
+    totals = referral_totals(filters)
+    stages = [("Sent", totals["sent"]), ("Accepted", totals["accepted"]), ("First contact", totals["first_contact"]),
+              ("Engaged", totals["engaged"]), ("Completed", totals["completed"])]
+    main = Table("funnel", "Referral funnel", ["Stage", "Referrals", "Share of those sent"])
+    for name, n in stages:
+        main.add(name, dc.count(n), dc.rate(n, totals["sent"]))
+    reasons = dict(db.session.execute(select(F.decline_reason, func.count()).where(
+        F.status == "declined", *_fact_where(filters)).group_by(F.decline_reason)).all())
+    for code, label in DECLINE_LABELS.items():
+        main.add(f"Declined: {label.lower()}", dc.count(int(reasons.get(code, 0))),
+                 dc.rate(int(reasons.get(code, 0)), totals["sent"]))
+    for key, label in (("expired", "Expired unanswered"), ("withdrawn", "Withdrawn")):
+        main.add(label, dc.count(totals[key]), dc.rate(totals[key], totals["sent"]))
+    page.tables.append(main)
+    shown = [(name, dc.count(n)) for name, n in stages]
+    summary = ", ".join(f"{name.lower()} {figure.text}" for name, figure in shown)
+    page.charts.append(bar_chart("funnel-chart", "Referrals at each stage", f"Of the referrals sent: {summary}.",
+                                 "funnel", shown))
+    page.headlines = [Headline("Referrals sent", dc.count(totals["sent"])),
+                      Headline("Share accepted", dc.rate(totals["accepted"], totals["sent"])),
+                      Headline("Share completed", dc.rate(totals["completed"], totals["sent"]))]
+
+    names = topic_names()
+    cols = _funnel_columns()
+    by_category = [(names.get(("category", code), code or "No category"), _funnel_totals(values)) for code, *values in
+                   db.session.execute(select(F.category, *cols).where(*_fact_where(filters)).group_by(F.category))]
+    page.tables.append(_funnel_table("by-category", "By category of service", "Category", by_category))
+    by_need = [(names.get(("need", code), code), _funnel_totals(values)) for code, *values in db.session.execute(
+        select(N.need, *cols).select_from(N).join(F, F.referral_id == N.referral_id).where(*_fact_where(filters)).group_by(N.need))]
+    table = _funnel_table("by-need", "By need (a referral for two needs counts under each)", "Need", by_need)
+    table.total = None  # a referral is in several rows, so a total would double count
+    page.tables.append(table)
+    by_council = [(council_label(lad), _funnel_totals(values)) for lad, *values in
+                  db.session.execute(select(F.lad_code, *cols).where(*_fact_where(filters)).group_by(F.lad_code))]
+    page.tables.append(_funnel_table("by-council", "By council of the service", "Council", by_council))
+    team_rows = db.session.execute(select(F.team_id, F.team_kind, *cols).where(*_fact_where(filters))
+                                   .group_by(F.team_id, F.team_kind)).all()
+    team_names = _names(Team, (r[0] for r in team_rows))
+    by_team = [(f"{team_names.get(team_id, 'Team no longer listed')} ({TEAM_KIND_LABELS.get(kind, kind)})",
+                _funnel_totals(values)) for team_id, kind, *values in team_rows]
+    page.tables.append(_funnel_table("by-team", "By referring team (GP practice or council team)", "Referring team",
+                                     by_team, screen_rows=50))
+    org_rows = db.session.execute(select(F.organization_id, *cols).where(*_fact_where(filters))
+                                  .group_by(F.organization_id)).all()
+    org_names = _names(Organization, (r[0] for r in org_rows))
+    by_org = [(org_names.get(org_id, "Provider no longer listed"), _funnel_totals(values))
+              for org_id, *values in org_rows]
+    page.tables.append(_funnel_table("by-provider", "By receiving provider", "Provider", by_org, screen_rows=50))
+    return page
+
+
+# ---- 5. timeliness ---------------------------------------------------------------------------------------------
+
+
+def _grouped_histograms(group: Any, column: Any, filters: Filters) -> dict[str, list[tuple[float, int]]]:
+    query = select(group, column, func.count()).where(column.is_not(None), *_fact_where(filters))
+    result: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    for key, value, n in db.session.execute(query.group_by(group, column)):
+        result[key].append((float(value), int(n)))
+    return result
+
+
+def _timeliness_cells(answer: list[tuple[float, int]], in_rule: int) -> list[dc.Figure]:
+    n = stats.histogram_size(answer)
+    return [dc.count(n), dc.statistic(stats.median(answer), n, unit="days"),
+            dc.statistic(stats.percentile(answer, 90), n, unit="days"), dc.rate(in_rule, n)]
+
+
+def timeliness(filters: Filters) -> Page:
+    page = Page()
+    config = current_app.config
+    rule_days = int(config["REFERRAL_OVERDUE_WORKING_DAYS"])
+    region = config["BANK_HOLIDAYS_REGION"] or "none"
+    page.notes.append(
+        f"The rule: a referral should be answered within {rule_days} working days (Monday to Friday, without bank "
+        f"holidays of {region}); a reminder goes at {rule_days}, the link worker is told at "
+        f"{config['REFERRAL_ESCALATE_WORKING_DAYS']} and it expires at {config['REFERRAL_EXPIRE_WORKING_DAYS']}. "
+        f"Medians and 90th percentiles are in working days unless the row says calendar days.")
+    answer_w = answer_histogram(filters, F.answer_working_days)
+    answer_c = answer_histogram(filters, F.answer_days)
+    contact_w = answer_histogram(filters, F.contact_working_days)
+    contact_c = answer_histogram(filters, F.contact_days)
+    in_rule = referral_totals(filters)["answered_in_rule"]
+    overall = Table("timeliness", "How quickly referrals are answered and people contacted",
+                    ["Measure", "Referrals", "Median", "90th percentile", "Share answered within the rule"])
+    overall.add("Sent to answer (working days)", *_timeliness_cells(answer_w, in_rule))
+    n = stats.histogram_size(answer_c)
+    overall.add("Sent to answer (calendar days)", dc.count(n), dc.statistic(stats.median(answer_c), n, unit="days"),
+                dc.statistic(stats.percentile(answer_c, 90), n, unit="days"), dc.text(""))
+    for label, hist in (("Accepted to first contact (working days)", contact_w),
+                        ("Accepted to first contact (calendar days)", contact_c)):
+        n = stats.histogram_size(hist)
+        overall.add(label, dc.count(n), dc.statistic(stats.median(hist), n, unit="days"),
+                    dc.statistic(stats.percentile(hist, 90), n, unit="days"), dc.text(""))
+    page.tables.append(overall)
+    median = dc.statistic(stats.median(answer_w), stats.histogram_size(answer_w), unit="working days")
+    page.headlines = [Headline("Median time to answer", median),
+                      Headline("Answered within the rule", dc.rate(in_rule, stats.histogram_size(answer_w)))]
+
+    names = topic_names()
+    columns = ["Referrals answered", "Median working days to answer", "90th percentile", "Share within the rule"]
+    in_rule_by_cat = dict(db.session.execute(select(F.category, _flag(F.answered_in_rule)).where(
+        F.answered, *_fact_where(filters)).group_by(F.category)).all())
+    by_category = Table("by-category", "By category of service", ["Category", *columns])
+    for code, hist in sorted(_grouped_histograms(F.category, F.answer_working_days, filters).items()):
+        by_category.add(names.get(("category", code), code or "No category"),
+                        *_timeliness_cells(hist, int(in_rule_by_cat.get(code, 0))))
+    page.tables.append(by_category)
+    in_rule_by_org = dict(db.session.execute(select(F.organization_id, _flag(F.answered_in_rule)).where(
+        F.answered, *_fact_where(filters)).group_by(F.organization_id)).all())
+    hists = _grouped_histograms(F.organization_id, F.answer_working_days, filters)
+    org_names = _names(Organization, hists)
+    by_provider = Table("by-provider", "By receiving provider (most referrals first)", ["Provider", *columns],
+                        screen_rows=50)
+    for org_id, hist in sorted(hists.items(), key=lambda kv: (-stats.histogram_size(kv[1]),
+                                                              org_names.get(kv[0], ""))):
+        by_provider.add(org_names.get(org_id, "Provider no longer listed"),
+                        *_timeliness_cells(hist, int(in_rule_by_org.get(org_id, 0))))
+    page.tables.append(by_provider)
+    return page
+
+
+# ---- 6. outcomes -----------------------------------------------------------------------------------------------
+
+
+def _outcome_cells(n: int, total: float, squares: float, lower_is_better: bool) -> list[dc.Figure]:
+    interval = stats.mean_interval(n, total, squares)
+    mean = interval[0] if interval else None
+    cells = [dc.count(n), dc.statistic(mean, n, kind="mean", decimals=2)]
+    if interval:
+        cells += [dc.statistic(interval[1], n, kind="mean", decimals=2),
+                  dc.statistic(interval[2], n, kind="mean", decimals=2)]
+    else:
+        cells += [dc.statistic(None, n), dc.statistic(None, n)]
+    cells.append(dc.text("lower is better" if lower_is_better else "higher is better"))
+    return cells
+
+
+def outcomes(filters: Filters) -> Page:
+    page = Page()
+    diff = P.close - P.baseline
+    closed = referral_totals(filters)["closed"]
+    with_pairs = {scale: int(n) for scale, n in db.session.execute(
+        select(P.scale, func.count(func.distinct(P.referral_id))).select_from(P).join(F, F.referral_id == P.referral_id)
+        .where(F.closed, *_fact_where(filters)).group_by(P.scale))}
+    columns = ["People with both scores", "Mean change", "95% CI low", "95% CI high", "Direction"]
+    names = topic_names()
+    for scale in scales.scales().values():
+        items = {item.code: item for item in scale.items}
+        follow_up = dc.rate(with_pairs.get(scale.code, 0), closed)
+        table = Table(f"{scale.code}-items", f"{scale.name}: paired change from referral to close, per question",
+                      ["Question", *columns],
+                      note=f"Follow-up rate: {follow_up.text} of closed referrals have both a baseline and a close "
+                           f"score. Only people with both are counted. {scale.licence}.")
+        rows = {item: (int(n), float(t), float(q)) for item, n, t, q in db.session.execute(
+            select(P.item, func.count(), _sum(diff), _sum(diff * diff)).select_from(P).join(F, F.referral_id == P.referral_id)
+            .where(P.scale == scale.code, *_fact_where(filters)).group_by(P.item))}
+        for code, item in items.items():
+            n, t, q = rows.get(code, (0, 0.0, 0.0))
+            table.add(item.question, *_outcome_cells(n, t, q, item.lower_is_better))
+        page.tables.append(table)
+        page.headlines.append(Headline(f"{scale.name}: follow-up rate", follow_up))
+        for facet in ("category", "need"):
+            group = F.category if facet == "category" else N.need
+            query = (select(group, P.item, func.count(), _sum(diff), _sum(diff * diff)).select_from(P)
+                     .join(F, F.referral_id == P.referral_id).where(P.scale == scale.code, *_fact_where(filters)))
+            if facet == "need":
+                query = query.join(N, N.referral_id == P.referral_id)
+            by = Table(f"{scale.code}-by-{facet}", f"{scale.name}: paired change by {facet}",
+                       ["Category" if facet == "category" else "Need", "Question", *columns])
+            for key, item_code, n, t, q in db.session.execute(query.group_by(group, P.item).order_by(group, P.item)):
+                if item_code not in items:
+                    continue
+                by.add([names.get((facet, key), key or "None"), items[item_code].question],
+                       *_outcome_cells(int(n), float(t), float(q), items[item_code].lower_is_better))
+            page.tables.append(by)
+
+    codes = current_app.config.get("GP_RECORD_CODES") or {}
+    gp = Table("gp-record-codes", "GP record codes for practice returns, by referring team",
+               ["Referring team", "Referred", "Declined", "Completed"],
+               note="Codes: " + ("; ".join(f"{key}: {value.get('code', '')} {value.get('term', '')}"
+                                           for key, value in codes.items() if isinstance(value, dict))
+                                 or "none are set for this deployment (GP_RECORD_CODES)."))
+    rows = db.session.execute(select(F.team_id, func.count(), _flag(F.status == "declined"), _flag(F.completed))
+                              .where(*_fact_where(filters)).group_by(F.team_id)).all()
+    team_names = _names(Team, (r[0] for r in rows))
+    for team_id, referred, declined, completed in sorted(rows, key=lambda r: team_names.get(r[0], "")):
+        gp.add(team_names.get(team_id, "Team no longer listed"), dc.count(referred), dc.count(declined),
+               dc.count(completed))
+    gp.total = [dc.text("Total"), dc.total(r[1] for r in rows), dc.total(r[2] for r in rows),
+                dc.total(r[3] for r in rows)]
+    page.tables.append(gp)
+    return page
+
+
+# ---- 7. providers ----------------------------------------------------------------------------------------------
+
+
+def providers(filters: Filters) -> Page:
+    page = Page()
+    rows = db.session.execute(select(F.organization_id, func.count(), _flag(F.accepted), _flag(F.completed))
+                              .where(*_fact_where(filters)).group_by(F.organization_id)).all()
+    hists = _grouped_histograms(F.organization_id, F.answer_days, filters)
+    org_ids = [r[0] for r in rows]
+    names = _names(Organization, org_ids)
+    micro = {org_id: bool(flag) for org_id, flag in db.session.execute(
+        select(SV.organization_id, func.max(case((SV.micro_provider, 1), else_=0))).group_by(SV.organization_id))}
+    table = Table("providers", "Providers: referrals received and how they went (most referrals first)",
+                  ["Provider", "Micro-provider", "Referrals received", "Share accepted", "Median days to answer",
+                   "Share completed"], screen_rows=100)
+    for org_id, received, accepted, completed in sorted(rows, key=lambda r: (-r[1], names.get(r[0], ""))):
+        hist = hists.get(org_id, [])
+        n = stats.histogram_size(hist)
+        table.add([names.get(org_id, "Provider no longer listed"), "Yes" if micro.get(org_id) else "No"],
+                  dc.count(received), dc.rate(accepted, received),
+                  dc.statistic(stats.median(hist), n, unit="days"), dc.rate(completed, received))
+    table.total = [dc.text("Total"), dc.text(""), dc.total(r[1] for r in rows),
+                   dc.rate(sum(r[2] for r in rows), sum(r[1] for r in rows)), dc.text(""),
+                   dc.rate(sum(r[3] for r in rows), sum(r[1] for r in rows))]
+    page.tables.append(table)
+    page.headlines = [Headline("Providers receiving referrals", dc.count(len(rows)))]
+    return page
+
+
+PAGES = {
+    "overview": ("Overview", overview),
+    "unmet-need": ("Unmet need", unmet_need),
+    "coverage": ("Coverage and directory health", coverage),
+    "funnel": ("Referral funnel", funnel),
+    "timeliness": ("Timeliness", timeliness),
+    "outcomes": ("Outcomes", outcomes),
+    "providers": ("Providers", providers),
+}

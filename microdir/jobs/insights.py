@@ -1,0 +1,26 @@
+"""Jobs for commissioner insight: keep the summary tables up to date, then send the summary emails that are due.
+
+Both are idempotent: the refresh reads only rows added since its last position, and each summary email is recorded
+(one per subscription per period) before it is queued.
+"""
+
+from __future__ import annotations
+
+from . import register_job
+
+
+def refresh_insight_summaries() -> str:
+    from ..insights.refresh import refresh_all
+
+    counts = refresh_all()
+    return ", ".join(f"{count} {what}" for what, count in counts.items())
+
+
+def send_insight_reports() -> str:
+    from ..insights.reports import send_due_reports
+
+    return f"{send_due_reports()} queued"
+
+
+register_job("insights.refresh", refresh_insight_summaries)
+register_job("insights.send_reports", send_insight_reports)
