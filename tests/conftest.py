@@ -33,7 +33,7 @@ class Inbox:
 
     Requests only queue mail (microdir/mail.py); reading ``messages`` first runs the delivery job, as the job
     runner would, so a test sees what the job would have sent. In a test's app context it delivers in that
-    context's session (what the test queued need not be committed yet).
+    context's session and commits (what the test queued need not have been committed before).
     """
 
     def __init__(self) -> None:
@@ -53,7 +53,8 @@ class Inbox:
         if has_app_context() and current_app._get_current_object() is self.app:  # type: ignore[attr-defined]
             db.session.flush()
             deliver_pending(due_by=everything)
-            db.session.flush()
+            # Commit, as the job would: an open write would hold SQLite's lock against a live server's requests.
+            db.session.commit()
             return
         with self.app.app_context():
             deliver_pending(due_by=everything)
