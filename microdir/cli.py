@@ -23,7 +23,7 @@ teams = AppGroup("teams", help="Link workers' teams.")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--team", "team_name", help="Link workers: the team's name (created if new).")
-@click.option("--team-kind", type=click.Choice([k.value for k in TeamKind]), default=TeamKind.OTHER.value,
+@click.option("--team-kind", type=click.Choice([k.value for k in TeamKind]), default=TeamKind.GP_PRACTICE.value,
               show_default=True, help="The kind of team, when --team names a new one.")
 @click.option("--organization", "organization_id", help="Providers: the organisation's id.")
 def create_user_command(

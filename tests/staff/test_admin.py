@@ -114,7 +114,7 @@ def test_one_audited_team_operation_for_the_page_and_the_cli(
     assert result.exit_code == 0, result.output
     teams = {t.name: t.kind for t in db.session.scalars(db.select(Team))}
     assert teams == {"Oldbury PCN": TeamKind.PCN, "Rowley Council Team": TeamKind.COUNCIL_TEAM,
-                     "Tipton Hub": TeamKind.OTHER}
+                     "Tipton Hub": TeamKind.GP_PRACTICE}
     created = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "team.create")).all()
     assert sorted(e.detail["name"] for e in created) == sorted(teams)
     assert "Rowley Council Team" in client_request.get("/admin/teams").text()

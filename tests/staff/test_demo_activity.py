@@ -8,7 +8,7 @@ from microdir.demo import init_app as demo_init_app
 from microdir.demo.content import DEMO_PASSWORD
 from microdir.domain import moderation_queue
 from microdir.extensions import db
-from microdir.models import ListingReminder, Referral, ReferralStatus, WellbeingScore
+from microdir.models import ListingReminder, Referral, ReferralStatus, User, WellbeingScore
 from tests.pages import ClientRequest
 
 
@@ -34,7 +34,9 @@ def test_demo_activity_shows_every_role_real_work(app: Flask) -> None:
     for email, url in [("linkworker@demo.example.org", "/referrals/"), ("provider@demo.example.org", "/inbox/"),
                        ("moderator@demo.example.org", "/moderation/")]:
         client = ClientRequest(app)
-        client.post("/sign-in", {"email": email, "password": DEMO_PASSWORD})
+        with app.app_context():
+            user = db.session.scalar(db.select(User).where(User.email == email))
+            client.sign_in(user, password=DEMO_PASSWORD)
         pages[email] = client.get(url)
     assert len(pages["linkworker@demo.example.org"].select("#caseload tbody tr")) >= 8
     assert pages["linkworker@demo.example.org"].select("tr.app-row--overdue")

@@ -13,7 +13,8 @@ from tests.referrals.helpers import make_referral, provider_for
 
 
 def _land(client_request: ClientRequest, user: Any, next_url: str | None = None) -> str:
-    page = client_request.sign_in(user, next=next_url)  # the password, and the two-factor code for staff
+    """Sign in through the forms (with the two-factor code where the role has it); return where it lands."""
+    page = client_request.sign_in(user, next=next_url)
     return page.response.headers["Location"]
 
 
