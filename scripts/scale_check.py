@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import hashlib
 import html.parser
 import json
 import os
@@ -54,6 +55,7 @@ PROVIDER = "provider@demo.example.org"
 MODERATOR = "moderator@demo.example.org"
 LINK_WORKER = "linkworker@demo.example.org"
 LOGIN_LIMIT = 30
+TOTP_SECRETS: dict[str, str] = {}  # filled from `flask demo accounts`
 # Settings the checks need beyond deploy/microdir.env: every sign-in here comes from 127.0.0.1, and check 5 posts
 # hundreds of problem reports from it.
 CHECK_SETTINGS = {"MICRODIR_LOGIN_RATE_LIMIT": f"{LOGIN_LIMIT} per 5 minutes",
@@ -331,23 +333,26 @@ class Browser:
 
     def sign_in(self, email: str, database: Database, base: str | None = None) -> None:
         response = self.submit("/sign-in", {"email": email, "password": DEMO_PASSWORD}, base=base)
-        if response.status == 200 and parse_forms(response.text):
-            response = self._second_factor(email, response, database, base)
+        if response.status == 302 and "/sign-in/code" in response.location:
+            response = self._second_factor(email, base)
         if response.status != 302:
             raise AssertionError(f"sign-in for {email} answered {response.status}")
 
-    def _second_factor(self, email: str, page: Page, database: Database, base: str | None) -> Page:
-        """Answer a TOTP step (staff two-factor sign-in) with the account's secret, as an authenticator app would."""
+    def _second_factor(self, email: str, base: str | None) -> Page:
+        """Answer the staff two-factor step with the demo account's TOTP secret, as an authenticator app would."""
         import pyotp
 
-        secret = database.totp_secret(email)
+        secret = TOTP_SECRETS.get(email)
         if not secret:
-            raise AssertionError(f"sign-in for {email} asked for more, and the account has no TOTP secret")
-        fields = {name for name, _ in parse_forms(page.text)[-1]["fields"]}
-        code_field = next((n for n in ("code", "totp", "otp", "token") if n in fields), None)
-        if code_field is None:
-            raise AssertionError(f"sign-in for {email}: unrecognised second step ({sorted(fields)})")
-        return self.submit("", {code_field: pyotp.TOTP(secret).now()}, page=page, base=base)
+            raise AssertionError(f"sign-in for {email} asks for a code, and `flask demo accounts` printed no secret")
+        totp = pyotp.TOTP(secret)
+        for _ in range(2):
+            response = self.submit("/sign-in/code", {"code": totp.now()}, base=base, action_contains="/sign-in/code")
+            if response.status == 302:
+                return response
+            # A code is accepted once: the same account signed in this 30 s step already. Wait for the next one.
+            time.sleep(30.5 - time.time() % 30)
+        return response
 
 
 # ---- the database ------------------------------------------------------------------------------------------------
@@ -580,22 +585,44 @@ def clone_records(template: list[dict[str, Any]], count: int, seed: int) -> Iter
         yield record
 
 
+def demo_accounts(cluster: Cluster, env: dict[str, str]) -> None:
+    """Create (or repair) the demo sign-ins and note each staff account's two-factor secret from the printout."""
+    out = cluster.flask({**env, "MICRODIR_DEMO_ACCOUNTS_ALLOWED": "true"}, "demo", "accounts")
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) >= 4 and "@" in cells[1] and re.fullmatch(r"[A-Z2-7]{16,}", cells[3]):
+            TOTP_SECRETS[cells[1]] = cells[3]
+
+
+def stable_keys() -> dict[str, str]:
+    """The check's secret key and field-encryption key, kept beside the cached dump (whose data they encrypt)."""
+    from cryptography.fernet import Fernet
+
+    path = ROOT / "instance" / "scale-check-cache" / "keys.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(json.dumps({"secret": secrets.token_hex(32), "fernet": Fernet.generate_key().decode()}))
+        path.chmod(0o600)
+    return dict(json.loads(path.read_text()))
+
+
 def load_directory(cluster: Cluster, env: dict[str, str]) -> tuple[str, float]:
     """Migrate, load the demo and clone it to --services through the ORUK importer; cache a dump. Return (how, s)."""
     args, database = cluster.args, cluster.database
     cache = ROOT / "instance" / "scale-check-cache"
     cache.mkdir(parents=True, exist_ok=True)
-    dump = cache / f"scale-{migration_head()}-{args.services}.dump"
+    dump = cache / f"scale-{migration_head()}-{args.services}-{hashlib.sha256(env['MICRODIR_SECRET_KEY'].encode()).hexdigest()[:8]}.dump"
     started = time.perf_counter()
     database.recreate()
     if dump.exists() and not args.fresh:
         subprocess.run(["pg_restore", "--no-owner", "-j", "2", "-d", database.url, str(dump)], check=True,
                        capture_output=True)
+        demo_accounts(cluster, env)
         return f"restored the cached dump {dump.relative_to(ROOT)}", time.perf_counter() - started
     cluster.flask(env, "db", "upgrade")
     cluster.flask(env, "taxonomy", "seed")
     cluster.flask(env, "demo", "load")
-    cluster.flask(env, "demo", "accounts")
+    demo_accounts(cluster, env)
     cluster.flask(env, "index", "seed-synonyms")
     # The clones go in through the ORUK importer, in this process, with the node's settings.
     os.environ.update(env)
@@ -1131,7 +1158,6 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"scale-check needs {', '.join(missing)}: apt-get install nginx wrk postgresql-client", file=sys.stderr)
         return 2
-    from cryptography.fernet import Fernet
     from redis import Redis
 
     work = ROOT / "instance" / "scale-check"
@@ -1144,9 +1170,10 @@ def main(argv: list[str] | None = None) -> int:
     install_signal_handlers()
     database = Database(args.database_url)
     cluster = Cluster(args, work, processes, database, mailbox)
+    keys = stable_keys()
     cluster.common = {
-        "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url, "SECRET_KEY": secrets.token_hex(32),
-        "FIELD_ENCRYPTION_KEYS": json.dumps([Fernet.generate_key().decode()]), "PUBLIC_URL": cluster.base,
+        "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url, "SECRET_KEY": keys["secret"],
+        "FIELD_ENCRYPTION_KEYS": json.dumps([keys["fernet"]]), "PUBLIC_URL": cluster.base,
         "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": mailbox.port, "SEARCH_INDEX_MAX_BEHIND": 100,
         "SEARCH_INDEX_MAX_LAG_SECONDS": 10,
     }

@@ -32,8 +32,8 @@ class Inbox:
     """Messages received by the test SMTP server.
 
     Requests only queue mail (microdir/mail.py); reading ``messages`` first runs the delivery job, as the job
-    runner would, so a test sees what the job would have sent. In a test's app context it delivers in that
-    context's session (what the test queued need not be committed yet).
+    runner would, so a test sees what the job would have sent. In a test's app context it commits what the
+    test queued and delivers in that context's session.
     """
 
     def __init__(self) -> None:
@@ -51,9 +51,11 @@ class Inbox:
             return
         everything = datetime(9999, 1, 1)  # retries included: a test may have travelled in time when it queued
         if has_app_context() and current_app._get_current_object() is self.app:  # type: ignore[attr-defined]
-            db.session.flush()
+            # Commit, not flush: a browser test's live server writes from another thread, and an open write
+            # transaction here would hold SQLite's lock ("database is locked", 503) until the test ended.
+            db.session.commit()
             deliver_pending(due_by=everything)
-            db.session.flush()
+            db.session.commit()
             return
         with self.app.app_context():
             deliver_pending(due_by=everything)

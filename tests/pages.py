@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bs4 import BeautifulSoup
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 
@@ -98,7 +98,12 @@ class ClientRequest:
         if location.endswith("/sign-in/code"):
             from tests.factories import totp_code
 
-            page = self.post("/sign-in/code", {"code": totp_code(user)}, expected_status=302)
+            if has_app_context():  # the test's own session, so what it holds stays current
+                code = totp_code(user)
+            else:
+                with self.app.app_context():
+                    code = totp_code(user)
+            page = self.post("/sign-in/code", {"code": code}, expected_status=302)
         elif location.startswith("/account/two-factor/set-up"):
             page = self.set_up_two_factor(location)
         return page

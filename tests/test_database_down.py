@@ -28,7 +28,7 @@ def app_on(app: Flask) -> Iterator[Callable[[int], Flask]]:
             "CONFIG": "test", "SECRET_KEY": app.config["SECRET_KEY"],
             "SQLALCHEMY_DATABASE_URI": f"postgresql://postgres@127.0.0.1:{port}/microdir",
             "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"], "GEO_DATABASE": app.config["GEO_DATABASE"],
-            "DB_CONNECT_TIMEOUT": 2, "PROPAGATE_EXCEPTIONS": False,
+            "DB_CONNECT_TIMEOUT": 1, "PROPAGATE_EXCEPTIONS": False,
         })
         built.append(other)
         return other
@@ -59,14 +59,14 @@ def _check_every_kind_of_page(down: Flask, cookie: str, session_cookie_name: str
         took = time.monotonic() - started
         html = response.get_data(as_text=True)
         assert response.status_code == 503, (path, response.status_code, html[:300])
-        assert took < 5, (path, took)  # it used to take 30 s, then a 500
+        assert took < 10, (path, took)  # it used to take 30 s, then a 500 (about 1 s here when not under load)
         assert "Sorry, the service is unavailable" in html and "govuk-service-navigation" in html and "govuk-footer" in html, path
         assert "We cannot get to our records just now" in html
         assert response.headers["Retry-After"] == str(down.config["DB_RETRY_AFTER_SECONDS"])
 
     started = time.monotonic()
     health = visitor.get("/healthz")
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 10
     assert health.status_code == 503
     body = health.get_json()
     assert body["status"] == "unavailable" and body["failed"][0] == "database"  # the search check needs it too

@@ -54,8 +54,9 @@ def invite_user() -> Any:
                 team = db.session.get(Team, form.team_id.data) if form.team_id.data else None
                 if role is Role.LINK_WORKER and team is None and form.new_team.data:
                     team = accounts.create_team(form.new_team.data, TeamKind.OTHER)
-                email = accounts.invite_user(form.email.data or "", form.name.data or "", role, team=team,
-                                             organizations=[organization] if organization else [])
+                email = accounts.normalise_email(form.email.data or "")
+                accounts.invite_user(email, form.name.data or "", role, team=team,
+                                     organizations=[organization] if organization else [])
             if not done.refused:
                 # The same words whether or not the address already had an account (its owner is told instead).
                 flash(f"Invitation sent. We have emailed {email} a link to choose a password.", "success")

@@ -46,7 +46,7 @@ def message(message_id: int) -> Any:
     item = db.session.get(OutboundEmail, message_id)
     if item is None:
         abort(404)
-    return render_template("devmail/message.html", title=item.subject, item=item, body=linkify(item.body))
+    return render_template("devmail/message.html", title=item.subject, item=item, body=linkify(item.body or ""))
 
 
 def init_app(app: Flask) -> None:

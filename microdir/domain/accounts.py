@@ -187,11 +187,11 @@ def request_password_reset(email: str) -> None:
 
 def invite_user(
     email: str, name: str, role: Role, *, team: Team | None = None, organizations: list[Organization] | None = None
-) -> str:
-    """Invite a person: create an account with no usable password and email a link to choose one.
+) -> User | None:
+    """Invite a person: create an account with no usable password and email a link to choose one; return it.
 
-    Return the normalised address. When the address already has an account, nothing is created and its owner is
-    told instead, so the admin sees the same answer either way: the form never reveals who has an account.
+    When the address already has an account, nothing is created, its owner is told instead and None is returned:
+    the caller gives the same answer either way, so the form never reveals who has an account.
     """
     import secrets
 
@@ -202,7 +202,7 @@ def invite_user(
     if existing is not None:
         _tell_existing_account(existing)
         audit.record("user.invite_existing", "user", existing.id)
-        return email
+        return None
     user = create_user(email, name, secrets.token_urlsafe(32), role, team=team, organizations=organizations)
     user.invited_at = utcnow()
     link = email_link("auth.reset_password", token=make_invitation_token(user))
@@ -215,7 +215,7 @@ def invite_user(
         "The link works once.\n"
     )
     send_email(user.email, "Your microdir account", body, secret=True)
-    return email
+    return user
 
 
 def _tell_existing_account(user: User) -> None:

@@ -71,7 +71,7 @@ def next_action(referral: Referral, today: date | None = None) -> NextAction:
     follow_up = referral.follow_up_on
     follow_up_waiting = follow_up is not None and status in ops.FOLLOW_UP_STATUSES \
         and ops.scores_at(referral, "ons4", "follow_up") is None
-    if follow_up_waiting and (follow_up <= today or status in (S.ENGAGED, S.CLOSED)):
+    if follow_up is not None and follow_up_waiting and (follow_up <= today or status in (S.ENGAGED, S.CLOSED)):
         return NextAction("Record follow-up wellbeing scores", follow_up, follow_up <= today)
     if status is S.ACCEPTED:
         return NextAction("Provider makes first contact", None, False)

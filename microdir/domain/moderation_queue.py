@@ -69,6 +69,7 @@ def build_queue(now: datetime | None = None) -> list[QueueItem]:
                                report.service.organization.name, report))
     grace = timedelta(days=int(current_app.config["QUALITY_CHECK_MODERATOR_GRACE_DAYS"]))
     for check in upkeep.expiring_quality_checks(now.date()):
+        assert check.expires_on is not None  # only dated checks expire
         # The provider's task first: they are reminded before it expires and can renew it. A moderator sees it
         # only once it has lapsed and the provider has not acted within the grace period.
         if check.expires_on + grace >= now.date():

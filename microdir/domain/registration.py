@@ -324,7 +324,9 @@ def members(organization: Organization) -> list[User]:
 def invite_colleague(organization: Organization, inviter: User, name: str, email: str) -> User:
     """Make a provider account for a colleague as a member of ``organization`` and email them a link.
 
-    An existing provider account is added as a member and told; an account of any other kind cannot be invited.
+    An existing provider account is added as a member and told. Staff and stopped accounts cannot be members: their
+    owner is told instead, and the inviter sees the same answer as for anyone else, so the form never reveals who
+    has a staff account. Return the person the email went to.
     """
     address = accounts.normalise_email(email)
     if not (name or "").strip():
@@ -332,7 +334,15 @@ def invite_colleague(organization: Organization, inviter: User, name: str, email
     existing = accounts.find_user_by_email(address)
     if existing is not None:
         if existing.role is not Role.PROVIDER or not existing.active:
-            raise accounts.AccountError("You cannot invite this email address. Ask your colleague to contact us.")
+            send_email(
+                existing.email, f"An invitation to manage {organization.name}",
+                f"Hello {existing.name},\n\n{inviter.name} asked to add this email address as a member of "
+                f"{organization.name} on {current_app.config['SERVICE_NAME']}, but your account cannot manage "
+                "listings. If you should, ask an administrator.\n",
+            )
+            audit.record("organization.member.invite_refused", "organization", organization.id, actor=inviter,
+                         member_id=existing.id)
+            return existing
         if any(org.id == organization.id for org in existing.organizations):
             raise accounts.AccountError(f"{existing.name} is already a member of {organization.name}")
         existing.organizations.append(organization)
@@ -344,7 +354,9 @@ def invite_colleague(organization: Organization, inviter: User, name: str, email
         )
         colleague = existing
     else:
-        colleague = accounts.invite_user(address, name, Role.PROVIDER, organizations=[organization])
+        invited = accounts.invite_user(address, name, Role.PROVIDER, organizations=[organization])
+        assert invited is not None  # the address had no account
+        colleague = invited
     audit.record("organization.member.invite", "organization", organization.id, actor=inviter,
                  member_id=colleague.id, new_account=existing is None)
     db.session.flush()

@@ -9,7 +9,9 @@ module back, so there is no circle.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import cast
+
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -143,7 +145,7 @@ def lock_listing(service: Service) -> None:
     provider and a moderator saving at the same instant both passed the check, and one change silently replaced
     the other (about 1 time in 11).
     """
-    table = Service.__table__
+    table = cast(Table, Service.__table__)  # Core, not an ORM update: nothing in the session is evaluated or synced
     db.session.execute(update(table).where(table.c.id == service.id).values(version=table.c.version))
     db.session.expire_all()
 

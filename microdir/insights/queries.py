@@ -128,7 +128,7 @@ def _names(model: Any, ids: Iterable[str]) -> dict[str, str]:
     names: dict[str, str] = {}
     for start in range(0, len(wanted), 1000):
         names.update(db.session.execute(select(model.id, model.name).where(model.id.in_(wanted[start:start + 1000]))
-                                        ).all())
+                                        ).tuples().all())
     return names
 
 
@@ -396,14 +396,34 @@ def unmet_need(filters: Filters) -> Page:
     by_topic = Table("no-result-by-topic", "Searches with no or few results by need or category",
                      ["Need or category", "Kind", "Searches", "No result", "1 to 3 results", "Share no or few"])
     rolled: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for (facet, code, _lad), counts in demand.items():
+    for (facet, code, _lad), tallies in demand.items():
         for i in range(3):
-            rolled[(facet, code)][i] += counts[i]
+            rolled[(facet, code)][i] += tallies[i]
     for (facet, code), (s, z, f) in sorted(rolled.items(), key=lambda kv: (-(kv[1][1] + kv[1][2]), kv[0])):
         by_topic.add([names.get((facet, code), code), "Category" if facet == "category" else "Need"],
                      dc.count(s), dc.count(z), dc.count(f), dc.rate(z + f, s))
     page.tables.append(by_topic)
 
+    page.tables.append(Table("no-result-by-week", "Searches with no or few results by need or category, council and "
+                             "week", [], screen_rows=0, note="Download it as CSV: it is too long for the page."))
+
+    least = max(QUERY_MIN_SEARCHES, rule.suppress_below)
+    queries = Table("zero-result-queries",
+                    f"Most frequent searches with no result (only words searched at least {least} times)", ["Words searched", "Searches with no result"],
+                    note="Free text can carry personal details, so words searched fewer times are never shown.")
+    for query, n in db.session.execute(
+        select(ZQ.query, _sum(ZQ.searches).label("n")).where(*_zq_where(filters)).group_by(ZQ.query)
+        .having(func.sum(ZQ.searches) >= least).order_by(func.sum(ZQ.searches).desc(), ZQ.query)
+        .limit(50)
+    ):
+        queries.add(query, dc.count(int(n)))
+    page.tables.append(queries)
+    return page
+
+
+def no_result_by_week(filters: Filters) -> Table:
+    """Return the long table of searches by week × need or category × council (CSV only: built when asked for)."""
+    names = topic_names()
     weekly = Table("no-result-by-week", "Searches with no or few results by need or category, council and week",
                    ["Week starting", "Need or category", "Kind", "Council", "Searches", "No result",
                     "1 to 3 results"], screen_rows=0)
@@ -420,20 +440,7 @@ def unmet_need(filters: Filters) -> Page:
     for (monday, facet, code, lad), (s, z, f) in sorted(week_rows.items()):
         weekly.add([f"{monday:%Y-%m-%d}", names.get((facet, code), code), facet, council_label(lad)],
                    dc.count(s), dc.count(z), dc.count(f))
-    page.tables.append(weekly)
-
-    least = max(QUERY_MIN_SEARCHES, rule.suppress_below)
-    queries = Table("zero-result-queries",
-                    f"Most frequent searches with no result (only words searched at least {least} times)", ["Words searched", "Searches with no result"],
-                    note="Free text can carry personal details, so words searched fewer times are never shown.")
-    for query, n in db.session.execute(
-        select(ZQ.query, _sum(ZQ.searches).label("n")).where(*_zq_where(filters)).group_by(ZQ.query)
-        .having(func.sum(ZQ.searches) >= least).order_by(func.sum(ZQ.searches).desc(), ZQ.query)
-        .limit(50)
-    ):
-        queries.add(query, dc.count(int(n)))
-    page.tables.append(queries)
-    return page
+    return weekly
 
 
 def _zq_where(filters: Filters) -> list[Any]:
@@ -556,7 +563,7 @@ def funnel(filters: Filters) -> Page:
     for name, n in stages:
         main.add(name, dc.count(n), dc.rate(n, totals["sent"]))
     reasons = dict(db.session.execute(select(F.decline_reason, func.count()).where(
-        F.status == "declined", *_fact_where(filters)).group_by(F.decline_reason)).all())
+        F.status == "declined", *_fact_where(filters)).group_by(F.decline_reason)).tuples().all())
     for code, label in DECLINE_LABELS.items():
         main.add(f"Declined: {label.lower()}", dc.count(int(reasons.get(code, 0))),
                  dc.rate(int(reasons.get(code, 0)), totals["sent"]))
@@ -651,14 +658,14 @@ def timeliness(filters: Filters) -> Page:
     names = topic_names()
     columns = ["Referrals answered", "Median working days to answer", "90th percentile", "Share within the rule"]
     in_rule_by_cat = dict(db.session.execute(select(F.category, _flag(F.answered_in_rule)).where(
-        F.answered, *_fact_where(filters)).group_by(F.category)).all())
+        F.answered, *_fact_where(filters)).group_by(F.category)).tuples().all())
     by_category = Table("by-category", "By category of service", ["Category", *columns])
     for code, hist in sorted(_grouped_histograms(F.category, F.answer_working_days, filters).items()):
         by_category.add(names.get(("category", code), code or "No category"),
                         *_timeliness_cells(hist, int(in_rule_by_cat.get(code, 0))))
     page.tables.append(by_category)
     in_rule_by_org = dict(db.session.execute(select(F.organization_id, _flag(F.answered_in_rule)).where(
-        F.answered, *_fact_where(filters)).group_by(F.organization_id)).all())
+        F.answered, *_fact_where(filters)).group_by(F.organization_id)).tuples().all())
     hists = _grouped_histograms(F.organization_id, F.answer_working_days, filters)
     org_names = _names(Organization, hists)
     by_provider = Table("by-provider", "By receiving provider (most referrals first)", ["Provider", *columns],
@@ -732,10 +739,10 @@ def outcomes(filters: Filters) -> Page:
                note="Codes: " + ("; ".join(f"{key}: {value.get('code', '')} {value.get('term', '')}"
                                            for key, value in codes.items() if isinstance(value, dict))
                                  or "none are set for this deployment (GP_RECORD_CODES)."))
-    rows = db.session.execute(select(F.team_id, func.count(), _flag(F.status == "declined"), _flag(F.completed))
-                              .where(*_fact_where(filters)).group_by(F.team_id)).all()
-    team_names = _names(Team, (r[0] for r in rows))
-    for team_id, referred, declined, completed in sorted(rows, key=lambda r: team_names.get(r[0], "")):
+    team_rows = db.session.execute(select(F.team_id, func.count(), _flag(F.status == "declined"), _flag(F.completed))
+                                   .where(*_fact_where(filters)).group_by(F.team_id)).all()
+    team_names = _names(Team, (r[0] for r in team_rows))
+    for team_id, referred, declined, completed in sorted(team_rows, key=lambda r: team_names.get(r[0], "")):
         gp.add(team_names.get(team_id, "Team no longer listed"), dc.count(referred), dc.count(declined),
                dc.count(completed))
     gp.total = [dc.text("Total"), dc.total(r[1] for r in rows), dc.total(r[2] for r in rows),
@@ -772,6 +779,9 @@ def providers(filters: Filters) -> Page:
     page.headlines = [Headline("Providers receiving referrals", dc.count(len(rows)))]
     return page
 
+
+# Tables too long to build for the page: built only for their CSV download.
+CSV_ONLY = {("unmet-need", "no-result-by-week"): no_result_by_week}
 
 PAGES = {
     "overview": ("Overview", overview),

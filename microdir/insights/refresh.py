@@ -12,6 +12,7 @@ Idempotent: running it twice in a row changes nothing the second time.
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -76,6 +77,17 @@ def last_refreshed() -> datetime | None:
     return db.session.scalar(select(InsightState.updated_at).where(InsightState.name == "refreshed"))
 
 
+def refresh_marker() -> tuple[int, datetime] | None:
+    """Return what changes whenever the summaries do: a random number drawn by each run, and its time."""
+    row = db.session.execute(select(InsightState.position, InsightState.updated_at)
+                             .where(InsightState.name == "refreshed")).first()
+    return (row[0], row[1]) if row else None
+
+
+def _mark_refreshed() -> None:
+    _set_position("refreshed", secrets.randbits(31))
+
+
 def _insert(model: Any, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows with one Core executemany per 10,000 (not the ORM's bulk path, nor multi-row VALUES: compiling
     a statement with thousands of VALUES cost more than it saved, 100 s against 28 s for 2,000 referrals)."""
@@ -88,7 +100,7 @@ def _insert(model: Any, rows: Sequence[dict[str, Any]]) -> None:
 
 # Searches are rolled up in SQL: a search counts once in the total (facet ""), and once under each category and
 # need it was filtered by. The JSON list of a filter is expanded by the database (json_each / json_array_elements).
-_SEARCH_ROLLUP = {
+_SEARCH_ROLLUP: dict[str, dict[str, Any]] = {
     "sqlite": {
         "day": "date(s.at)",
         "topics": {"": "", "category": ", json_each(s.filters, '$.category') AS t",
@@ -265,6 +277,7 @@ def _fact(referral: Any, events: list[tuple[datetime, ReferralStatus]], team_kin
     S = ReferralStatus
     reached = {status: at for at, status in sorted(events, key=lambda e: e[0], reverse=True)}  # earliest wins
     sent_at = referral.sent_at or reached.get(S.SENT)
+    assert sent_at is not None  # only sent referrals become facts
     answered_at = reached.get(S.ACCEPTED) or reached.get(S.DECLINED)
     accepted_at, contact_at = reached.get(S.ACCEPTED), reached.get(S.FIRST_CONTACT)
     answer_working = working_days_between(sent_at, answered_at, region) if answered_at and sent_at else None
@@ -320,7 +333,9 @@ def rebuild_referral_facts(referral_ids: Iterable[str], places: dict[str, tuple[
             .where(WellbeingScore.referral_id.in_(chunk))
         ):
             scores[referral_id][(scale, stage)] = items or {}
-        facts, needs, pairs = [], [], []
+        facts: list[dict[str, Any]] = []
+        needs: list[Any] = []
+        pairs: list[Any] = []
         for referral in referrals:
             place = places.get(referral.service_id, ("", "", ""))
             facts.append(_fact(referral, events[referral.id], teams.get(referral.team_id, ""), place, region,
@@ -364,7 +379,7 @@ def refresh_all(now: datetime | None = None) -> dict[str, int]:
     """Bring every summary up to date; the caller commits."""
     result = {"search-log rows": refresh_searches(), "listings": refresh_services(now),
               "referrals": refresh_referrals()}
-    _set_position("refreshed", 0)
+    _mark_refreshed()
     return result
 
 
@@ -379,5 +394,5 @@ def rebuild_everything() -> dict[str, int]:
     result["referrals"] = rebuild_referral_facts(ids)
     _set_position("referral_event", db.session.scalar(select(db.func.max(ReferralEvent.id))) or 0)
     _set_position("wellbeing_score", db.session.scalar(select(db.func.max(WellbeingScore.id))) or 0)
-    _set_position("refreshed", 0)
+    _mark_refreshed()
     return result

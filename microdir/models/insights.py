@@ -13,11 +13,11 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow
 
 
-class InsightState(db.Model):
+class InsightState(Model):
     """Where each summary has got to (the last search-log id, referral-event id and score id rolled up)."""
 
     __tablename__ = "insight_state"
@@ -27,7 +27,7 @@ class InsightState(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class InsightSearchDay(db.Model):
+class InsightSearchDay(Model):
     """Searches per day × council × postcode district × topic.
 
     ``facet`` is "" for every search (the total), or "category" / "need" with ``code`` the filter's code: a search
@@ -51,7 +51,7 @@ class InsightSearchDay(db.Model):
     few_results: Mapped[int] = mapped_column(Integer, default=0)  # 1 to FEW_RESULTS results
 
 
-class InsightZeroQuery(db.Model):
+class InsightZeroQuery(Model):
     """Zero-result searches per day × area × normalised text. Shown only when one text reaches the threshold."""
 
     __tablename__ = "insight_zero_query"
@@ -68,7 +68,7 @@ class InsightZeroQuery(db.Model):
     searches: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class InsightReferralFact(db.Model):
+class InsightReferralFact(Model):
     """One sent referral as anonymous facts: where, what, who referred (the team), how fast, how it ended."""
 
     __tablename__ = "insight_referral_fact"
@@ -104,7 +104,7 @@ class InsightReferralFact(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class InsightReferralNeed(db.Model):
+class InsightReferralNeed(Model):
     """The needs a referral was made for (taxonomy codes)."""
 
     __tablename__ = "insight_referral_need"
@@ -113,7 +113,7 @@ class InsightReferralNeed(db.Model):
     need: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
 
 
-class InsightScorePair(db.Model):
+class InsightScorePair(Model):
     """One wellbeing item with both a baseline (at referral) and a close answer: paired change only."""
 
     __tablename__ = "insight_score_pair"
@@ -125,7 +125,7 @@ class InsightScorePair(db.Model):
     close: Mapped[float] = mapped_column(Float)
 
 
-class InsightService(db.Model):
+class InsightService(Model):
     """One listing's state for coverage figures, rebuilt by the job."""
 
     __tablename__ = "insight_service"
@@ -141,7 +141,7 @@ class InsightService(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class InsightServiceKey(db.Model):
+class InsightServiceKey(Model):
     """Where and what a listing offers: one row per (topic, area). ``facet`` "" with ``code`` "" is every listing."""
 
     __tablename__ = "insight_service_key"
@@ -152,7 +152,7 @@ class InsightServiceKey(db.Model):
     area: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)  # "lad:E08000028" or "pc:B66"
 
 
-class InsightSubscription(db.Model):
+class InsightSubscription(Model):
     """A commissioner's weekly or monthly summary email (figures and a link only)."""
 
     __tablename__ = "insight_subscription"
@@ -163,7 +163,7 @@ class InsightSubscription(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class InsightReportSent(db.Model):
+class InsightReportSent(Model):
     """One summary email sent for one period: recorded first, so a second run never sends it again."""
 
     __tablename__ = "insight_report_sent"

@@ -454,16 +454,17 @@ def follow_up_date(referral_id: str) -> Any:
     referral = _load(referral_id, "referral.create")
     back = url_for(".timeline", referral_id=referral.id)
     form = FollowUpDateForm()
-    if not form.validate_on_submit():
+    when = form.follow_up_on.data if form.validate_on_submit() else None
+    if when is None:
         flash(next(iter(form.follow_up_on.errors), "Enter the follow-up date"), "error")
         return redirect(back)
     try:
-        ops.set_follow_up(referral, current_user, form.follow_up_on.data, expected_version=form.version())
+        ops.set_follow_up(referral, current_user, when, expected_version=form.version())
     except (ops.TransitionError, ops.ReferralError) as error:
         _conflict(error)
         return redirect(back)
     db.session.commit()
-    flash(f"Follow-up set for {ops.format_date(form.follow_up_on.data)}", "success")
+    flash(f"Follow-up set for {ops.format_date(when)}", "success")
     return redirect(back)
 
 

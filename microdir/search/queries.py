@@ -1143,8 +1143,8 @@ def _rank(cache: _Cache, query: Q.Query | None, final: int, request: SearchReque
     # Relevance first, nearness second: a close listing that only mentions the words must not beat the real thing.
     blended = [(RELEVANCE_WEIGHT * scores.get(d, 0.0) / best + (1 - RELEVANCE_WEIGHT) * _nearness(modes[d], distances.get(d)), d)
                for d in docs]
-    top = heapq.nsmallest(end, blended, key=lambda pair: (_tier(tiers, pair[1]), -pair[0], pair[1]))[start:end]
-    return [_hit(cache, d, score, distances, modes, True) for score, d in top]
+    best_first = heapq.nsmallest(end, blended, key=lambda pair: (_tier(tiers, pair[1]), -pair[0], pair[1]))[start:end]
+    return [_hit(cache, d, score, distances, modes, True) for score, d in best_first]
 
 
 def _synonyms() -> dict[str, list[str]]:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from microdir.domain import moderation
+from microdir.domain import revisions as pending_changes
 from microdir.extensions import db
 from microdir.models import ListingRevision, Role
 from tests import factories
@@ -37,7 +37,7 @@ def test_two_saves_of_one_listing_at_the_same_instant_never_lose_one_silently(
     # Both requests get past their version check before either writes, unless the check holds the row: then
     # the second waits for the first (and this rendezvous times out).
     rendezvous = threading.Barrier(2, timeout=2)
-    original = moderation.submit_revision
+    original = pending_changes.submit_revision
 
     def submit_together(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -46,7 +46,7 @@ def test_two_saves_of_one_listing_at_the_same_instant_never_lose_one_silently(
             pass
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(moderation, "submit_revision", submit_together)
+    monkeypatch.setattr(pending_changes, "submit_revision", submit_together)
     statuses: list[int] = []
 
     def save(person: ClientRequest, page: Page, name: str) -> None:

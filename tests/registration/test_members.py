@@ -59,14 +59,22 @@ def test_an_existing_provider_is_added_and_told(app_ctx: Any, client_request: Cl
 
 
 def test_staff_accounts_cannot_be_invited(app_ctx: Any, client_request: ClientRequest, smtpd: Any) -> None:
+    """Issue 13 item 12: a staff account is not made a member, and the form answers as for anyone else (it used to
+    say "You cannot invite this email address", which told a provider the address was staff)."""
     organization = factories.create_organization()
     client_request.sign_in(factories.create_user(Role.PROVIDER, organizations=[organization]))
     moderator = factories.create_user(Role.MODERATOR, email="mod@example.com")
-    page = client_request.post(f"/provider/organisations/{organization.id}/members/invite",
-                               {"name": "Mo", "email": "mod@example.com"}, expected_status=200)
-    assert page.error_summary() == ["You cannot invite this email address. Ask your colleague to contact us."]
+    url = f"/provider/organisations/{organization.id}/members/invite"
+    for_staff = client_request.post(url, {"name": "Mo", "email": "mod@example.com"})
+    staff_banner = client_request.get("/provider/").select(".govuk-notification-banner")[0].get_text(" ", strip=True)
+    for_new = client_request.post(url, {"name": "Ned", "email": "ned@example.com"})
+    new_banner = client_request.get("/provider/").select(".govuk-notification-banner")[0].get_text(" ", strip=True)
+    assert for_staff.response.headers["Location"] == for_new.response.headers["Location"]
+    assert staff_banner.replace("mod@example.com", "<email>") == new_banner.replace("ned@example.com", "<email>")
     db.session.refresh(moderator)
-    assert moderator.organizations == [] and smtpd.messages == []
+    assert moderator.organizations == []
+    (notice,) = smtpd.to("mod@example.com")  # the owner is told; nothing changed for their account
+    assert "cannot manage listings" in smtpd.body(notice)
 
 
 def test_only_members_can_invite_into_an_organisation(app: Any, app_ctx: Any, client_request: ClientRequest,

@@ -85,10 +85,10 @@ def test_filter_needs_my_action_status_sort_and_find_by_reference(
     assert names(client_request.get(f"/referrals/?reference={draft.reference[3:]}")) == ["Cy Draft"]
     assert names(client_request.get("/referrals/?sort=status")) == ["Cy Draft", "Di Accepted"]
     assert client_request.get("/referrals/?reference=nothing-like-it").select("#caseload") == []
-    # every sort and any nonsense value gives a page, never an error
+    # every sort and any nonsense value gives a page, never an error; a NUL byte is refused with a clear 400
     for sort in ["due", "sent", "activity", "status", "service", "nonsense"]:
-        client_request.get(f"/referrals/?sort={sort}&status=nonsense&mine=1")
-    assert client_request.client.get("/referrals/?sort=%00&status=%ff").status_code in (200, 400)  # never a 500
+        client_request.get(f"/referrals/?sort={sort}&status=%ff&mine=1")
+    client_request.get("/referrals/?sort=%00", expected_status=400)
     # the sortable headers keep the filters
     page = client_request.get("/referrals/?mine=yes")
     links = [a["href"] for a in page.select("#caseload thead a")]

@@ -1,14 +1,14 @@
 """referral outcomes that match practice: "did not start" outcomes, and the follow-up date for wellbeing scores
 
-Revision ID: 0016_staffout
-Revises: 0012_insights
+Revision ID: 0017_staffout
+Revises: 0016_insights
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0016_staffout"
-down_revision = "0012_insights"
+revision = "0017_staffout"
+down_revision = "0016_insights"
 branch_labels = None
 depends_on = None
 
