@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy import text
 
+from microdir.domain import referrals as ops
 from microdir.extensions import db
 from microdir.models import Referral, Role
 from tests import factories
@@ -31,7 +32,7 @@ def test_consent_is_stored_as_a_template_with_its_version_and_shown_with_the_nam
     stored = _raw_wording(referral.id)
     assert PERSON_NAME not in stored and "Winifred" not in stored  # no name in plain text
     assert stored.startswith("{person} agreed that I can share") and referral.reference in stored
-    assert referral.consent_wording_version == "2026-2"  # issue 15: the wording now says what happens to the wellbeing scores
+    assert referral.consent_wording_version == ops.CONSENT_WORDING_VERSION
     assert referral.consent_text.startswith(f"{PERSON_NAME} agreed that I can share")
 
     client_request.sign_in(link_worker)
