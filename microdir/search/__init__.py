@@ -81,6 +81,27 @@ def _after_rollback(session: Session, previous_transaction: Any) -> None:
     session.info.pop(PENDING, None)
 
 
+def _catch_up_once() -> None:
+    """On a process's first request, apply what the change log holds beyond the index (embedded default).
+
+    A process killed mid-write (or a commit whose index update failed) leaves changes in the log that, with
+    SEARCH_SYNC_ON_COMMIT, nothing else would apply until the next change; a restarted node repairs itself here.
+    Nodes running `flask index follow` need not: the follower catches up as soon as it starts.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    state = app.extensions["microdir_index_started"]
+    if state["caught_up"]:
+        return
+    state["caught_up"] = True  # first, so concurrent first requests do not all try
+    if not (app.config.get("SEARCH_SYNC_ON_COMMIT", True) and app.config.get("SEARCH_CATCH_UP_ON_START", True)):
+        return
+    try:
+        if indexer.get_manager(app).exists():
+            indexer.update_index(app)
+    except Exception:  # the page is still served; /healthz reports the lag and the follower or next commit repairs it
+        app.logger.exception("Catching the search index up at start failed")
+
+
 def _health() -> tuple[bool, dict[str, Any]]:
     return indexer.status()
 
@@ -92,6 +113,9 @@ def init_app(app: Flask) -> None:
 
     app.config.setdefault("SEARCH_SYNC_ON_COMMIT", True)
     app.config.setdefault("SEARCH_FOLLOW_INTERVAL", 0.5)
+    app.config.setdefault("SEARCH_CATCH_UP_ON_START", True)
+    app.extensions["microdir_index_started"] = {"caught_up": False}
+    app.before_request(_catch_up_once)
     app.cli.add_command(index_cli)
     register_health_check(app, "search_index", _health)
     app.register_blueprint(admin_bp)

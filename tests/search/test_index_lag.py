@@ -113,3 +113,18 @@ def test_a_committed_change_wakes_the_follower_and_a_rolled_back_one_does_not(fo
         assert listener.wait(0.3) is False
     finally:
         listener.close()
+
+
+def test_a_restarted_node_catches_its_index_up_on_its_first_request(following: Flask, client: Any) -> None:
+    # Changes logged but never applied, as when a process is killed in the middle of an index write.
+    indexer.update_index(following)
+    for n in range(3):
+        factories.create_service(name=f"Crashed Club {n}")
+    _, _, check = _search_check(client)
+    assert check["behind"] >= 3
+    # The node restarts (a new process) with the embedded default: its first request applies the log.
+    following.config["SEARCH_SYNC_ON_COMMIT"] = True
+    following.extensions["microdir_index_started"]["caught_up"] = False
+    status, body, check = _search_check(client)
+    assert status == 200 and body["status"] == "ok" and check["behind"] == 0
+    assert "Crashed Club 2" in client.get("/search?q=crashed+club").get_data(as_text=True)
