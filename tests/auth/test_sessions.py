@@ -62,9 +62,9 @@ def test_copied_session_cookie_stops_working_after_stop_sign_in(app_ctx: Flask, 
     theirs.sign_in(provider)
     thief = _copy_session(app, theirs)
     client_request.sign_in(admin)
-    client_request.post(f"/admin/users/{provider.id}/active", form_url="/admin/users")
+    client_request.post(f"/admin/users/{provider.id}/active", form_url=f"/admin/users/{provider.id}/active")
     thief.get("/account/", expected_status=302)
-    client_request.post(f"/admin/users/{provider.id}/active", form_url="/admin/users")  # allowed to sign in again
+    client_request.post(f"/admin/users/{provider.id}/active", form_url=f"/admin/users/{provider.id}/active")  # allowed to sign in again
     thief.get("/account/", expected_status=302)  # the old session stays ended
 
 
