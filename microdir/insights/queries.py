@@ -745,8 +745,8 @@ def outcomes(filters: Filters) -> Page:
     for team_id, referred, declined, completed in sorted(team_rows, key=lambda r: team_names.get(r[0], "")):
         gp.add(team_names.get(team_id, "Team no longer listed"), dc.count(referred), dc.count(declined),
                dc.count(completed))
-    gp.total = [dc.text("Total"), dc.total(r[1] for r in rows), dc.total(r[2] for r in rows),
-                dc.total(r[3] for r in rows)]
+    gp.total = [dc.text("Total"), dc.total(r[1] for r in team_rows), dc.total(r[2] for r in team_rows),
+                dc.total(r[3] for r in team_rows)]
     page.tables.append(gp)
     return page
 

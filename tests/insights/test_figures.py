@@ -111,6 +111,7 @@ def test_outcomes_are_paired_with_a_confidence_interval(world: Any, exact: Any) 
                                          _rows(by_category)[0][3]]
     gp = page.table("gp-record-codes")
     assert _row(gp, "Cape Hill Medical Practice")[1:] == ["8", "2", "3"]
+    assert [cell.text for cell in gp.total] == ["Total", "8", "2", "3"]  # the teams' counts, not another table's
 
 
 def test_unmet_need_gaps_and_zero_result_words(world: Any, exact: Any) -> None:
