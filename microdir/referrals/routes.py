@@ -398,23 +398,29 @@ def delete_draft(referral_id: str) -> Any:
                            form=form)
 
 
-def _did_not_start(item: Referral, back: str, done: str) -> Any:
-    """Either side records that the person never started; that closes the referral with the reason."""
-    form = DidNotStartForm()
+def _close_with_outcome(item: Referral, action: str, form: Any, template: str, title: str, done_message: str,
+                        back: str, done: str) -> Any:
+    """Close a referral through ``action`` with the outcome and note the form asks for (either side may)."""
     if form.validate_on_submit():
         try:
-            ops.transition(item, "did_not_start", actor=current_user, note=form.note.data,
+            ops.transition(item, action, actor=current_user, note=form.note.data,
                            outcome=CloseOutcome(form.outcome.data), expected_version=form.version())
         except ops.TransitionError as error:
             _conflict(error)
             return redirect(back)
         db.session.commit()
-        flash(f"Referral {item.reference} closed: the person did not start", "success")
+        flash(done_message, "success")
         return redirect(done)
     if request.method == "GET":
         form.expected_version.data = str(item.version)
-    return render_template("referrals/did_not_start.html", title="The person did not start", form=form,
-                           referral=item, back=back, action=request.path)
+    return render_template(template, title=title, form=form, referral=item, back=back, action=request.path)
+
+
+def _did_not_start(item: Referral, back: str, done: str) -> Any:
+    """Either side records that the person never started; that closes the referral with the reason."""
+    return _close_with_outcome(item, "did_not_start", DidNotStartForm(), "referrals/did_not_start.html",
+                               "The person did not start",
+                               f"Referral {item.reference} closed: the person did not start", back, done)
 
 
 @bp.route("/<referral_id>/did-not-start", methods=["GET", "POST"])
@@ -431,21 +437,8 @@ def team_close(referral_id: str) -> Any:
     """The link worker closes a referral (either side may)."""
     referral = _load(referral_id, "referral.create")
     back = url_for(".timeline", referral_id=referral.id)
-    form = TeamCloseForm()
-    if form.validate_on_submit():
-        try:
-            ops.transition(referral, "close", actor=current_user, note=form.note.data,
-                           outcome=CloseOutcome(form.outcome.data), expected_version=form.version())
-        except ops.TransitionError as error:
-            _conflict(error)
-            return redirect(back)
-        db.session.commit()
-        flash(f"Referral {referral.reference} closed", "success")
-        return redirect(back)
-    if request.method == "GET":
-        form.expected_version.data = str(referral.version)
-    return render_template("referrals/team_close.html", title="Close this referral", form=form, referral=referral,
-                           back=back)
+    return _close_with_outcome(referral, "close", TeamCloseForm(), "referrals/team_close.html",
+                               "Close this referral", f"Referral {referral.reference} closed", back, back)
 
 
 @bp.route("/<referral_id>/follow-up-date", methods=["POST"])
