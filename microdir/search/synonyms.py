@@ -59,8 +59,8 @@ STARTER_SYNONYMS: dict[str, str] = {
     "day centre": "day opportunities, drop-in",
     "holiday": "short breaks",
     # Plain-English needs, as residents put them (issue 17), mapped to the words listings and categories use.
-    "hospital transport": "community transport, hospital appointments, driver",
-    "transport to hospital": "community transport, hospital appointments, driver",
+    "hospital transport": "community transport, hospital appointments",
+    "transport to hospital": "community transport, hospital appointments",
     "hospital appointment": "community transport, hospital appointments",
     "doctors": "gp, appointments",
     "doctor": "gp, appointments",

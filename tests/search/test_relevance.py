@@ -146,3 +146,11 @@ def test_one_letter_slips_are_corrected_to_the_word_meant(ctx: Any, typo: str, m
     results = search_services(SearchRequest(text=typo))
     assert results.corrected_terms == {typo: meant}
     assert ids(results) == [listing.id]
+
+
+def test_hospital_transport_does_not_reach_any_service_with_a_driver(ctx: Any) -> None:
+    # Seen on the demo: a holiday club "run by … a volunteer driver and a cook" answered "hospital transport".
+    ride = factories.create_service(name="Ring and Ride", description="Community transport to hospital appointments.")
+    club = factories.create_service(name="Holiday Club", description="Days out, with a volunteer driver and a cook.")
+    found = ids(search_services(SearchRequest(text="hospital transport")))
+    assert ride.id in found and club.id not in found
