@@ -15,8 +15,8 @@ EXPECTED = {
     Role.PROVIDER: ["Find services", "Your shortlist (0)", "Your listings", "Referrals", "Your account", "Sign out"],
     Role.LINK_WORKER: ["Find services", "Your shortlist (0)", "Your caseload", "Your account", "Sign out"],
     Role.MODERATOR: ["Find services", "Your shortlist (0)", "Moderation", "Your account", "Sign out"],
-    Role.COMMISSIONER: ["Find services", "Your shortlist (0)", "Your account", "Sign out"],
-    Role.ADMIN: ["Find services", "Your shortlist (0)", "Moderation", "Admin", "Accounts", "Referrals", "Open data", "Your account", "Sign out"],
+    Role.COMMISSIONER: ["Find services", "Your shortlist (0)", "Insight", "Your account", "Sign out"],
+    Role.ADMIN: ["Find services", "Your shortlist (0)", "Moderation", "Insight", "Admin", "Accounts", "Referrals", "Open data", "Your account", "Sign out"],
 }
 
 
