@@ -46,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         cli,
         database,
         demo,
+        devmail,
         errors,
         geo,
         insights,
@@ -80,6 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     oruk.init_app(app)
     insights.init_app(app)
     demo.init_app(app)
+    devmail.init_app(app)
     cli.init_app(app)
     _serve_govuk_assets(app)
     return app

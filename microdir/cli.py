@@ -14,6 +14,7 @@ from .models import Organization, Role, Team, TeamKind
 users = AppGroup("users", help="Manage accounts.")
 taxonomy = AppGroup("taxonomy", help="The category and needs lists.")
 jobs = AppGroup("jobs", help="Background jobs.")
+teams = AppGroup("teams", help="Link workers' teams.")
 
 
 @users.command("create")
@@ -22,16 +23,22 @@ jobs = AppGroup("jobs", help="Background jobs.")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--team", "team_name", help="Link workers: the team's name (created if new).")
+@click.option("--team-kind", type=click.Choice([k.value for k in TeamKind]), default=TeamKind.OTHER.value,
+              show_default=True, help="The kind of team, when --team names a new one.")
 @click.option("--organization", "organization_id", help="Providers: the organisation's id.")
 def create_user_command(
-    email: str, name: str, role: str, password: str, team_name: str | None, organization_id: str | None
+    email: str, name: str, role: str, password: str, team_name: str | None, team_kind: str,
+    organization_id: str | None
 ) -> None:
     """Create an account."""
     team = None
     if team_name:
-        team = db.session.scalar(db.select(Team).where(Team.name == team_name))
+        team = db.session.scalar(db.select(Team).where(db.func.lower(Team.name) == " ".join(team_name.split()).lower()))
         if team is None:
-            team = accounts.create_team(team_name, TeamKind.GP_PRACTICE)
+            try:
+                team = accounts.create_team(team_name, TeamKind(team_kind))
+            except accounts.AccountError as error:
+                raise click.ClickException(str(error)) from error
     organizations = []
     if organization_id:
         organization = db.session.get(Organization, organization_id)
@@ -44,6 +51,19 @@ def create_user_command(
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"Created {user.role.label.lower()} account {user.email}")
+
+
+@teams.command("create")
+@click.option("--name", required=True)
+@click.option("--kind", type=click.Choice([k.value for k in TeamKind]), required=True)
+def create_team_command(name: str, kind: str) -> None:
+    """Create a link workers' team (audited; the same operation as the admin page)."""
+    try:
+        team = accounts.create_team(name, TeamKind(kind))
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created team {team.name} ({accounts.TEAM_KIND_LABELS[team.kind]})")
 
 
 @users.command("list")
@@ -113,3 +133,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(taxonomy)
     app.cli.add_command(jobs)
+    app.cli.add_command(teams)

@@ -93,6 +93,10 @@ class Config:
     LISTING_ESCALATION_DAYS = 334
     LISTING_CONFIRM_LINK_MAX_AGE = 60 * 24 * 3600  # seconds a reminder's one-click "still right" link works
     QUALITY_CHECK_REMINDER_DAYS = 30  # members are emailed this many days before a quality check expires
+    # An expired check is the provider's to renew first; moderators see it only this many days after it lapsed.
+    QUALITY_CHECK_MODERATOR_GRACE_DAYS = 14
+    # Development only: /dev/mail lists every stored email with working links (production refuses to start with it).
+    DEV_MAIL_VIEWER = False
     ARCHIVED_LISTING_PURGE_DAYS = 90  # archived listings are deleted for good this many days after archiving
     JOB_LEASE_SECONDS = 3600  # a job that dies mid-run can run again elsewhere after this long
     JOB_QUEUE_NAME = "microdir"  # the RQ queue `flask jobs enqueue-due` fills and `flask jobs worker` empties

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, url_for
+from flask import current_app, has_request_context, request, url_for
 from sqlalchemy import func
 
 from .extensions import db
@@ -26,7 +26,9 @@ def _insights_endpoint() -> str | None:
 
 def waiting_counts(user: Any) -> dict[str, int]:
     """Return what waits for ``user``, by navigation endpoint: e.g. {"inbox.index": 3}. Cached per request."""
-    cached = getattr(g, "_microdir_waiting_counts", None)
+    # Cached on the request (not ``g``, which outlives a request when an app context was pushed around it).
+    store = request.environ if has_request_context() else {}
+    cached = store.get("microdir.waiting_counts")
     if cached is not None and cached[0] == getattr(user, "id", None):
         return cached[1]
     counts: dict[str, int] = {}
@@ -44,7 +46,7 @@ def waiting_counts(user: Any) -> dict[str, int]:
         from .domain import moderation_queue
 
         counts["moderation.queue"] = moderation_queue.count_waiting()
-    g._microdir_waiting_counts = (getattr(user, "id", None), counts)
+    store["microdir.waiting_counts"] = (getattr(user, "id", None), counts)
     return counts
 
 

@@ -86,6 +86,8 @@ def _mark_sent(message: OutboundEmail) -> None:
     message.sent_at = utcnow()
     message.last_error = None
     message.next_attempt_at = None
+    if current_app.config.get("DEV_MAIL_VIEWER"):
+        return  # development only: kept for /dev/mail (production refuses to start with the viewer on)
     message.to = message.body = None  # sent: keep only the anonymous record that it went
 
 

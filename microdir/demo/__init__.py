@@ -77,6 +77,11 @@ def accounts_command() -> None:
     click.echo("Staff sign in with a code too: add the two-factor secret to an authenticator app (\"enter a setup key\",")
     click.echo("time-based), or run: python -c \"import pyotp; print(pyotp.TOTP('<secret>').now())\"")
     click.echo("Demo accounts only: never use these on a real deployment.")
+    from .activity import load_activity
+
+    done = load_activity()
+    if done:
+        click.echo("Demo activity added: " + ", ".join(f"{value} {name}" for name, value in done.items()))
 
 
 def init_app(app: Flask) -> None:

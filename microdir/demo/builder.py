@@ -22,6 +22,7 @@ from werkzeug.security import check_password_hash
 
 from ..domain import two_factor
 from ..domain.accounts import create_user, find_user_by_email, set_password
+from ..domain.moderation import queue_unreviewed_listings
 from ..domain.schedules import DAY_NAMES, WEEKDAY_CODES
 from ..domain.taxonomy import seed_taxonomy, term_id
 from ..extensions import db
@@ -651,6 +652,8 @@ class DemoBuilder:
             self.quality_checks(org, org_key, kinds)
             if i + 1 == n:
                 self.assign_states()
+                db.session.flush()
+                queue_unreviewed_listings()  # "Pending review" listings reach the moderators' queue
             if (i + 1) % BATCH == 0 or i + 1 == n:
                 db.session.commit()
                 if progress:

@@ -61,15 +61,6 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
 
 
-def create_team(name: str, kind: TeamKind, *, actor: User | None = None) -> Team:
-    """Create a link workers' team and audit it; the caller commits."""
-    team = Team(name=name.strip(), kind=kind)
-    db.session.add(team)
-    db.session.flush()
-    audit.record("team.create", "team", team.id, actor=actor, name=team.name, kind=kind.value)
-    return team
-
-
 def create_user(
     email: str,
     name: str,
@@ -260,3 +251,54 @@ def set_active(user: User, active: bool, *, actor: User | None = None) -> None:
         user.session_epoch = (user.session_epoch or 0) + 1
         end_sessions(user)
     audit.record("user.activate" if active else "user.deactivate", "user", user.id, actor=actor)
+
+
+TEAM_KIND_LABELS = {
+    TeamKind.GP_PRACTICE: "GP practice",
+    TeamKind.PCN: "Primary care network",
+    TeamKind.COUNCIL_TEAM: "Council team",
+    TeamKind.OTHER: "Another kind of team",
+}
+
+
+def create_team(name: str, kind: TeamKind, *, actor: User | None = None) -> Team:
+    """Create a link workers' team: the one operation the admin pages and the CLI use. Audited.
+
+    Raises AccountError when the name is empty or another team already has it (any case).
+    """
+    name = " ".join((name or "").split())
+    if not name:
+        raise AccountError("Enter the team’s name")
+    if len(name) > 255:
+        raise AccountError("Team name must be 255 characters or fewer")
+    if not isinstance(kind, TeamKind):
+        raise AccountError("Select what kind of team it is")
+    existing = db.session.scalar(db.select(Team).where(db.func.lower(Team.name) == name.lower()))
+    if existing is not None:
+        raise AccountError(f"There is already a team called {existing.name}")
+    team = Team(name=name, kind=kind)
+    db.session.add(team)
+    db.session.flush()
+    audit.record("team.create", "team", team.id, actor=actor, name=name, kind=kind.value)
+    return team
+
+
+def change_role(user: User, role: Role, *, actor: User | None = None, team: Team | None = None) -> None:
+    """Change someone's role; audited. It takes effect at their next request (the role is read every request).
+
+    A link worker needs a team; other roles have none. A provider keeps their organisations.
+    """
+    if not isinstance(role, Role):
+        raise AccountError("Select a role")
+    if actor is not None and actor.id == user.id:
+        raise AccountError("You cannot change your own role")
+    if role is Role.LINK_WORKER and (team or user.team) is None:
+        raise AccountError("Select the link worker’s team")
+    before = user.role
+    if before is role and (role is not Role.LINK_WORKER or team is None or team.id == user.team_id):
+        return
+    user.role = role
+    user.team = (team or user.team) if role is Role.LINK_WORKER else None
+    audit.record("user.role_change", "user", user.id, actor=actor, from_role=before.value, to_role=role.value,
+                 team_id=user.team_id)
+    db.session.flush()

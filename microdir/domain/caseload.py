@@ -68,18 +68,16 @@ def next_action(referral: Referral, today: date | None = None) -> NextAction:
         expires = working_days_after(referral.sent_at, int(config["REFERRAL_EXPIRE_WORKING_DAYS"]))
         # Due is when the reply was due, so the row shows as overdue; the text says when it will expire.
         return NextAction(f"Chase the provider: no reply yet (expires {ops.format_date(expires)})", reply_due, True)
-    follow_up = getattr(referral, "follow_up_on", None)
-    follow_up_done = ops.scores_at(referral, "ons4", "follow_up") is not None if follow_up else True
-    if status in (S.ACCEPTED, S.FIRST_CONTACT, S.ENGAGED) and follow_up and not follow_up_done \
-            and follow_up <= today:
-        return NextAction("Record follow-up wellbeing scores", follow_up, True)
+    follow_up = referral.follow_up_on
+    follow_up_waiting = follow_up is not None and status in ops.FOLLOW_UP_STATUSES \
+        and ops.scores_at(referral, "ons4", "follow_up") is None
+    if follow_up_waiting and (follow_up <= today or status in (S.ENGAGED, S.CLOSED)):
+        return NextAction("Record follow-up wellbeing scores", follow_up, follow_up <= today)
     if status is S.ACCEPTED:
         return NextAction("Provider makes first contact", None, False)
     if status is S.FIRST_CONTACT:
         return NextAction("Provider records whether they are taking part", None, False)
     if status is S.ENGAGED:
-        if follow_up and not follow_up_done:
-            return NextAction("Record follow-up wellbeing scores", follow_up, True)
         return NextAction("Close when they finish", None, False)
     if status in (S.DECLINED, S.EXPIRED):
         return NextAction("Consider referring them somewhere else", None, False)
@@ -152,10 +150,7 @@ def count_needing_action(team_id: str, now: datetime | None = None) -> int:
             or_(Referral.status == S.DRAFT, (Referral.status == S.SENT) & (Referral.sent_at < ops.overdue_cutoff(now))),
         )
     ) or 0
-    follow_ups = 0
-    if hasattr(Referral, "follow_up_on"):
-        follow_ups = ops.count_follow_ups_due(team_id, now.date())  # type: ignore[attr-defined]  # when it exists
-    return int(drafts_and_chases) + int(follow_ups)
+    return int(drafts_and_chases) + ops.count_follow_ups_due(team_id, now.date())
 
 
 def other_referrals_for_person(referral: Referral) -> list[Referral]:

@@ -31,6 +31,30 @@ from .listings import transition_listing
 from .revisions import ModerationError
 
 
+def queue_unreviewed_listings(actor: User | None = None) -> int:
+    """Put every listing marked "Pending review" that has no pending revision into the queue; return how many.
+
+    The queue is made of revisions, so a listing set to PENDING_REVIEW directly (the demo loader and an ORUK
+    import that does not publish did this) never reached a moderator and its provider waited for ever (issue 15).
+    Everything that marks a listing pending review without ``submit_for_review`` calls this afterwards.
+    """
+    waiting = select(ListingRevision.service_id).where(ListingRevision.status == RevisionStatus.PENDING)
+    orphans = db.session.scalars(
+        select(Service).where(Service.listing_status == ListingStatus.PENDING_REVIEW, Service.id.not_in(waiting))
+        .order_by(Service.created_at, Service.id)
+    ).all()
+    for service in orphans:
+        revision = ListingRevision(
+            service_id=service.id, organization_id=service.organization_id,
+            submitted_by_id=actor.id if actor else None, submitted_at=service.created_at or utcnow(),
+            base_version=service.version, is_new_listing=True, data=snapshot(service), status=RevisionStatus.PENDING,
+        )
+        db.session.add(revision)
+        db.session.flush()
+        audit.record("listing.queued_for_review", "service", service.id, actor=actor, revision_id=revision.id)
+    return len(orphans)
+
+
 def queue() -> list[ListingRevision]:
     """Return every pending revision, new listings and changes together, oldest first."""
     return list(
@@ -138,6 +162,27 @@ def reject(revision: ListingRevision, moderator: User, reason: str, *, expected_
         f"You can make the change again from your listings page:\n{_provider_link()}",
     )
     return revision
+
+
+def publish_moderator_edit(service: Service, data: ListingData, moderator: User) -> list[FieldChange]:
+    """A moderator's correction: published at once (no review of their own edit), audited, and the
+    organisation's members are told field by field what changed. The caller has checked versions."""
+    changes = diff(snapshot(service), data)
+    if not changes:
+        return []
+    apply_snapshot(service, data)
+    service.last_modified = utcnow()
+    audit.record("listing.moderator_edit", "service", service.id, actor=moderator,
+                 fields=[change.field for change in changes])
+    db.session.flush()
+    lines = "\n".join(f"- {c.label}: was “{c.before or 'not given'}”, now “{c.after or 'not given'}”" for c in changes)
+    _tell_members(
+        service.organization,
+        f"A moderator corrected {service.name}",
+        f"A moderator changed your listing “{service.name}”. The change is published.\n\nWhat changed:\n{lines}\n\n"
+        f"If something is not right, change it from your listings page:\n{_provider_link()}",
+    )
+    return changes
 
 
 def _provider_link() -> str:

@@ -1,4 +1,5 @@
-"""The one moderation queue: everything waiting for a moderator, oldest first, with counts per kind."""
+"""The one moderation queue: everything waiting for a moderator, grouped by kind (new listings and changes
+first), oldest first within a kind, with counts per kind."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ KINDS: dict[str, str] = {
     "change": "Changes to published listings",
     "claim": "Claims of listings",
     "report": "Problems reported by residents",
-    "quality_check": "Quality checks expiring or expired",
+    "quality_check": "Quality checks lapsed and not renewed",
     "stale": "Listings nobody has confirmed",
 }
 
@@ -66,19 +67,19 @@ def build_queue(now: datetime | None = None) -> list[QueueItem]:
     for report in reports.open_reports():
         items.append(QueueItem("report", report.created_at, report.service.name,
                                report.service.organization.name, report))
+    grace = timedelta(days=int(current_app.config["QUALITY_CHECK_MODERATOR_GRACE_DAYS"]))
     for check in upkeep.expiring_quality_checks(now.date()):
-        assert check.expires_on is not None  # only dated checks expire
-        # It starts to need attention when the reminder window opens, so order it by that.
-        opens = datetime.combine(check.expires_on, time.min) - _reminder_window()
-        items.append(QueueItem("quality_check", min(opens, now), check.organization.name, None, check))
+        # The provider's task first: they are reminded before it expires and can renew it. A moderator sees it
+        # only once it has lapsed and the provider has not acted within the grace period.
+        if check.expires_on + grace >= now.date():
+            continue
+        since = datetime.combine(check.expires_on + grace, time.min)
+        items.append(QueueItem("quality_check", since, check.organization.name, None, check))
     for service, reminder in upkeep.escalated_listings():
         items.append(QueueItem("stale", reminder.created_at, service.name, service.organization.name, service))
-    items.sort(key=lambda i: (i.since, i.kind, i.name))
+    order = list(KINDS)
+    items.sort(key=lambda i: (order.index(i.kind), i.since, i.name))
     return items
-
-
-def _reminder_window() -> timedelta:
-    return timedelta(days=int(current_app.config["QUALITY_CHECK_REMINDER_DAYS"]))
 
 
 def queue_counts(items: list[QueueItem]) -> dict[str, int]:

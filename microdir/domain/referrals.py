@@ -81,12 +81,17 @@ class Transition:
     label: str  # what the timeline says happened
     needs_reason: bool = False
     needs_outcome: bool = False
+    outcomes: frozenset[CloseOutcome] | None = None  # the outcomes this step accepts (None: any)
 
 
 S = ReferralStatus
 _TEAM = frozenset({ActorKind.TEAM})
 _PROVIDER = frozenset({ActorKind.PROVIDER})
 _WITHDRAWABLE = (S.DRAFT, S.SENT, S.ACCEPTED, S.FIRST_CONTACT, S.ENGAGED)
+_EITHER_SIDE = frozenset({ActorKind.TEAM, ActorKind.PROVIDER})
+# Accepted, but the person never started: either side records why, and that closes the referral.
+DID_NOT_START_OUTCOMES = frozenset({CloseOutcome.NOT_REACHED, CloseOutcome.CHANGED_MIND, CloseOutcome.NOT_SUITABLE})
+CLOSE_OUTCOMES = frozenset(CloseOutcome) - DID_NOT_START_OUTCOMES
 
 # (from status, action) -> transition. Anything not in this table is refused.
 TRANSITIONS: dict[tuple[ReferralStatus, str], Transition] = {
@@ -96,7 +101,12 @@ TRANSITIONS: dict[tuple[ReferralStatus, str], Transition] = {
     (S.SENT, "expire"): Transition(S.EXPIRED, frozenset({ActorKind.SYSTEM}), "Expired with no reply"),
     (S.ACCEPTED, "first_contact"): Transition(S.FIRST_CONTACT, _PROVIDER, "First contact made"),
     (S.FIRST_CONTACT, "engage"): Transition(S.ENGAGED, _PROVIDER, "Taking part"),
-    (S.ENGAGED, "close"): Transition(S.CLOSED, _PROVIDER, "Closed", needs_outcome=True),
+    (S.ENGAGED, "close"): Transition(S.CLOSED, _EITHER_SIDE, "Closed", needs_outcome=True, outcomes=CLOSE_OUTCOMES),
+    **{
+        (status, "did_not_start"): Transition(S.CLOSED, _EITHER_SIDE, "Did not start", needs_outcome=True,
+                                              outcomes=DID_NOT_START_OUTCOMES)
+        for status in (S.ACCEPTED, S.FIRST_CONTACT)
+    },
     **{
         (status, "withdraw"): Transition(S.WITHDRAWN, frozenset({ActorKind.TEAM, ActorKind.PERSON}), "Withdrawn")
         for status in _WITHDRAWABLE
@@ -146,6 +156,9 @@ OUTCOME_LABELS = {
     CloseOutcome.PERSON_DECLINED: "The person decided not to take part",
     CloseOutcome.MOVED_AWAY: "Moved away",
     CloseOutcome.OTHER: "Another outcome",
+    CloseOutcome.NOT_REACHED: "Did not start: the person could not be reached",
+    CloseOutcome.CHANGED_MIND: "Did not start: the person changed their mind",
+    CloseOutcome.NOT_SUITABLE: "Did not start: the service was not suitable for them",
 }
 CONTACT_METHOD_LABELS = {
     ContactMethod.PHONE: "Phone",
@@ -256,6 +269,8 @@ def transition(
         raise TransitionError("Select why you are declining the referral.")
     if step.needs_outcome and not isinstance(outcome, CloseOutcome):
         raise TransitionError("Select the outcome of the referral.")
+    if step.outcomes is not None and outcome not in step.outcomes:
+        raise TransitionError("Select one of the outcomes offered.")
     note = (note or "").strip() or None
 
     now = utcnow()
@@ -296,14 +311,15 @@ def _flush_or_conflict() -> None:
 
 
 def _verb(action: str) -> str:
-    return {"first_contact": "record first contact on", "engage": "record taking part on"}.get(action, action)
+    return {"first_contact": "record first contact on", "engage": "record taking part on",
+            "did_not_start": "record that the person did not start on"}.get(action, action)
 
 
 def _past(action: str) -> str:
     return {
         "send": "sent", "accept": "accepted", "decline": "declined", "expire": "expired",
         "first_contact": "marked as contacted", "engage": "marked as taking part", "close": "closed",
-        "withdraw": "withdrawn", "close_inactive": "closed",
+        "withdraw": "withdrawn", "did_not_start": "closed as not started", "close_inactive": "closed",
     }.get(action, action)
 
 
@@ -411,15 +427,26 @@ def delete_draft(referral: Referral, user: User, *, expected_version: int) -> st
     return reference
 
 
-CONSENT_WORDING_VERSION = "2026-1"
+_CONSENT_2026 = (
+    "{person} agreed that I can share their name, how to contact them, their date of birth if given, what "
+    "matters to them and anything the provider should know with {organisation}, so that {service} can contact "
+    "them about taking part. They know the details are kept safe, used only for this, and that they can "
+    "change their mind at any time using their reference number {reference}."
+)
+# Version 2026-2 (issue 15) says what happens to the wellbeing scores; the person chooses whether the provider
+# may see them, and the version recorded says which wording they agreed to.
+WELLBEING_KEPT = " Their wellbeing scores stay with their link worker’s team and are not shared with {organisation}."
+WELLBEING_SHARED = (" They also agreed that {organisation} may see the wellbeing scores they give, to see how "
+                    "they are getting on.")
+CONSENT_WORDING_VERSION = "2026-2"
+CONSENT_WORDING_WITH_WELLBEING = "2026-2-wellbeing"
 CONSENT_WORDINGS = {
-    "2026-1": (
-        "{person} agreed that I can share their name, how to contact them, their date of birth if given, what "
-        "matters to them and anything the provider should know with {organisation}, so that {service} can contact "
-        "them about taking part. They know the details are kept safe, used only for this, and that they can "
-        "change their mind at any time using their reference number {reference}."
-    ),
+    "2026-1": _CONSENT_2026,
+    "2026-2": _CONSENT_2026 + WELLBEING_KEPT,
+    "2026-2-wellbeing": _CONSENT_2026 + WELLBEING_SHARED,
 }
+# The versions whose words told the person the provider would see their wellbeing scores.
+WELLBEING_SHARED_VERSIONS = frozenset({"2026-2-wellbeing"})
 
 
 def consent_wording(referral: Referral, version: str = CONSENT_WORDING_VERSION, *,
@@ -443,14 +470,20 @@ def consent_template(wording: str, person_name: str | None) -> str:
     return wording
 
 
-def record_consent(referral: Referral, user: User, *, expected_version: int) -> None:
-    """Record that the person agreed to the current consent wording, keeping the words shown and the time."""
+def record_consent(referral: Referral, user: User, *, expected_version: int, share_wellbeing: bool = False) -> None:
+    """Record that the person agreed to the consent wording, keeping the words shown, the version and the time."""
     _require_draft(referral, expected_version)
-    referral.consent_wording_version = CONSENT_WORDING_VERSION
-    referral.consent_wording = consent_wording(referral, person=PERSON_PLACEHOLDER)  # no name in plain text
+    version = CONSENT_WORDING_WITH_WELLBEING if share_wellbeing else CONSENT_WORDING_VERSION
+    referral.consent_wording_version = version
+    referral.consent_wording = consent_wording(referral, version, person=PERSON_PLACEHOLDER)  # no name in plain text
     referral.consent_given_at = utcnow()
-    audit.record("referral.consent", "referral", referral.id, actor=user, wording_version=CONSENT_WORDING_VERSION)
+    audit.record("referral.consent", "referral", referral.id, actor=user, wording_version=version)
     _flush_or_conflict()
+
+
+def wellbeing_shared_with_provider(referral: Referral) -> bool:
+    """True only when the consent wording the person agreed to said the provider would see their scores."""
+    return referral.consent_wording_version in WELLBEING_SHARED_VERSIONS
 
 
 class ServiceFull(ReferralError):
@@ -559,13 +592,17 @@ def similar_services(service: Service, limit: int = 3) -> list[tuple[Service, st
     return [(c, format_distance(d) if d is not None else None) for c, d in ranked[:limit]]
 
 
+STAGES = ("referral", "follow_up", "close")  # baseline; the link worker's follow-up; the provider's at close
+FOLLOW_UP_STATUSES = (S.ACCEPTED, S.FIRST_CONTACT, S.ENGAGED, S.CLOSED)
+
+
 # ---- scores, views of personal data, lists ------------------------------------------------------------------------
 
 def record_scores(
     referral: Referral, actor: User, scale_code: str, stage: str, answers: Mapping[str, Any]
 ) -> WellbeingScore:
     """Validate and store wellbeing answers for a stage ("referral" or "close"), replacing earlier ones."""
-    if stage not in ("referral", "close"):
+    if stage not in STAGES:
         raise ValueError(f"Unknown stage {stage!r}")
     scale = outcomes.get_scale(scale_code)
     scores = outcomes.validate_scores(scale, answers)
@@ -579,13 +616,36 @@ def record_scores(
     return score
 
 
+def set_follow_up(referral: Referral, user: User, on: date, *, expected_version: int) -> None:
+    """Set when the link worker asks the wellbeing questions again (the caseload reminds them on the day)."""
+    if referral.version != expected_version:
+        raise ConflictError()
+    if actor_kind(referral, user) is not ActorKind.TEAM or referral.status not in FOLLOW_UP_STATUSES:
+        raise ReferralError("You cannot set a follow-up date on this referral.")
+    if on < utcnow().date():
+        raise ReferralError("Follow-up date must be today or in the future")
+    referral.follow_up_on = on
+    audit.record("referral.follow_up_date", "referral", referral.id, actor=user, on=on.isoformat())
+    _flush_or_conflict()
+
+
+def count_follow_ups_due(team_id: str, today: date) -> int:
+    """How many of the team's open referrals have a follow-up due by ``today`` and no follow-up scores yet."""
+    due = db.session.scalars(db.select(Referral).where(
+        Referral.team_id == team_id, Referral.status.in_(FOLLOW_UP_STATUSES),
+        Referral.follow_up_on.is_not(None), Referral.follow_up_on <= today))
+    return sum(1 for r in due if scores_at(r, "ons4", "follow_up") is None)
+
+
 def scores_at(referral: Referral, scale_code: str, stage: str) -> WellbeingScore | None:
     return next((s for s in referral.scores if s.scale == scale_code and s.stage == stage), None)
 
 
 def wellbeing_change(referral: Referral, scale_code: str = "ons4") -> list[outcomes.ItemChange]:
-    """Return the per-item change between referral and close, when both were recorded."""
-    before, after = scores_at(referral, scale_code, "referral"), scores_at(referral, scale_code, "close")
+    """Return the per-item change between referral and the latest later scores (follow-up or close)."""
+    before = scores_at(referral, scale_code, "referral")
+    later = [s for s in (scores_at(referral, scale_code, "follow_up"), scores_at(referral, scale_code, "close")) if s]
+    after = max(later, key=lambda s: (s.recorded_at, s.id or 0)) if later else None
     if before is None or after is None:
         return []
     return outcomes.change(outcomes.get_scale(scale_code), before.items, after.items)
@@ -675,6 +735,8 @@ _TEAM_NEWS = {
     "accept": ("accepted", "{organisation} accepted a referral your team sent to {service}."),
     "decline": ("declined", "{organisation} declined a referral your team sent to {service}. Sign in to see why."),
     "close": ("closed", "{organisation} closed a referral your team sent to {service}. Sign in to see the outcome."),
+    "did_not_start": ("closed", "A referral your team sent to {service} was closed: the person did not start. "
+                                "Sign in to see why."),
     "withdraw": ("withdrawn", "A referral your team sent to {service} has been withdrawn."),
     "expire": ("expired", "A referral your team sent to {service} had no reply from {organisation} and has expired. "
                           "You may want to refer the person somewhere else."),
@@ -687,6 +749,15 @@ def _tell_both_sides(referral: Referral, action: str, from_status: ReferralStatu
     """After a status change: tell the referring link workers, and the provider when a sent referral is withdrawn."""
     names = {"organisation": referral.organization.name, "service": referral.service.name,
              "months": current_app.config["REFERRAL_INACTIVE_MONTHS"]}
+    by_team = actor is not None and actor.role is Role.LINK_WORKER
+    if action in ("close", "did_not_start") and by_team:
+        # Either side may close: when the link worker does, the provider is the one to tell.
+        link = email_link("inbox.referral", referral_id=referral.id)
+        for member in organisation_members(referral.organization_id):
+            _email(member.email, f"Referral to {referral.service.name} closed",
+                   f"Hello {member.name},\n\nThe link worker closed a referral to {referral.service.name}.\n\n"
+                   f"Sign in to see the outcome:\n{link}\n")
+        return
     if action in _TEAM_NEWS:
         word, sentence = _TEAM_NEWS[action]
         link = email_link("referrals.timeline", referral_id=referral.id)

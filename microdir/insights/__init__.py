@@ -33,9 +33,12 @@ def rebuild_command() -> None:
 
 def init_app(app: Flask) -> None:
     """Register the blueprint, settings defaults and the CLI."""
+    from . import cache
     from .routes import bp
 
     app.config.setdefault("INSIGHTS_SUPPRESS_BELOW", 8)
     app.config.setdefault("INSIGHTS_ROUND_TO", 5)
     app.register_blueprint(bp)
     app.cli.add_command(insights_cli)
+    # Tests empty the database between tests; the page cache goes with it (the shared reset hooks).
+    app.extensions.setdefault("microdir.test_reset_hooks", []).append(cache.clear)

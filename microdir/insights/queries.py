@@ -404,6 +404,26 @@ def unmet_need(filters: Filters) -> Page:
                      dc.count(s), dc.count(z), dc.count(f), dc.rate(z + f, s))
     page.tables.append(by_topic)
 
+    page.tables.append(Table("no-result-by-week", "Searches with no or few results by need or category, council and "
+                             "week", [], screen_rows=0, note="Download it as CSV: it is too long for the page."))
+
+    least = max(QUERY_MIN_SEARCHES, rule.suppress_below)
+    queries = Table("zero-result-queries",
+                    f"Most frequent searches with no result (only words searched at least {least} times)", ["Words searched", "Searches with no result"],
+                    note="Free text can carry personal details, so words searched fewer times are never shown.")
+    for query, n in db.session.execute(
+        select(ZQ.query, _sum(ZQ.searches).label("n")).where(*_zq_where(filters)).group_by(ZQ.query)
+        .having(func.sum(ZQ.searches) >= least).order_by(func.sum(ZQ.searches).desc(), ZQ.query)
+        .limit(50)
+    ):
+        queries.add(query, dc.count(int(n)))
+    page.tables.append(queries)
+    return page
+
+
+def no_result_by_week(filters: Filters) -> Table:
+    """Return the long table of searches by week × need or category × council (CSV only: built when asked for)."""
+    names = topic_names()
     weekly = Table("no-result-by-week", "Searches with no or few results by need or category, council and week",
                    ["Week starting", "Need or category", "Kind", "Council", "Searches", "No result",
                     "1 to 3 results"], screen_rows=0)
@@ -420,20 +440,7 @@ def unmet_need(filters: Filters) -> Page:
     for (monday, facet, code, lad), (s, z, f) in sorted(week_rows.items()):
         weekly.add([f"{monday:%Y-%m-%d}", names.get((facet, code), code), facet, council_label(lad)],
                    dc.count(s), dc.count(z), dc.count(f))
-    page.tables.append(weekly)
-
-    least = max(QUERY_MIN_SEARCHES, rule.suppress_below)
-    queries = Table("zero-result-queries",
-                    f"Most frequent searches with no result (only words searched at least {least} times)", ["Words searched", "Searches with no result"],
-                    note="Free text can carry personal details, so words searched fewer times are never shown.")
-    for query, n in db.session.execute(
-        select(ZQ.query, _sum(ZQ.searches).label("n")).where(*_zq_where(filters)).group_by(ZQ.query)
-        .having(func.sum(ZQ.searches) >= least).order_by(func.sum(ZQ.searches).desc(), ZQ.query)
-        .limit(50)
-    ):
-        queries.add(query, dc.count(int(n)))
-    page.tables.append(queries)
-    return page
+    return weekly
 
 
 def _zq_where(filters: Filters) -> list[Any]:
@@ -772,6 +779,9 @@ def providers(filters: Filters) -> Page:
     page.headlines = [Headline("Providers receiving referrals", dc.count(len(rows)))]
     return page
 
+
+# Tables too long to build for the page: built only for their CSV download.
+CSV_ONLY = {("unmet-need", "no-result-by-week"): no_result_by_week}
 
 PAGES = {
     "overview": ("Overview", overview),

@@ -12,6 +12,7 @@ Idempotent: running it twice in a row changes nothing the second time.
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -74,6 +75,17 @@ def _set_position(name: str, position: int) -> None:
 def last_refreshed() -> datetime | None:
     """Return when the summaries were last brought up to date (None before the first run)."""
     return db.session.scalar(select(InsightState.updated_at).where(InsightState.name == "refreshed"))
+
+
+def refresh_marker() -> tuple[int, datetime] | None:
+    """Return what changes whenever the summaries do: a random number drawn by each run, and its time."""
+    row = db.session.execute(select(InsightState.position, InsightState.updated_at)
+                             .where(InsightState.name == "refreshed")).first()
+    return (row[0], row[1]) if row else None
+
+
+def _mark_refreshed() -> None:
+    _set_position("refreshed", secrets.randbits(31))
 
 
 def _insert(model: Any, rows: Sequence[dict[str, Any]]) -> None:
@@ -364,7 +376,7 @@ def refresh_all(now: datetime | None = None) -> dict[str, int]:
     """Bring every summary up to date; the caller commits."""
     result = {"search-log rows": refresh_searches(), "listings": refresh_services(now),
               "referrals": refresh_referrals()}
-    _set_position("refreshed", 0)
+    _mark_refreshed()
     return result
 
 
@@ -379,5 +391,5 @@ def rebuild_everything() -> dict[str, int]:
     result["referrals"] = rebuild_referral_facts(ids)
     _set_position("referral_event", db.session.scalar(select(db.func.max(ReferralEvent.id))) or 0)
     _set_position("wellbeing_score", db.session.scalar(select(db.func.max(WellbeingScore.id))) or 0)
-    _set_position("refreshed", 0)
+    _mark_refreshed()
     return result

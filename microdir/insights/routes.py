@@ -17,6 +17,7 @@ from ..forms import BaseForm, submit_button
 from ..models import InsightSubscription
 from ..permissions import requires
 from . import disclosure, queries
+from .cache import cached_page
 from .filters import PERIODS, parse_filters
 from .refresh import last_refreshed
 from .reports import FREQUENCIES, subscribe
@@ -47,8 +48,8 @@ class SubscriptionForm(BaseForm):
 
 def _context(slug: str) -> dict[str, Any]:
     filters = parse_filters(request.args)
-    title, builder = queries.PAGES[slug]
-    page = builder(filters)
+    title, _builder = queries.PAGES[slug]
+    page = cached_page(slug, filters)
     return {
         "slug": slug, "title": title, "intro": PAGE_INTROS[slug], "page": page, "filters": filters,
         "periods": PERIODS, "councils": queries.councils_known(), "area_name": queries.area_label(filters),
@@ -79,7 +80,8 @@ def csv(slug: str, table_id: str) -> Any:
     if slug not in queries.PAGES:
         abort(404)
     filters = parse_filters(request.args)
-    table = queries.PAGES[slug][1](filters).table(table_id)
+    only = queries.CSV_ONLY.get((slug, table_id))
+    table = only(filters) if only else cached_page(slug, filters).table(table_id)
     if table is None:
         abort(404)
     name = f"{slug}-{table_id}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"
@@ -93,8 +95,8 @@ def summary() -> Any:
     filters = parse_filters(request.args)
     return render_template(
         "insights/summary.html", title="Insight summary", filters=filters, area_name=queries.area_label(filters),
-        overview=queries.overview(filters), gaps=queries.unmet_need(filters).table("gaps"),
-        funnel=queries.funnel(filters), rule=disclosure.rule(), refreshed=last_refreshed(),
+        overview=cached_page("overview", filters), gaps=cached_page("unmet-need", filters).table("gaps"),
+        funnel=cached_page("funnel", filters), rule=disclosure.rule(), refreshed=last_refreshed(),
     )
 
 

@@ -11,7 +11,19 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..crypto import EncryptedDate, EncryptedText
@@ -45,6 +57,10 @@ class CloseOutcome(enum.Enum):
     PERSON_DECLINED = "person_declined"
     MOVED_AWAY = "moved_away"
     OTHER = "other"
+    # The person did not start (from accepted or first contact): issue 15
+    NOT_REACHED = "not_reached"
+    CHANGED_MIND = "changed_mind"
+    NOT_SUITABLE = "not_suitable"
 
 
 class ContactMethod(enum.Enum):
@@ -86,6 +102,8 @@ class Referral(Model):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     decline_reason: Mapped[DeclineReason | None] = mapped_column(enum_column(DeclineReason))
     outcome: Mapped[CloseOutcome | None] = mapped_column(enum_column(CloseOutcome))
+    # When the link worker asks the person the wellbeing questions again; the caseload reminds them on the day.
+    follow_up_on: Mapped[date | None] = mapped_column(Date)
 
     # Personal data: encrypted at rest, erased (set to None, erased_at set) on withdrawal or after retention.
     person_name: Mapped[str | None] = mapped_column(EncryptedText())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..domain import listing_holds, moderation, moderation_queue, reports, revisions, upkeep
@@ -56,9 +56,14 @@ def _me() -> Any:
 def queue() -> Any:
     waiting = reports.open_reports()
     items = moderation_queue.build_queue()
+    kind = request.args.get("kind", "")
+    kind = kind if kind in moderation_queue.KINDS else ""
+    shown = [item for item in items if not kind or item.kind == kind]
     return render_template(
         "moderation/queue.html",
         items=items,
+        shown=shown,
+        kind=kind,
         kinds=moderation_queue.KINDS,
         kind_labels=KIND_LABELS,
         claim_url=_claim_url,
@@ -120,6 +125,8 @@ def _render_listing(service: Service, *, suspend_form: SuspendForm | None = None
         archive_form=archive_form or ArchiveForm(prefix="archive", formdata=None, meta=NO_FORM_CSRF),
         override_form=override_form, form=failed, format_date=format_date,
         pending=revisions.pending_revision(service), ListingStatus=ListingStatus,
+        open_reports=[r for r in reports.open_reports() if r.service_id == service.id],
+        reason_labels=reports.REASONS, quality_checks=organization.quality_checks, today=now.date(),
     ), status
 
 

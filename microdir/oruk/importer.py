@@ -911,6 +911,10 @@ def import_services(
         _import_batch(batch, rows, report, publish=publish, source=source)
     if progress is not None and number != reported:
         progress(number, report)
+    if not publish:  # new listings wait for a moderator: put them in the queue
+        from ..domain.moderation import queue_unreviewed_listings
+
+        queue_unreviewed_listings(actor)
     audit.record(
         "oruk.import",
         "service",

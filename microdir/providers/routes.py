@@ -14,7 +14,7 @@ from ..domain import listing_edits, listing_holds, provider_profiles, revisions
 from ..domain.listing_edits import EditConflict, EditError, ListingData
 from ..domain.listings import assess_micro_provider, checked_ago
 from ..extensions import db
-from ..models import ListingStatus, Organization, QualityCheckType, Service, utcnow
+from ..models import ListingStatus, Organization, QualityCheckType, Role, Service, utcnow
 from ..permissions import require, requires
 from ..transactions import transaction
 from . import submission
@@ -78,7 +78,8 @@ def _render_edit(service: Service, form: ListingForm, conflict: list[Any] | None
     return render_template(
         "providers/edit.html", title=f"Change {service.name}", service=service, form=form, conflict=conflict,
         sections=listing_edits.SECTIONS,
-        needs_review=service.listing_status in listing_edits.NEEDS_REVIEW,
+        needs_review=service.listing_status in listing_edits.NEEDS_REVIEW
+        and _me().role not in (Role.MODERATOR, Role.ADMIN),  # a moderator's correction is published at once
     ), status
 
 
@@ -117,6 +118,7 @@ SAVE_MESSAGES = {
     "The published listing stays as it is until they approve it.",
     "saved": "{name} has been saved.",
     "unchanged": "You did not change anything.",
+    "published": "Your correction to {name} is published, and its organisation’s members have been told what changed.",
 }
 
 
@@ -142,6 +144,8 @@ def _save_form(service: Service, form: ListingForm, save: Callable[[ListingData 
         flash(done.message, "error")
         return redirect(url_for(".listings"))
     flash(SAVE_MESSAGES[saved].format(name=service.name), "success" if saved != "unchanged" else "info")
+    if _me().role in (Role.MODERATOR, Role.ADMIN):  # a moderator's correction: back to their page for the listing
+        return redirect(url_for("moderation.listing", service_id=service.id))
     return redirect(done_url)
 
 

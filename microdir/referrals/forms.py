@@ -19,7 +19,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..domain import outcomes
-from ..domain.referrals import CONTACT_METHOD_LABELS, DECLINE_REASON_LABELS, OUTCOME_LABELS, ReferralDetails
+from ..domain.referrals import (
+    CLOSE_OUTCOMES,
+    CONTACT_METHOD_LABELS,
+    DECLINE_REASON_LABELS,
+    DID_NOT_START_OUTCOMES,
+    OUTCOME_LABELS,
+    ReferralDetails,
+)
 from ..forms import BaseForm, submit_button
 from ..models import CloseOutcome, ContactMethod, DeclineReason, Referral
 from ..submissions import token_field
@@ -43,6 +50,8 @@ class VersionedForm(BaseForm):
 class OptionalDateField(DateField):
     """A GOV.UK date input (day, month, year) that may be left empty."""
 
+    invalid_message = "Date of birth must be a real date, for example 27 3 1948"
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         # The widget redraws exactly three boxes from raw_data; a crafted post may send fewer or more.
         self.raw_data = ([*valuelist, "", "", ""][:3]) if valuelist else None
@@ -52,13 +61,13 @@ class OptionalDateField(DateField):
         parts = [(v or "").strip() for v in valuelist]
         if len(parts) != 3 or not all(p.isdigit() for p in parts):
             self.data = None
-            raise ValueError("Date of birth must be a real date, for example 27 3 1948")
+            raise ValueError(self.invalid_message)
         day, month, year = (int(p) for p in parts)
         try:
             self.data = date(year, month, day)
         except ValueError as error:
             self.data = None
-            raise ValueError("Date of birth must be a real date, for example 27 3 1948") from error
+            raise ValueError(self.invalid_message) from error
 
 
 class ReferralDetailsForm(VersionedForm):
@@ -169,6 +178,9 @@ class ReferralDetailsForm(VersionedForm):
 
 class ConsentForm(VersionedForm):
     agreed = BooleanField("The person agreed to share these details, for this purpose", widget=GovCheckboxInput())
+    share_wellbeing = BooleanField(
+        "They also agreed that the provider may see their wellbeing scores", widget=GovCheckboxInput(),
+        description="Only if you asked. Without this, the scores stay with your team.")
     submit = submit_button("Continue")
 
     def validate_agreed(self, field: Any) -> None:
@@ -232,7 +244,7 @@ class WellbeingForm(VersionedForm):
 class CloseForm(WellbeingForm):
     outcome = RadioField(
         "What was the outcome?", widget=GovRadioInput(),
-        choices=[SelectChoice(o.value, OUTCOME_LABELS[o]) for o in CloseOutcome],
+        choices=[SelectChoice(o.value, OUTCOME_LABELS[o]) for o in CloseOutcome if o in CLOSE_OUTCOMES],
         validators=[InputRequired("Select the outcome of the referral")],
     )
     note = TextAreaField("Note for the link worker (optional)", widget=GovTextArea(),
@@ -332,3 +344,41 @@ class SubjectAccessForm(BaseForm):
                                      "Enter a reference number, or the person’s full name and date of birth"]
             valid = False
         return valid
+
+
+class DidNotStartForm(VersionedForm):
+    """Accepted, but the person never started: why (closes the referral)."""
+
+    outcome = RadioField(
+        "Why did they not start?", widget=GovRadioInput(),
+        choices=[SelectChoice(o.value, OUTCOME_LABELS[o].removeprefix("Did not start: ").capitalize())
+                 for o in CloseOutcome if o in DID_NOT_START_OUTCOMES],
+        validators=[InputRequired("Select why the person did not start")],
+    )
+    note = TextAreaField("Note for the other side (optional)", widget=GovTextArea(),
+                         validators=[Optional(), Length(max=2000, message="Keep the note to 2000 characters or fewer")])
+    submit = submit_button("Close referral")
+
+
+class TeamCloseForm(VersionedForm):
+    outcome = RadioField(
+        "What was the outcome?", widget=GovRadioInput(),
+        choices=[SelectChoice(o.value, OUTCOME_LABELS[o]) for o in CloseOutcome if o in CLOSE_OUTCOMES],
+        validators=[InputRequired("Select the outcome of the referral")],
+    )
+    note = TextAreaField("Note for the provider (optional)", widget=GovTextArea(),
+                         validators=[Optional(), Length(max=2000, message="Keep the note to 2000 characters or fewer")])
+    submit = submit_button("Close referral")
+
+
+class FollowUpDateField(OptionalDateField):
+    invalid_message = "Follow-up date must be a real date, for example 27 3 2027"
+
+
+class FollowUpDateForm(VersionedForm):
+    follow_up_on = FollowUpDateField(
+        "When will you ask the wellbeing questions again?", widget=GovDateInput(), format="%d %m %Y",
+        description="For example, 27 3 2027. Your caseload reminds you on the day.",
+        validators=[InputRequired("Enter the follow-up date")],
+    )
+    submit = submit_button("Save follow-up date")

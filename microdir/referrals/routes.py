@@ -12,6 +12,7 @@ from .. import shortlist, submissions
 from ..domain import audit
 from ..domain import caseload as caseload_ops
 from ..domain import referrals as ops
+from ..domain import subject_access as sar_words
 from ..domain.outcomes import ONS4
 from ..domain.taxonomy import needs as taxonomy_needs
 from ..extensions import db, limiter
@@ -25,12 +26,15 @@ from .forms import (
     ConfirmWithdrawForm,
     ConsentForm,
     DeclineForm,
+    DidNotStartForm,
     FindMyReferralForm,
+    FollowUpDateForm,
     FromShortlistForm,
     NoteForm,
     ReferralDetailsForm,
     SendForm,
     SubjectAccessForm,
+    TeamCloseForm,
     VersionedForm,
     WellbeingForm,
 )
@@ -52,6 +56,7 @@ def referral_labels() -> dict[str, Any]:
         "outcome_labels": ops.OUTCOME_LABELS,
         "contact_labels": ops.CONTACT_METHOD_LABELS,
         "ons4": ONS4,
+        "wellbeing_shared_versions": ops.WELLBEING_SHARED_VERSIONS,
         "action_labels": ops.ACTION_LABELS,
         "format_date": ops.format_date,
         "referral_response_figures": _response_figures_for,
@@ -184,7 +189,8 @@ def consent(referral_id: str) -> Any:
     form = ConsentForm()
     if form.validate_on_submit():
         try:
-            ops.record_consent(referral, current_user, expected_version=form.version())
+            ops.record_consent(referral, current_user, expected_version=form.version(),
+                               share_wellbeing=bool(form.share_wellbeing.data))
         except (ops.TransitionError, ops.ReferralError) as error:
             _conflict(error)
             return redirect(url_for(".consent", referral_id=referral_id))
@@ -196,6 +202,8 @@ def consent(referral_id: str) -> Any:
         db.session.commit()
     return render_template("referrals/consent.html", title="Does the person agree to share their details?",
                            form=form, referral=referral, wording=ops.consent_wording(referral),
+                           wellbeing_extra=ops.WELLBEING_SHARED.format(
+                               organisation=referral.service.organization.name).strip(),
                            need_names=_need_names())
 
 
@@ -286,6 +294,12 @@ def timeline(referral_id: str) -> Any:
         can_withdraw=referral.status is not ReferralStatus.DRAFT
         and "withdraw" in ops.available_actions(referral, current_user),
         others=caseload_ops.other_referrals_for_person(referral),
+        actions=ops.available_actions(referral, current_user),
+        baseline=ops.scores_at(referral, "ons4", "referral"),
+        follow_up_scores=ops.scores_at(referral, "ons4", "follow_up"),
+        follow_up_form=FollowUpDateForm(expected_version=str(referral.version),
+                                        follow_up_on=referral.follow_up_on),
+        can_follow_up=referral.status in ops.FOLLOW_UP_STATUSES and not referral.erased_at,
         next_action=caseload_ops.next_action(referral),
         withdraw_form=VersionedForm(expected_version=str(referral.version)), is_overdue=ops.is_overdue(referral),
         change=ops.wellbeing_change(referral), note_form=NoteForm(),
@@ -384,6 +398,96 @@ def delete_draft(referral_id: str) -> Any:
                            form=form)
 
 
+def _did_not_start(item: Referral, back: str, done: str) -> Any:
+    """Either side records that the person never started; that closes the referral with the reason."""
+    form = DidNotStartForm()
+    if form.validate_on_submit():
+        try:
+            ops.transition(item, "did_not_start", actor=current_user, note=form.note.data,
+                           outcome=CloseOutcome(form.outcome.data), expected_version=form.version())
+        except ops.TransitionError as error:
+            _conflict(error)
+            return redirect(back)
+        db.session.commit()
+        flash(f"Referral {item.reference} closed: the person did not start", "success")
+        return redirect(done)
+    if request.method == "GET":
+        form.expected_version.data = str(item.version)
+    return render_template("referrals/did_not_start.html", title="The person did not start", form=form,
+                           referral=item, back=back, action=request.path)
+
+
+@bp.route("/<referral_id>/did-not-start", methods=["GET", "POST"])
+@requires("referral.create")
+def did_not_start(referral_id: str) -> Any:
+    referral = _load(referral_id, "referral.create")
+    back = url_for(".timeline", referral_id=referral.id)
+    return _did_not_start(referral, back, back)
+
+
+@bp.route("/<referral_id>/close", methods=["GET", "POST"])
+@requires("referral.create")
+def team_close(referral_id: str) -> Any:
+    """The link worker closes a referral (either side may)."""
+    referral = _load(referral_id, "referral.create")
+    back = url_for(".timeline", referral_id=referral.id)
+    form = TeamCloseForm()
+    if form.validate_on_submit():
+        try:
+            ops.transition(referral, "close", actor=current_user, note=form.note.data,
+                           outcome=CloseOutcome(form.outcome.data), expected_version=form.version())
+        except ops.TransitionError as error:
+            _conflict(error)
+            return redirect(back)
+        db.session.commit()
+        flash(f"Referral {referral.reference} closed", "success")
+        return redirect(back)
+    if request.method == "GET":
+        form.expected_version.data = str(referral.version)
+    return render_template("referrals/team_close.html", title="Close this referral", form=form, referral=referral,
+                           back=back)
+
+
+@bp.route("/<referral_id>/follow-up-date", methods=["POST"])
+@requires("referral.create")
+def follow_up_date(referral_id: str) -> Any:
+    referral = _load(referral_id, "referral.create")
+    back = url_for(".timeline", referral_id=referral.id)
+    form = FollowUpDateForm()
+    if not form.validate_on_submit():
+        flash(next(iter(form.follow_up_on.errors), "Enter the follow-up date"), "error")
+        return redirect(back)
+    try:
+        ops.set_follow_up(referral, current_user, form.follow_up_on.data, expected_version=form.version())
+    except (ops.TransitionError, ops.ReferralError) as error:
+        _conflict(error)
+        return redirect(back)
+    db.session.commit()
+    flash(f"Follow-up set for {ops.format_date(form.follow_up_on.data)}", "success")
+    return redirect(back)
+
+
+@bp.route("/<referral_id>/follow-up", methods=["GET", "POST"])
+@requires("referral.create")
+def follow_up(referral_id: str) -> Any:
+    """The link worker records the follow-up wellbeing scores (ONS4)."""
+    referral = _load(referral_id, "referral.create")
+    back = url_for(".timeline", referral_id=referral.id)
+    if referral.status not in ops.FOLLOW_UP_STATUSES or referral.erased_at is not None:
+        flash("Follow-up scores can be recorded once the provider has accepted the referral.", "error")
+        return redirect(back)
+    form = WellbeingForm()
+    if form.validate_on_submit():
+        scores = form.scores_or_errors()
+        if scores is not None:
+            ops.record_scores(referral, current_user, "ons4", "follow_up", scores)
+            db.session.commit()
+            flash("Follow-up wellbeing scores saved", "success")
+            return redirect(back)
+    return render_template("referrals/wellbeing.html", title="Wellbeing at follow-up", form=form,
+                           referral=referral, back=back, action=request.path, heading="Wellbeing at follow-up")
+
+
 @bp.route("/<referral_id>/withdraw", methods=["POST"])
 @requires("referral.create")
 def withdraw(referral_id: str) -> Any:
@@ -424,7 +528,8 @@ def referral(referral_id: str) -> Any:
     return render_template(
         "referrals/inbox_referral.html", title=f"Referral {item.reference}", referral=item, actions=actions,
         buttons={a: PROVIDER_BUTTONS[a] for a in actions if a in PROVIDER_BUTTONS}, need_names=_need_names(),
-        change=ops.wellbeing_change(item), note_form=NoteForm(),
+        change=ops.wellbeing_change(item) if ops.wellbeing_shared_with_provider(item) else [],
+        wellbeing_shared=ops.wellbeing_shared_with_provider(item), note_form=NoteForm(),
         note_action=url_for(".note", referral_id=item.id),
     )
 
@@ -473,6 +578,14 @@ def decline(referral_id: str) -> Any:
     if request.method == "GET":
         form.expected_version.data = str(item.version)
     return render_template("referrals/decline.html", title="Decline this referral", form=form, referral=item)
+
+
+@inbox.route("/<referral_id>/did-not-start", methods=["GET", "POST"], endpoint="did_not_start")
+@requires("referral.respond")
+def provider_did_not_start(referral_id: str) -> Any:
+    item = _load(referral_id, "referral.respond")
+    back = url_for(".referral", referral_id=item.id)
+    return _did_not_start(item, back, back)
 
 
 @inbox.route("/<referral_id>/close", methods=["GET", "POST"])
@@ -627,6 +740,8 @@ def subject_access() -> Any:
             return Response(json.dumps(export, indent=2, ensure_ascii=False), mimetype="application/json",
                             headers={"Content-Disposition": "attachment; filename=subject-access.json",
                                      "Cache-Control": "no-store"})
+        names = _need_names()
         return render_template("referrals/subject_access_result.html", title="What we hold about this person",
-                               export=export, form=form, need_names=_need_names())
+                               export=export, form=form, exported_on=sar_words.exported_on(export["exported"]),
+                               records=[sar_words.printable(record, names) for record in export["referrals"]])
     return render_template("referrals/subject_access.html", title="Subject access: export what we hold", form=form)

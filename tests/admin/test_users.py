@@ -53,7 +53,7 @@ def test_stopping_sign_in_ends_the_session(app_ctx: Any, client_request: ClientR
     theirs = ClientRequest(app)
     theirs.sign_in(provider)
     client_request.sign_in(admin)
-    client_request.post(f"/admin/users/{provider.id}/active", form_url="/admin/users")
+    client_request.post(f"/admin/users/{provider.id}/active", form_url=f"/admin/users/{provider.id}/active")
     theirs.get("/account/", expected_status=302)
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "user.deactivate"))
     assert event.actor_id == admin.id and event.object_id == str(provider.id)

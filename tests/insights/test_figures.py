@@ -240,3 +240,27 @@ def test_a_configured_scale_appears_the_same_way(world: Any, exact: Any, app_ctx
         assert "Test licence" in table.note
     finally:
         app_ctx.config["OUTCOME_SCALES"] = {}
+
+
+def test_a_cached_page_is_never_served_after_a_refresh(world: Any, exact: Any, client_request: ClientRequest) -> None:
+    from tests.insights.fixtures import SENT
+
+    client_request.sign_in(factories.create_user(Role.COMMISSIONER))
+    url = "/insights/funnel?period=custom&from=2026-03-01&to=2026-03-31"
+    first = client_request.get(url)
+    assert [td.get_text(strip=True) for td in first.select("#table-funnel tbody tr")[0].select("td")][0] == "8"
+    from microdir.domain import referrals as ops
+    from tests.referrals.helpers import details
+
+    with time_machine.travel(SENT, tick=False):
+        referral = ops.create_draft(world.referrals["r1"].service, world.worker, details())
+        ops.record_consent(referral, world.worker, expected_version=referral.version)
+        ops.transition(referral, "send", actor=world.worker, expected_version=referral.version)
+        db.session.commit()
+    again = client_request.get(url)  # no refresh yet: the same figures (the summaries have not changed)
+    assert [td.get_text(strip=True) for td in again.select("#table-funnel tbody tr")[0].select("td")][0] == "8"
+    with time_machine.travel(TODAY, tick=False):  # the same moment as the first run: the marker still changes
+        refresh_all()
+        db.session.commit()
+    after = client_request.get(url)
+    assert [td.get_text(strip=True) for td in after.select("#table-funnel tbody tr")[0].select("td")][0] == "9"

@@ -90,7 +90,7 @@ def test_moderation_pages_are_accessible(app_ctx: Any, page: Any, smtpd: Inbox) 
     run_due()
     reports.report_problem(listing, ["wrong_time"], "Wednesdays now")
     record_quality_check(organization, QualityCheckType.DBS, provider, reference="D1", description=None,
-                         cover_amount=None, expires_on=utcnow().date() + timedelta(days=10))
+                         cover_amount=None, expires_on=utcnow().date() - timedelta(days=20))  # lapsed, past the grace
     db.session.commit()
     sign_in(page, factories.create_user(Role.MODERATOR))
 

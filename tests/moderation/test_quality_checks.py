@@ -87,18 +87,29 @@ def test_a_check_stops_showing_after_its_expiry_date(
     assert [e.object_id for e in events] == [check.id]
 
 
-def test_expiring_and_expired_checks_are_in_the_moderation_queue(
+def test_lapsed_checks_reach_the_moderation_queue_after_the_provider_s_grace_period(
     app_ctx: Any, client_request: ClientRequest
 ) -> None:
+    """Issue 15: an expiring check is the provider's task (reminded, can renew); moderators see it only once it
+    lapsed and QUALITY_CHECK_MODERATOR_GRACE_DAYS (14) passed without the provider acting."""
     organization, provider, _ = provider_with_listing(last_verified_at=TODAY)
-    _verified_check(organization, provider)
+    _verified_check(organization, provider)  # expires 31 March 2026
     far = _verified_check(organization, provider, expires_on=date(2026, 9, 1))
     far.check_type = QualityCheckType.DBS
     db.session.commit()
-    with time_machine.travel(TODAY, tick=True):
-        client_request.sign_in(factories.create_user(Role.MODERATOR))
-        page = client_request.get("/moderation/")
+    moderator = factories.create_user(Role.MODERATOR)
+
+    def queue_on(moment: datetime) -> Any:
+        with time_machine.travel(moment, tick=True):
+            viewer = ClientRequest(client_request.app)
+            viewer.sign_in(moderator)
+            return viewer.get("/moderation/")
+
+    assert queue_on(TODAY).select("#queue tr[data-kind=quality_check]") == []
+    # 14 days after it lapsed: still the provider's to renew
+    assert queue_on(datetime(2026, 4, 14, 9)).select("#queue tr[data-kind=quality_check]") == []
+    page = queue_on(datetime(2026, 4, 15, 9))
     rows = [r.get_text(" ", strip=True) for r in page.select("#queue tr[data-kind=quality_check]")]
     assert rows == [rows[0]] and "Public liability insurance for Smethwick Friends" in rows[0]
-    assert "Expires on 31 March 2026" in rows[0]
+    assert "Expired on 31 March 2026" in rows[0]
     assert page.soup.select_one("#count-quality-check").get_text(strip=True) == "1"

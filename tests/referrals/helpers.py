@@ -51,10 +51,10 @@ def provider_for(service: Service) -> User:
 
 def actor_for(referral: Referral, action: str, team_user: User) -> Any:
     step = next(step for (status, name), step in ops.TRANSITIONS.items() if name == action)
+    if ops.ActorKind.PROVIDER in step.actors:  # either side may close: the provider usually does
+        return provider_for(referral.service)
     if ops.ActorKind.TEAM in step.actors:
         return team_user
-    if ops.ActorKind.PROVIDER in step.actors:
-        return provider_for(referral.service)
     return ops.SYSTEM
 
 
@@ -64,6 +64,8 @@ def advance(referral: Referral, action: str, team_user: User, **kwargs: Any) -> 
         extra["reason"] = DeclineReason.NO_CAPACITY
     if action == "close":
         extra["outcome"] = CloseOutcome.COMPLETED
+    if action == "did_not_start":
+        extra["outcome"] = CloseOutcome.NOT_REACHED
     ops.transition(referral, action, actor=actor_for(referral, action, team_user),
                    expected_version=referral.version, **extra, **kwargs)
 

@@ -116,7 +116,7 @@ def test_subject_access_by_name_and_date_of_birth_as_a_page_and_as_json(
     record = next(r for r in export["referrals"] if r["reference"] == first.reference)
     assert record["date_of_birth"] == "1948-03-27" and record["outcome"] == "Completed"
     assert [h["what"] for h in record["history"]][:2] == ["Draft started", "Sent"]
-    assert record["consent"]["wording_version"] == "2026-1"
+    assert record["consent"]["wording_version"] == "2026-2"
 
     audits = _audits("referral.subject_access_export")
     assert [(a.actor_id, a.reason, a.detail["format"], a.detail["found_by"]) for a in audits] == [

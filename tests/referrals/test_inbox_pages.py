@@ -46,6 +46,7 @@ def test_a_provider_accepts_then_records_contact_taking_part_and_closes_with_wel
 
     record_scores(referral, referral.created_by, "ons4", "referral",
                   {"life_satisfaction": "4", "worthwhile": "5", "happiness": "6", "anxiety": "8"})
+    referral.consent_wording_version = "2026-2-wellbeing"  # the person agreed the provider may see their scores
     db.session.commit()
     provider = provider_for(referral.service)
     client_request.sign_in(provider)

@@ -51,7 +51,7 @@ def test_a_link_worker_refers_someone_and_the_organisation_is_emailed_without_pe
     assert "agreed that I can share" in page.text() and service.organization.name in page.text()
     client_request.post(f"/referrals/{referral.id}/consent", {"agreed": "y"})
     referral = _only_referral()
-    assert referral.consent_given_at is not None and referral.consent_wording_version == "2026-1"
+    assert referral.consent_given_at is not None and referral.consent_wording_version == "2026-2"
     assert PERSON_NAME in referral.consent_text and referral.reference in referral.consent_wording
 
     check = client_request.get(f"/referrals/{referral.id}/check")

@@ -23,11 +23,16 @@ ALLOWED = {
     (S.ACCEPTED, "first_contact"): S.FIRST_CONTACT,
     (S.FIRST_CONTACT, "engage"): S.ENGAGED,
     (S.ENGAGED, "close"): S.CLOSED,
+    (S.ACCEPTED, "did_not_start"): S.CLOSED,  # issue 15: the person never started
+    (S.FIRST_CONTACT, "did_not_start"): S.CLOSED,
     **{(s, "withdraw"): S.WITHDRAWN for s in (S.DRAFT, S.SENT, S.ACCEPTED, S.FIRST_CONTACT, S.ENGAGED)},
     **{(s, "close_inactive"): S.CLOSED for s in (S.ACCEPTED, S.FIRST_CONTACT, S.ENGAGED)},
 }
 WHO = {"send": "team", "accept": "provider", "decline": "provider", "expire": "system", "first_contact": "provider",
-       "engage": "provider", "close": "provider", "withdraw": "team", "close_inactive": "system"}
+       "engage": "provider", "close": "provider", "withdraw": "team", "did_not_start": "team",
+       "close_inactive": "system"}
+# Who else may take the action (issue 15: either side closes, either side records "did not start").
+ALSO = {"close": {"team"}, "did_not_start": {"provider"}, "withdraw": {"person"}}
 ACTIONS = sorted({a for _, a in ALLOWED})
 
 
@@ -43,7 +48,8 @@ def _actor(kind: str, referral: Any, team_user: Any) -> Any:
 
 def _extra(action: str) -> dict[str, Any]:
     return {"reason": DeclineReason.NOT_ELIGIBLE} if action == "decline" else (
-        {"outcome": CloseOutcome.MOVED_AWAY} if action == "close" else {})
+        {"outcome": CloseOutcome.MOVED_AWAY} if action == "close" else (
+            {"outcome": CloseOutcome.CHANGED_MIND} if action == "did_not_start" else {}))
 
 
 @pytest.mark.parametrize("status", list(S), ids=lambda s: s.value)
@@ -83,7 +89,8 @@ def test_a_refusal_says_why_in_words(app_ctx: Any) -> None:
         (S.SENT, "accept", "team"),  # only the receiving organisation answers
         (S.SENT, "accept", "system"),
         (S.SENT, "expire", "provider"),  # only the job expires
-        (S.ENGAGED, "close", "team"),
+        (S.ENGAGED, "close", "system"),
+        (S.ACCEPTED, "did_not_start", "system"),
         (S.SENT, "withdraw", "provider"),  # the provider declines or closes; it does not withdraw
         (S.SENT, "withdraw", "system"),
     ],
@@ -167,8 +174,8 @@ def test_random_sequences_keep_the_machine_sound(app_ctx: Any, sequence: list[tu
         before = (referral.status, referral.version, len(referral.events))
         audits = db.session.scalar(db.select(db.func.count(AuditEvent.id)))
         allowed = (before[0], action) in ALLOWED and (
-            who == WHO[action] or (action == "withdraw" and who == "person")
-        ) and (with_extra or action not in ("decline", "close"))
+            who == WHO[action] or who in ALSO.get(action, set())
+        ) and (with_extra or action not in ("decline", "close", "did_not_start"))
         try:
             ops.transition(referral, action, actor=actor, expected_version=referral.version,
                            **(_extra(action) if with_extra else {}))
@@ -193,6 +200,22 @@ def test_random_sequences_keep_the_machine_sound(app_ctx: Any, sequence: list[tu
     for earlier, later in zip(events, events[1:], strict=False):
         assert later.from_status is earlier.to_status
     assert events[-1].to_status is referral.status
+
+
+def test_did_not_start_takes_only_its_outcomes_and_close_only_its_own(app_ctx: Any) -> None:
+    team_user = factories.create_user(Role.LINK_WORKER)
+    accepted, engaged = make_referral(S.ACCEPTED, team_user=team_user), make_referral(S.ENGAGED, team_user=team_user)
+    with pytest.raises(ops.TransitionError, match="Select one of the outcomes offered"):
+        ops.transition(accepted, "did_not_start", actor=team_user, outcome=CloseOutcome.COMPLETED,
+                       expected_version=accepted.version)
+    with pytest.raises(ops.TransitionError, match="Select one of the outcomes offered"):
+        ops.transition(engaged, "close", actor=team_user, outcome=CloseOutcome.NOT_REACHED,
+                       expected_version=engaged.version)
+    event = ops.transition(accepted, "did_not_start", actor=provider_for(accepted.service),
+                           outcome=CloseOutcome.NOT_REACHED, expected_version=accepted.version)
+    assert (accepted.status, accepted.outcome, event.actor_kind) == (S.CLOSED, CloseOutcome.NOT_REACHED, "provider")
+    ops.transition(engaged, "close", actor=team_user, outcome=CloseOutcome.COMPLETED, expected_version=engaged.version)
+    assert (engaged.status, engaged.outcome, engaged.closed_at is not None) == (S.CLOSED, CloseOutcome.COMPLETED, True)
 
 
 def test_paths_used_by_the_helpers_are_valid() -> None:

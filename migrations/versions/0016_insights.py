@@ -1,7 +1,7 @@
 """commissioner insight: summary tables, subscriptions, the council of each search
 
-Revision ID: 0012_insights
-Revises: 0011_secauth_sessions
+Revision ID: 0016_insights
+Revises: 0015_form_submissions
 Create Date: 2026-12-03 05:59:44.303593
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0012_insights"
-down_revision = "0011_secauth_sessions"
+revision = "0016_insights"
+down_revision = "0015_form_submissions"
 branch_labels = None
 depends_on = None
 
