@@ -20,6 +20,8 @@ _NOT_SCHEMA = {"constraints", "core", "datapackage_metadata", "datapackage_type"
 
 UUID = {"type": "string", "format": "uuid"}
 BOOLEAN = {"type": "boolean"}
+# Every request carrying a null character is refused with a 400 (microdir/errors.py): free text says so in its schema.
+NO_NULL_CHARACTER = "^[^\\x00]*$"
 
 
 def _param(name: str, description: str, schema: dict[str, Any], where: str = "query") -> dict[str, Any]:
@@ -27,7 +29,10 @@ def _param(name: str, description: str, schema: dict[str, Any], where: str = "qu
 
 
 PARAMETERS: dict[str, dict[str, Any]] = {
-    "search": _param("search", "Full text search (microdir's search: stems, synonyms, categories).", {"type": "string"}),
+    "search": _param(
+        "search", "Full text search (microdir's search: stems, synonyms, categories). A null character is refused (400).",
+        {"type": "string", "pattern": NO_NULL_CHARACTER},
+    ),
     "page": _param("page", "Page number, from 1.", {"type": "integer", "minimum": 1, "maximum": 1_000_000}),
     "per_page": _param("per_page", "Items per page, 1 to 100 (default 50).", {"type": "integer", "minimum": 1, "maximum": 100}),
     "format": _param(
