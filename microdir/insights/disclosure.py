@@ -89,7 +89,7 @@ class Figure:
         if self.kind == "text":
             return self.hidden_text
         if self.value is None:
-            return SUPPRESSED_MARKER if self.hidden_text.startswith("fewer") else ""
+            return SUPPRESSED_MARKER if self.kind == "count" or self.hidden_text.startswith("fewer") else ""
         if self.kind == "count":
             return str(int(self.value))
         if self.kind == "rate":
@@ -134,9 +134,35 @@ def count(n: int | None, r: Rule | None = None) -> Figure:
     return Figure("count", None if value is None else float(value), f"fewer than {r.suppress_below}")
 
 
+def _shown_range(value: int | None, r: Rule) -> tuple[int, int]:
+    """The true values a reader knows a shown count stands for."""
+    if value is None:
+        return (1, r.suppress_below - 1)
+    if value == 0:
+        return (0, 0)
+    return (max(r.suppress_below, value - r.round_to // 2), value + r.round_to // 2)
+
+
 def total(values: Iterable[int | None], r: Rule | None = None) -> Figure:
-    """Return the total of unrounded counts, then rounded (never the sum of rounded cells)."""
-    return count(sum(v or 0 for v in values), r)
+    """Return the total of unrounded counts, then rounded (never the sum of rounded cells).
+
+    Not shown when, with the other cells, it would pin a hidden cell to one value (four cells of 7 total 28,
+    shown as 30: each must be 7).
+    """
+    r = r or rule()
+    counts = [int(v or 0) for v in values]
+    shown_total = round_count(sum(counts), r)
+    cells = [_shown_range(round_count(v, r), r) for v in counts]
+    total_low, total_high = _shown_range(shown_total, r)
+    for i, v in enumerate(counts):
+        if not is_suppressed(v, r):
+            continue
+        low = sum(c[0] for j, c in enumerate(cells) if j != i)
+        high = sum(c[1] for j, c in enumerate(cells) if j != i)
+        possible = [a for a in range(1, r.suppress_below) if a + low <= total_high and a + high >= total_low]
+        if len(possible) < 2:
+            return Figure("count", None, "not shown")
+    return count(sum(counts), r)
 
 
 def rate(numerator: int | None, denominator: int | None, r: Rule | None = None) -> Figure:
