@@ -398,7 +398,7 @@ def delete_draft(referral_id: str) -> Any:
                            form=form)
 
 
-def _close_with_outcome(item: Referral, action: str, form: Any, template: str, title: str, done_message: str,
+def _close_with_outcome(item: Referral, action: str, form: Any, title: str, lead: str, done_message: str,
                         back: str, done: str) -> Any:
     """Close a referral through ``action`` with the outcome and note the form asks for (either side may)."""
     if form.validate_on_submit():
@@ -413,13 +413,14 @@ def _close_with_outcome(item: Referral, action: str, form: Any, template: str, t
         return redirect(done)
     if request.method == "GET":
         form.expected_version.data = str(item.version)
-    return render_template(template, title=title, form=form, referral=item, back=back, action=request.path)
+    return render_template("referrals/close_with_outcome.html", title=title, lead=lead, form=form, referral=item,
+                           back=back, action=request.path)
 
 
 def _did_not_start(item: Referral, back: str, done: str) -> Any:
     """Either side records that the person never started; that closes the referral with the reason."""
-    return _close_with_outcome(item, "did_not_start", DidNotStartForm(), "referrals/did_not_start.html",
-                               "The person did not start",
+    return _close_with_outcome(item, "did_not_start", DidNotStartForm(), "The person did not start",
+                               "This closes the referral with the reason you give. The other side is told.",
                                f"Referral {item.reference} closed: the person did not start", back, done)
 
 
@@ -437,8 +438,9 @@ def team_close(referral_id: str) -> Any:
     """The link worker closes a referral (either side may)."""
     referral = _load(referral_id, "referral.create")
     back = url_for(".timeline", referral_id=referral.id)
-    return _close_with_outcome(referral, "close", TeamCloseForm(), "referrals/team_close.html",
-                               "Close this referral", f"Referral {referral.reference} closed", back, back)
+    return _close_with_outcome(referral, "close", TeamCloseForm(), "Close this referral",
+                               f"{referral.organization.name} will be told that you closed it.",
+                               f"Referral {referral.reference} closed", back, back)
 
 
 @bp.route("/<referral_id>/follow-up-date", methods=["POST"])
