@@ -129,7 +129,8 @@ def load_command(postcodes_csv: str | None, areas: str, if_missing: bool) -> Non
     rate = stats.postcodes / stats.seconds if stats.seconds else 0.0
     click.echo(
         f"Loaded {stats.postcodes:,} postcodes ({stats.live_postcodes:,} live), {stats.outcodes:,} districts, "
-        f"{stats.places:,} places, {stats.councils:,} councils in {stats.seconds:.1f} s ({rate:,.0f} postcodes/s)"
+        f"{stats.places:,} places, {stats.localities:,} villages and localities, {stats.councils:,} councils "
+        f"in {stats.seconds:.1f} s ({rate:,.0f} postcodes/s)"
     )
     if stats.skipped:
         click.echo(f"Skipped {stats.skipped:,} postcodes with no grid reference or a pre-standard form")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gzip
 import importlib.util
 import json
 import math
@@ -34,13 +35,16 @@ from typing import Any
 from .places import GazetteerUnavailable, normalise_place_name
 from .postcodes import normalise_postcode
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: localities
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # Shipped inside the product (OGL v3); see data/README.md for where it came from.
 LAD_NAMES_CSV = DATA_DIR / "lad_names.csv"
 # Counties, metropolitan counties, combined authorities and English regions as lists of councils (see
 # data/README.md): shipped with the product, like the council names, because no pinned package carries them.
 AREAS_CSV = DATA_DIR / "areas.csv"
+# Villages and localities per postcode district (GeoNames postal codes, CC BY 4.0): shipped with the product because
+# no pinned package carries them offline (pgeocode downloads them at first use). See data/README.md.
+LOCALITIES_CSV = DATA_DIR / "localities.csv.gz"
 
 # Postcode areas we never load: Northern Ireland (BT) unit postcodes are not open data (LPS licence),
 # and ONSPD's BT grid references are Irish Grid, which OSTN15 would convert to nonsense.
@@ -52,6 +56,17 @@ PLACE_MAX_KM = 5.0
 # 99 % of places are within 520 m of a postcode, median 43 m), so a town just outside a partial load
 # (West Bromwich, in B70, ~1 km from the nearest B66 postcode) cannot name a neighbouring district.
 PLACE_NAMES_DISTRICT_KM = 0.5
+# A locality named like a town is kept only this far from every town of that name: GeoNames lists "Birmingham" as a
+# locality of districts in Solihull and Sandwell, which must not make "Birmingham" ask "which one?", while a
+# village far from any same-named town is a different place that residents mean.
+LOCALITY_TOWN_KM = 15.0
+# GeoNames gives many localities one default point per district (22 share 52.1969,0.1429 in CB1), and lists a village
+# under each district it touches: a point shared by this many rows is a district default, not the locality's own ...
+LOCALITY_DEFAULT_POINT_ROWS = 3
+# ... so such a row is dropped when the same name has a point of its own this close (Bartlow is listed under CB1 at
+# Cambridge's default point and under CB21 at the village), and any two rows this close are one place.
+LOCALITY_SAME_KM = 20.0
+LOCALITY_SAME_POINT_KM = 2.0
 # Batch size for executemany: big enough that Python overhead is amortised, small enough to bound memory.
 BATCH = 100_000
 
@@ -67,6 +82,7 @@ class LoadStats:
     outcodes: int = 0
     councils: int = 0
     places: int = 0
+    localities: int = 0
     skipped: int = 0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
@@ -352,6 +368,15 @@ def load_gazetteer(
         place_rows, outcode_names = _places(postcodes, lats, lons, lads, live, status_known, outcode_rows)
         timings["places"] = time.perf_counter() - t
 
+        t = time.perf_counter()
+        locality_rows = _localities(postcodes, lats, lons, lads, live, status_known, outcode_rows, place_rows)
+        conn.executemany(
+            "INSERT INTO localities (name, name_key, lat, lon, lad_code, outcode) VALUES (?, ?, ?, ?, ?, ?)",
+            locality_rows,
+        )
+        stats.localities = len(locality_rows)
+        timings["localities"] = time.perf_counter() - t
+
         conn.executemany(
             "INSERT INTO outcodes (outcode, lat, lon, lad_code, place_name, live_postcodes) VALUES (?, ?, ?, ?, ?, ?)",
             [(o, la, lo, lad, outcode_names.get(o), n) for o, la, lo, lad, n in outcode_rows],
@@ -425,6 +450,17 @@ def _create_schema(conn: sqlite3.Connection) -> None:
             outcode TEXT
         );
         CREATE INDEX places_name_key ON places (name_key, population DESC);
+        -- Villages and localities that are not towns above: one row per name per council.
+        CREATE TABLE localities (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            name_key TEXT NOT NULL,         -- normalise_place_name(name)
+            lat REAL NOT NULL,              -- GeoNames' own point, or the district centroid when GeoNames has none
+            lon REAL NOT NULL,
+            lad_code TEXT,
+            outcode TEXT NOT NULL           -- the postcode district GeoNames lists it under
+        );
+        CREATE INDEX localities_name_key ON localities (name_key);
         """
     )
 
@@ -506,3 +542,75 @@ def _places(
                 names[row[0]] = rows[idx][0]
     return rows, names
 
+
+
+def _localities(
+    postcodes: list[str],
+    lats: Any,
+    lons: Any,
+    lads: list[str | None],
+    live: Any,
+    status_known: bool,
+    outcode_rows: list[tuple[str, float, float, str | None, int]],
+    place_rows: list[tuple[str, str, float, float, int, str | None, str]],
+) -> list[tuple[str, str, float, float, str | None, str]]:
+    """Place GeoNames' postal localities in their council: one row per name and council, towns left out."""
+    import numpy as np
+
+    districts = {row[0]: row for row in outcode_rows}
+    towns: dict[str, list[tuple[float, float]]] = {}
+    for _name, key, lat, lon, *_rest in place_rows:
+        towns.setdefault(key, []).append((lat, lon))
+    records = []
+    with gzip.open(LOCALITIES_CSV, "rt", encoding="utf-8", newline="") as fh:
+        for record in csv.DictReader(fh):
+            key = normalise_place_name(record["name"])
+            if key and record["latitude"] and record["longitude"]:
+                records.append((record["name"], key, float(record["latitude"]), float(record["longitude"]),
+                                record["outcode"]))
+    shared = Counter((lat, lon) for _name, _key, lat, lon, _outcode in records)
+    own_point: list[tuple[str, str, float, float, str]] = []  # name, key, lat, lon, outcode
+    at_district: list[tuple[str, str, str]] = []  # name, key, outcode
+    for name, key, lat, lon, outcode in records:
+        if outcode not in districts:
+            continue  # outside a partial load, or a retired district
+        if shared[(lat, lon)] < LOCALITY_DEFAULT_POINT_ROWS:
+            own_point.append((name, key, lat, lon, outcode))
+        else:
+            # The district's own centroid (from live postcodes) and main council say as much, more honestly.
+            at_district.append((name, key, outcode))
+
+    placed: list[tuple[str, str, float, float, str | None, str, bool]] = []  # ..., lad, outcode, own point
+    if own_point and postcodes:
+        pool = np.flatnonzero(live == 1) if status_known else np.arange(len(postcodes))
+        px, py = _project_km(lats[pool], lons[pool])
+        qx, qy = _project_km(np.asarray([r[2] for r in own_point]), np.asarray([r[3] for r in own_point]))
+        nearest, _dist = _nearest(px, py, qx, qy, PLACE_MAX_KM)
+        for (name, key, lat, lon, outcode), idx in zip(own_point, nearest.tolist(), strict=True):
+            lad = lads[int(pool[idx])] if idx >= 0 else districts[outcode][3]
+            placed.append((name, key, lat, lon, lad, outcode, True))
+    for name, key, outcode in at_district:
+        _code, lat, lon, lad, _n = districts[outcode]
+        placed.append((name, key, lat, lon, lad, outcode, False))
+
+    rows: list[tuple[str, str, float, float, str | None, str]] = []
+    kept: dict[str, list[tuple[float, float]]] = {}
+    seen: set[tuple[str, str | None]] = set()
+    for name, key, p_lat, p_lon, lad, outcode, own in placed:  # own points first: they win over defaults
+        if (key, lad) in seen:
+            continue  # one per name and council, so "Lane Head, Kirklees" picks exactly one
+        if any(_km(p_lat, p_lon, t_lat, t_lon) < LOCALITY_TOWN_KM for t_lat, t_lon in towns.get(key, ())):
+            continue  # the town of that name stands for it
+        same_km = LOCALITY_SAME_POINT_KM if own else LOCALITY_SAME_KM
+        if any(_km(p_lat, p_lon, k_lat, k_lon) < same_km for k_lat, k_lon in kept.get(key, ())):
+            continue
+        seen.add((key, lad))
+        kept.setdefault(key, []).append((p_lat, p_lon))
+        rows.append((name, key, p_lat, p_lon, lad, outcode))
+    return rows
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    # Equirectangular: good to well under 1 % at the distances compared here.
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    return 6371.0 * math.hypot(x, math.radians(lat2 - lat1))

@@ -139,6 +139,8 @@ class Gazetteer:
         self._lock = threading.Lock()
         self._tables: tuple[tuple[int, int, int], _Tables] | None = None
         self._areas: tuple[_Tables, _AreaTables] | None = None
+        # Locality names for spelling suggestions (~18,000): read on the first unknown name, not at start-up.
+        self._locality_names: tuple[_Tables, dict[str, str]] | None = None
 
     # -- connection management -------------------------------------------------------------------
 
@@ -234,6 +236,7 @@ class Gazetteer:
             "outcodes": len(tables.outcodes),
             "councils": len(tables.councils),
             "places": sum(len(v) for v in tables.places_by_key.values()),
+            "localities": len(self._locality_name_index()),
         }
 
     def councils(self) -> dict[str, str]:
@@ -328,7 +331,10 @@ class Gazetteer:
         if len(named) == 1:
             return named[0]
         if len(named) > 1:
-            raise PlaceAmbiguous(_display_name(raw), [self._choice(p) for p in named])
+            # "Which Church End did you mean?" in the places' own spelling, even when typed "church end".
+            spelt = {p.label for p in named if normalise_place_name(p.label) == normalise_place_name(raw)}
+            name = spelt.pop() if len(spelt) == 1 else _display_name(raw)
+            raise PlaceAmbiguous(name, [self._choice(p) for p in named])
 
         if postcode_error is not None and any(ch.isdigit() for ch in raw):
             # Digits mean the person was typing a postcode, so its message fits better than "no such town".
@@ -392,6 +398,8 @@ class Gazetteer:
         for town in towns.values():
             found.append(ResolvedPlace(raw, PlaceKind.TOWN, town.name, town.lat, town.lon, town.lad_code,
                                        town.council, town.outcode))
+        if not said_council:
+            found += [p for p in self._localities(raw, key) if p.lad_code not in towns]
         named_areas = areas.county_councils.get(base, []) if said_council else areas.areas.get(base, [])
         for area_name, kind, codes in named_areas:
             found.append(self._area_place(raw, area_name, kind, codes))
@@ -400,6 +408,9 @@ class Gazetteer:
             # between it and the one council inside it: the wider area holds every service the narrower one does.
             wider = {code for p in found if p.area_kind not in (None, "council") for code in p.lad_codes}
             found = [p for p in found if p.area_kind != "council" or not set(p.lad_codes) <= wider]
+            # A locality inside a council or area of its own name is that area's namesake, not another place.
+            within = {code for p in found if p.is_area for code in p.lad_codes}
+            found = [p for p in found if p.kind is not PlaceKind.LOCALITY or p.lad_code not in within]
         if wanted:
             found = [p for p in found if wanted in {normalise_place_name(h) for h in self._hints(p)}]
         return found
@@ -429,13 +440,43 @@ class Gazetteer:
         return PlaceChoice(place.label, ", ".join(dict.fromkeys(hints)), f"{place.label}, {hints[0]}")
 
     def similar_names(self, name: str, limit: int = 5) -> list[str]:
-        """Return towns, councils and areas spelt like ``name`` (prefix matches first, then fuzzy)."""
+        """Return towns, councils, areas and villages spelt like ``name`` (prefix matches first, then fuzzy)."""
         names = self.similar_place_names(name, limit)
         key, _ = strip_council_words(normalise_place_name(name))
         areas = self._area_tables()
         for match in difflib.get_close_matches(key, list(areas.labels), n=limit, cutoff=0.75):
             names.append(areas.labels[match])
+        if len(names) < limit and key:
+            localities = self._locality_name_index()
+            # Same first letter only: a slip is rarely in the first letter, and it cuts ~18,000 names to ~1,000.
+            candidates = [k for k in localities if k[:1] == key[:1]]
+            for match in difflib.get_close_matches(key, candidates, n=limit, cutoff=0.8):
+                names.append(localities[match])
         return list(dict.fromkeys(names))[:limit]
+
+    def _localities(self, raw: str, key: str) -> list[ResolvedPlace]:
+        """Return the villages and localities called ``key`` (one per council), from the database file."""
+        try:
+            rows = self._connection().execute(
+                "SELECT name, lat, lon, lad_code, outcode FROM localities WHERE name_key = ? ORDER BY id", (key,)
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []  # a geo database built before localities existed: towns, councils and areas still work
+        councils = self._cached_tables().councils
+        return [ResolvedPlace(raw, PlaceKind.LOCALITY, name, lat, lon, lad, councils.get(lad or ""), outcode)
+                for name, lat, lon, lad, outcode in rows]
+
+    def _locality_name_index(self) -> dict[str, str]:
+        tables = self._cached_tables()
+        cached = self._locality_names
+        if cached is not None and cached[0] is tables:
+            return cached[1]
+        try:
+            index = dict(self._connection().execute("SELECT name_key, MIN(name) FROM localities GROUP BY name_key"))
+        except sqlite3.OperationalError:
+            index = {}
+        self._locality_names = (tables, index)
+        return index
 
     def _resolve_point(self, raw: str, lat: float, lon: float) -> ResolvedPlace:
         """Place "Use my location" coordinates: the point itself, with the nearest district's council and code."""

@@ -17,6 +17,7 @@ class PlaceKind(StrEnum):
     POSTCODE = "postcode"
     DISTRICT = "district"
     TOWN = "town"
+    LOCALITY = "locality"  # a village or locality from the GeoNames postal list that is not a town: a point too
     AREA = "area"  # a council, county, combined authority or region: searched as an area, not a point
 
 

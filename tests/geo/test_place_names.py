@@ -124,3 +124,48 @@ def test_english_counties_agree_with_geonames_postal_counties(geo_data_dir: Path
     # Tewkesbury's GL20 localities straddle Worcestershire; Stockton-on-Tees straddles the Tees (a tie).
     assert disagree <= {"Tewkesbury", "Stockton-on-Tees"}
     assert len([c for c in votes if c in ours]) > 250
+
+
+def test_a_village_that_is_not_a_town_is_found_with_its_district_and_council(gazetteer: Gazetteer) -> None:
+    shelfield = gazetteer.resolve_place("Shelfield")  # a village in Walsall, not in GeoNames' towns
+    assert (shelfield.kind, shelfield.council, shelfield.outcode) == (PlaceKind.LOCALITY, "Walsall", "WS4")
+    assert abs(shelfield.lat - 52.61) < 0.05 and abs(shelfield.lon + 1.95) < 0.05
+    assert gazetteer.status()["localities"] > 100
+
+
+def test_a_village_name_in_two_councils_asks_which_one(gazetteer: Gazetteer) -> None:
+    with pytest.raises(PlaceAmbiguous) as raised:
+        gazetteer.resolve_place("Stirchley")
+    hints = {c.hint for c in raised.value.choices}
+    assert hints == {"Birmingham, West Midlands, England", "Telford and Wrekin, Shropshire, England"}
+    for choice in raised.value.choices:
+        place = gazetteer.resolve_place(choice.query)
+        assert place.kind is PlaceKind.LOCALITY and place.council in choice.hint
+
+
+def test_a_big_towns_name_listed_as_a_locality_nearby_is_still_just_the_town(gazetteer: Gazetteer) -> None:
+    # GeoNames lists "Birmingham" under districts in Sandwell and Solihull too; that must not ask "which one?".
+    for name in ("Birmingham", "Walsall", "Telford"):
+        assert gazetteer.resolve_place(name).kind is PlaceKind.TOWN
+
+
+def test_a_misspelt_village_gets_a_suggestion(gazetteer: Gazetteer) -> None:
+    with pytest.raises(PlaceNotFound) as raised:
+        gazetteer.resolve_place("Shelfeild")
+    assert "Shelfield" in raised.value.suggestions
+
+
+def test_a_geo_database_built_before_localities_still_finds_towns(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    import shutil
+    import sqlite3
+
+    old = tmp_path / "geo.sqlite"
+    shutil.copy(gazetteer.path, old)
+    conn = sqlite3.connect(old)
+    conn.execute("DROP TABLE localities")
+    conn.close()
+    before = Gazetteer(old)
+    assert before.resolve_place("Walsall").kind is PlaceKind.TOWN
+    with pytest.raises(PlaceNotFound):
+        before.resolve_place("Shelfield")
+    before.close()
