@@ -374,6 +374,11 @@ def load_gazetteer(
             "INSERT INTO localities (name, name_key, lat, lon, lad_code, outcode) VALUES (?, ?, ?, ?, ?, ?)",
             locality_rows,
         )
+        # One spelling per name key, for suggestions: read whole on the first misspelt name, so kept small and sorted.
+        names: dict[str, str] = {}
+        for name, key, *_rest in locality_rows:
+            names.setdefault(key, name)
+        conn.executemany("INSERT INTO locality_names (name_key, name) VALUES (?, ?)", sorted(names.items()))
         stats.localities = len(locality_rows)
         timings["localities"] = time.perf_counter() - t
 
@@ -461,6 +466,7 @@ def _create_schema(conn: sqlite3.Connection) -> None:
             outcode TEXT NOT NULL           -- the postcode district GeoNames lists it under
         );
         CREATE INDEX localities_name_key ON localities (name_key);
+        CREATE TABLE locality_names (name_key TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
         """
     )
 

@@ -140,7 +140,7 @@ class Gazetteer:
         self._tables: tuple[tuple[int, int, int], _Tables] | None = None
         self._areas: tuple[_Tables, _AreaTables] | None = None
         # Locality names for spelling suggestions (~18,000): read on the first unknown name, not at start-up.
-        self._locality_names: tuple[_Tables, dict[str, str]] | None = None
+        self._locality_names: tuple[_Tables, dict[str, dict[str, str]]] | None = None
 
     # -- connection management -------------------------------------------------------------------
 
@@ -236,7 +236,7 @@ class Gazetteer:
             "outcodes": len(tables.outcodes),
             "councils": len(tables.councils),
             "places": sum(len(v) for v in tables.places_by_key.values()),
-            "localities": len(self._locality_name_index()),
+            "localities": sum(len(names) for names in self._locality_name_index().values()),
         }
 
     def councils(self) -> dict[str, str]:
@@ -447,10 +447,9 @@ class Gazetteer:
         for match in difflib.get_close_matches(key, list(areas.labels), n=limit, cutoff=0.75):
             names.append(areas.labels[match])
         if len(names) < limit and key:
-            localities = self._locality_name_index()
             # Same first letter only: a slip is rarely in the first letter, and it cuts ~18,000 names to ~1,000.
-            candidates = [k for k in localities if k[:1] == key[:1]]
-            for match in difflib.get_close_matches(key, candidates, n=limit, cutoff=0.8):
+            localities = self._locality_name_index().get(key[:1], {})
+            for match in difflib.get_close_matches(key, list(localities), n=limit, cutoff=0.8):
                 names.append(localities[match])
         return list(dict.fromkeys(names))[:limit]
 
@@ -466,15 +465,18 @@ class Gazetteer:
         return [ResolvedPlace(raw, PlaceKind.LOCALITY, name, lat, lon, lad, councils.get(lad or ""), outcode)
                 for name, lat, lon, lad, outcode in rows]
 
-    def _locality_name_index(self) -> dict[str, str]:
+    def _locality_name_index(self) -> dict[str, dict[str, str]]:
+        """Return locality names by first letter of their key: {"s": {"shelfield": "Shelfield", …}, …}."""
         tables = self._cached_tables()
         cached = self._locality_names
         if cached is not None and cached[0] is tables:
             return cached[1]
+        index: dict[str, dict[str, str]] = {}
         try:
-            index = dict(self._connection().execute("SELECT name_key, MIN(name) FROM localities GROUP BY name_key"))
+            for key, name in self._connection().execute("SELECT name_key, name FROM locality_names"):
+                index.setdefault(key[:1], {})[key] = name
         except sqlite3.OperationalError:
-            index = {}
+            pass  # built before localities: no village names to suggest
         self._locality_names = (tables, index)
         return index
 

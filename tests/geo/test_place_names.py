@@ -163,6 +163,7 @@ def test_a_geo_database_built_before_localities_still_finds_towns(tmp_path: Path
     shutil.copy(gazetteer.path, old)
     conn = sqlite3.connect(old)
     conn.execute("DROP TABLE localities")
+    conn.execute("DROP TABLE locality_names")
     conn.close()
     before = Gazetteer(old)
     assert before.resolve_place("Walsall").kind is PlaceKind.TOWN
