@@ -229,6 +229,7 @@ class Gazetteer:
             "path": self.path,
             "source": meta.get("source"),
             "built_at": meta.get("built_at"),
+            "schema_version": meta.get("schema_version"),
             "areas": meta.get("areas") or "all",
             "status_known": meta.get("status_known") == "1",
             "postcodes": int(meta.get("postcodes", 0)),
