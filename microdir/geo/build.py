@@ -56,10 +56,11 @@ PLACE_MAX_KM = 5.0
 # 99 % of places are within 520 m of a postcode, median 43 m), so a town just outside a partial load
 # (West Bromwich, in B70, ~1 km from the nearest B66 postcode) cannot name a neighbouring district.
 PLACE_NAMES_DISTRICT_KM = 0.5
-# A locality named like a town is kept only this far from every town of that name: GeoNames lists "Birmingham" as a
-# locality of districts in Solihull and Sandwell, which must not make "Birmingham" ask "which one?", while a
-# village far from any same-named town is a different place that residents mean.
-LOCALITY_TOWN_KM = 15.0
+# A locality named like a town is kept only with a point of its own this far from every town of that name: GeoNames
+# lists a post town ("Sheffield", "Bristol") as the locality of districts around it, in neighbouring councils, which
+# must not make "Sheffield" ask "which one?"; a village far away (Leeds in Kent, Dudley in Northumberland) is a
+# different place that residents mean.
+LOCALITY_TOWN_KM = 30.0
 # GeoNames gives many localities one default point per district (22 share 52.1969,0.1429 in CB1), and lists a village
 # under each district it touches: a point shared by this many rows is a district default, not the locality's own ...
 LOCALITY_DEFAULT_POINT_ROWS = 3
@@ -605,7 +606,9 @@ def _localities(
     for name, key, p_lat, p_lon, lad, outcode, own in placed:  # own points first: they win over defaults
         if (key, lad) in seen:
             continue  # one per name and council, so "Lane Head, Kirklees" picks exactly one
-        if any(_km(p_lat, p_lon, t_lat, t_lon) < LOCALITY_TOWN_KM for t_lat, t_lon in towns.get(key, ())):
+        named_like = towns.get(key, ())
+        if named_like and (not own or any(_km(p_lat, p_lon, t_lat, t_lon) < LOCALITY_TOWN_KM
+                                          for t_lat, t_lon in named_like)):
             continue  # the town of that name stands for it
         same_km = LOCALITY_SAME_POINT_KM if own else LOCALITY_SAME_KM
         if any(_km(p_lat, p_lon, k_lat, k_lon) < same_km for k_lat, k_lon in kept.get(key, ())):

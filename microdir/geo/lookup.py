@@ -35,6 +35,9 @@ from .places import (
 from .postcodes import Postcode, PostcodeError, looks_like_outcode, parse_outcode, parse_postcode, split_outward
 
 MAX_QUERY_CHARS = 100
+# A town whose name merely starts with a village's name ("Newcastle upon Tyne" for "Newcastle") is offered beside the
+# villages only if it is at least this big: big enough that it is likely what the resident meant.
+PREFIX_TOWN_POPULATION = 20_000
 # "Use my location" sends "52.496,-1.973" (rounded in the browser to about 100 m).
 _COORDINATES = re.compile(r"\s*(-?\d{1,2}\.\d{1,6})\s*,\s*(-?\d{1,3}\.\d{1,6})\s*")
 
@@ -400,7 +403,11 @@ class Gazetteer:
             found.append(ResolvedPlace(raw, PlaceKind.TOWN, town.name, town.lat, town.lon, town.lad_code,
                                        town.council, town.outcode))
         if not said_council:
-            found += [p for p in self._localities(raw, key) if p.lad_code not in towns]
+            localities = [p for p in self._localities(raw, key) if p.lad_code not in towns]
+            if localities and not towns:
+                # "Newcastle" is two villages, but most who type it mean a town whose name starts with it.
+                found += self._towns_named_from(raw, key)
+            found += localities
         named_areas = areas.county_councils.get(base, []) if said_council else areas.areas.get(base, [])
         for area_name, kind, codes in named_areas:
             found.append(self._area_place(raw, area_name, kind, codes))
@@ -453,6 +460,19 @@ class Gazetteer:
             for match in difflib.get_close_matches(key, list(localities), n=limit, cutoff=0.8):
                 names.append(localities[match])
         return list(dict.fromkeys(names))[:limit]
+
+    def _towns_named_from(self, raw: str, key: str) -> list[ResolvedPlace]:
+        """Return sizeable towns whose name starts with the words in ``key`` ("Newcastle upon Tyne"), largest first."""
+        tables = self._cached_tables()
+        keys = tables.sorted_keys
+        towns: list[Place] = []
+        i = bisect_left(keys, key + " ")
+        while i < len(keys) and keys[i].startswith(key + " ") and len(towns) < 50:
+            towns += [p for p in tables.places_by_key[keys[i]] if p.population >= PREFIX_TOWN_POPULATION]
+            i += 1
+        towns.sort(key=lambda p: -p.population)
+        return [ResolvedPlace(raw, PlaceKind.TOWN, t.name, t.lat, t.lon, t.lad_code, t.council, t.outcode)
+                for t in towns[:3]]
 
     def _localities(self, raw: str, key: str) -> list[ResolvedPlace]:
         """Return the villages and localities called ``key`` (one per council), from the database file."""

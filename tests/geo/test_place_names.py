@@ -170,3 +170,15 @@ def test_a_geo_database_built_before_localities_still_finds_towns(tmp_path: Path
     with pytest.raises(PlaceNotFound):
         before.resolve_place("Shelfield")
     before.close()
+
+
+def test_a_village_name_that_starts_a_big_towns_name_offers_the_town_too(gazetteer: Gazetteer) -> None:
+    # "Sutton" here is a London council and a village near Telford, but many who type it mean Sutton Coldfield.
+    with pytest.raises(PlaceAmbiguous) as raised:
+        gazetteer.resolve_place("Sutton")
+    choices = {c.hint: c for c in raised.value.choices}
+    assert set(choices) == {"the whole council area", "Birmingham, West Midlands, England",
+                            "Telford and Wrekin, Shropshire, England"}
+    coldfield = choices["Birmingham, West Midlands, England"]
+    assert coldfield.label == "Sutton Coldfield"
+    assert gazetteer.resolve_place(coldfield.query).label == "Sutton Coldfield"
