@@ -32,6 +32,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from ..domain.listing_edits import (
     COST_LABELS,
+    HOW_TO_JOIN_MAX,
     LANGUAGES,
     SECTION_FIELDS,
     TERM_LISTS,
@@ -600,6 +601,17 @@ class ContactForm(SectionForm):
     section = "contact"
     name = description = eligibility_description = minimum_age = maximum_age = None  # type: ignore[assignment]
     capacity_status = capacity_places = costs = fixed_amount = None  # type: ignore[assignment]
+    application_process = TextAreaField(
+        "How does someone join? (optional)", widget=GovTextArea(),
+        validators=[Length(max=HOW_TO_JOIN_MAX,
+                           message=f"How to join must be {HOW_TO_JOIN_MAX:,} characters or fewer")],
+    )
+
+    def _fill_application_process(self, data: ListingData) -> None:
+        self.application_process.data = data.get("application_process") or ""
+
+    def _answer_application_process(self) -> Any:
+        return self.application_process.data or ""
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
