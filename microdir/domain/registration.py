@@ -169,6 +169,19 @@ def create_organisation(user: User, about: OrganisationAbout) -> Service:
     return service
 
 
+def add_service(organization: Organization, name: str, actor: User) -> Service:
+    """Start another service of an existing organisation: a draft worked through the same task list as the first,
+    and reviewed by a moderator (``submit_listing``) before anyone can see it. Return the draft."""
+    name = (name or "").strip()
+    if not name:
+        raise RegistrationError("Enter the name of the service")
+    service = Service(organization=organization, name=name, description="", listing_status=ListingStatus.DRAFT)
+    db.session.add(service)
+    db.session.flush()
+    audit.record("service.create", "service", service.id, actor=actor, organization_id=organization.id)
+    return service
+
+
 def update_organisation(organization: Organization, about: OrganisationAbout, actor: User) -> None:
     """Change the organisation's details while none of its listings has been published."""
     if any(s.listing_status in listing_edits.NEEDS_REVIEW for s in organization.services):

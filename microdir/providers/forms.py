@@ -264,6 +264,15 @@ class WorkforceForm(BaseForm):
         )
 
 
+class NewServiceForm(BaseForm):
+    name = StringField(
+        "What is the service called?", widget=GovTextInput(),
+        validators=[DataRequired("Enter the name of the service"),
+                    Length(max=255, message="Name must be 255 characters or fewer")],
+    )
+    submit = submit_button("Continue")
+
+
 class QualityCheckForm(BaseForm):
     check_type = RadioField(
         "What kind of check?", widget=GovRadioInput(),

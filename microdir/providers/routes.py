@@ -10,7 +10,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import wording
-from ..domain import listing_edits, listing_holds, provider_profiles, revisions
+from ..domain import listing_edits, listing_holds, provider_profiles, registration, revisions
 from ..domain.listing_edits import EditConflict, EditError, ListingData
 from ..domain.listings import assess_micro_provider, checked_ago
 from ..extensions import db
@@ -18,7 +18,7 @@ from ..models import ListingStatus, Organization, QualityCheckType, Role, Servic
 from ..permissions import require, requires
 from ..transactions import transaction
 from . import submission
-from .forms import SECTION_FORMS, ListingForm, QualityCheckForm, SectionForm, WorkforceForm
+from .forms import SECTION_FORMS, ListingForm, NewServiceForm, QualityCheckForm, SectionForm, WorkforceForm
 
 bp = Blueprint("providers", __name__, url_prefix="/provider")
 
@@ -242,6 +242,22 @@ def workers(organization_id: str) -> Any:
         "providers/workers.html", title=f"Who works for {organization.name}", organization=organization,
         form=form, verdict=assess_micro_provider(organization.profile),
     )
+
+
+@bp.route("/organisations/<organization_id>/services/new", methods=["GET", "POST"])
+@requires("listing.manage")
+def new_service(organization_id: str) -> Any:
+    """Add another service to an organisation; it is set up with the same task list as the first."""
+    organization = _load_organization(organization_id)
+    form = NewServiceForm()
+    if form.validate_on_submit():
+        with transaction(registration.RegistrationError) as done:
+            service = registration.add_service(organization, form.name.data or "", _me())
+        if not done.refused:
+            return redirect(url_for("registration.tasks", service_id=service.id))
+        form.name.errors.append(done.message)
+    return render_template("providers/new_service.html", title=f"Add a service to {organization.name}",
+                           organization=organization, form=form)
 
 
 @bp.route("/organisations/<organization_id>/checks/new", methods=["GET", "POST"])
