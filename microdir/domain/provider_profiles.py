@@ -9,7 +9,16 @@ from decimal import Decimal
 from ..extensions import db
 from ..models import LegalForm, MicroProviderProfile, Organization, QualityCheck, QualityCheckType, User, utcnow
 from . import audit
-from .listings import MicroProviderVerdict, assess_micro_provider
+from .listings import MicroProviderVerdict, assess_micro_provider, weekly_hours_of, workforce_figures
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person who works for the organisation, as the provider describes them: no name, just paid or not and
+    their usual weekly hours."""
+
+    paid: bool
+    hours: Decimal
 
 
 @dataclass(frozen=True)
@@ -17,25 +26,37 @@ class Workforce:
     """What the provider declares about who works for them and who runs them."""
 
     legal_form: LegalForm
-    paid_workers: int
-    paid_workers_fte: Decimal
-    unpaid_workers: int
-    unpaid_workers_fte: Decimal
+    people: tuple[Person, ...]
     independent: bool
     parent_body: str | None
 
 
+def people_of(profile: MicroProviderProfile | None) -> tuple[list[Person], bool]:
+    """Return the people behind a profile's figures, and True when they are an even split of figures given before
+    people were asked about one by one (so the provider should check each person's hours)."""
+    if profile is None:
+        return [], False
+    if profile.people is not None:
+        return [Person(bool(p.get("paid")), Decimal(str(p.get("hours") or "0"))) for p in profile.people], False
+    split = [Person(True, hours) for hours in weekly_hours_of(profile.paid_workers, profile.paid_workers_fte)]
+    split += [Person(False, hours) for hours in weekly_hours_of(profile.unpaid_workers, profile.unpaid_workers_fte)]
+    return split, bool(split)
+
+
 def update_workforce(organization: Organization, answers: Workforce, actor: User) -> MicroProviderVerdict:
-    """Save the organisation's workforce answers, audit them and return the micro-provider verdict."""
+    """Save the organisation's workforce answers with the figures worked out from its people, audit them and return
+    the micro-provider verdict."""
+    figures = workforce_figures((person.paid, person.hours) for person in answers.people)
     profile = organization.profile
     if profile is None:
         profile = MicroProviderProfile(legal_form=answers.legal_form)
         organization.profile = profile
     profile.legal_form = answers.legal_form
-    profile.paid_workers = answers.paid_workers
-    profile.paid_workers_fte = answers.paid_workers_fte
-    profile.unpaid_workers = answers.unpaid_workers
-    profile.unpaid_workers_fte = answers.unpaid_workers_fte
+    profile.people = [{"paid": person.paid, "hours": str(person.hours)} for person in answers.people]
+    profile.paid_workers = figures.paid_workers
+    profile.paid_workers_fte = figures.paid_workers_fte
+    profile.unpaid_workers = figures.unpaid_workers
+    profile.unpaid_workers_fte = figures.unpaid_workers_fte
     if answers.independent and not profile.independent:
         profile.independence_declared_at = utcnow()
     profile.independent = answers.independent
@@ -43,8 +64,8 @@ def update_workforce(organization: Organization, answers: Workforce, actor: User
     verdict = assess_micro_provider(profile)
     audit.record(
         "organization.workforce.update", "organization", organization.id, actor=actor,
-        legal_form=answers.legal_form.value, paid_fte=str(answers.paid_workers_fte),
-        unpaid_fte=str(answers.unpaid_workers_fte), independent=answers.independent,
+        legal_form=answers.legal_form.value, paid=figures.paid_workers, paid_fte=str(figures.paid_workers_fte),
+        unpaid=figures.unpaid_workers, unpaid_fte=str(figures.unpaid_workers_fte), independent=answers.independent,
         is_micro_provider=verdict.is_micro_provider,
     )
     db.session.flush()

@@ -189,6 +189,10 @@ def update_organisation(organization: Organization, about: OrganisationAbout, ac
             f"{organization.name} has a published listing, so ask a moderator to change its name or details."
         )
     profile = organization.profile
+    if profile is None:  # an organisation that came from an imported listing has no answers yet
+        profile = MicroProviderProfile(legal_form=about.legal_form, paid_workers=0, paid_workers_fte=Decimal("0"),
+                                       unpaid_workers=0, unpaid_workers_fte=Decimal("0"))
+        organization.profile = profile
     organization.name = about.name
     organization.description = about.description
     profile.legal_form = about.legal_form
@@ -201,26 +205,9 @@ def update_organisation(organization: Organization, about: OrganisationAbout, ac
     db.session.flush()
 
 
-@dataclass(frozen=True)
-class WorkerCounts:
-    paid_workers: int
-    paid_workers_fte: Decimal
-    unpaid_workers: int
-    unpaid_workers_fte: Decimal
-
-
-def save_workers(organization: Organization, counts: WorkerCounts, actor: User) -> MicroProviderVerdict:
-    """Save the workforce answers through the one workforce operation, and tick the task off."""
-    profile = organization.profile
-    verdict = provider_profiles.update_workforce(
-        organization,
-        provider_profiles.Workforce(
-            legal_form=profile.legal_form, paid_workers=counts.paid_workers, paid_workers_fte=counts.paid_workers_fte,
-            unpaid_workers=counts.unpaid_workers, unpaid_workers_fte=counts.unpaid_workers_fte,
-            independent=bool(profile.independent), parent_body=profile.parent_body,
-        ),
-        actor,
-    )
+def save_workers(organization: Organization, workforce: provider_profiles.Workforce, actor: User) -> MicroProviderVerdict:
+    """Save who works for the organisation through the one workforce operation, and tick the task off."""
+    verdict = provider_profiles.update_workforce(organization, workforce, actor)
     setup = _setup(organization)
     if setup is None:
         setup = OrganizationSetup(organization_id=organization.id, created_by_id=actor.id)

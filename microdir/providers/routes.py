@@ -12,8 +12,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from .. import wording
 from ..domain import listing_edits, listing_holds, provider_profiles, registration, revisions
 from ..domain.listing_edits import EditConflict, EditError, ListingData
-from ..domain.listings import assess_micro_provider, checked_ago
+from ..domain.listings import FULL_TIME_HOURS, assess_micro_provider, checked_ago
 from ..extensions import db
+from ..forms import apply_row_action
 from ..models import ListingStatus, Organization, QualityCheckType, Role, Service, utcnow
 from ..permissions import require, requires
 from ..transactions import transaction
@@ -177,18 +178,8 @@ def _render_section(service: Service, section: str, form: SectionForm, conflict:
 
 def _row_action(form: SectionForm) -> bool:
     """Handle "Add another" / "Remove" buttons (no JavaScript): change the rows and re-render; True if one was pressed."""
-    action = request.form.get("row_action", "")
     rows = getattr(form, "schedules", None) or getattr(form, "venues", None)
-    if rows is None or not action:
-        return False
-    if action == "add" and len(rows.entries) < (rows.max_entries or 20):
-        rows.append_entry()
-    elif action.startswith("remove-") and action[7:].isdigit():
-        index = int(action[7:])
-        rows.entries = [e for i, e in enumerate(rows.entries) if i != index]
-        if not rows.entries:
-            rows.append_entry()
-    return True
+    return rows is not None and apply_row_action(rows, request.form.get("row_action", ""))
 
 
 @bp.route("/services/<service_id>/edit/<section>", methods=["GET", "POST"])
@@ -231,8 +222,12 @@ def submit_for_review(service_id: str) -> Any:
 def workers(organization_id: str) -> Any:
     organization = _load_organization(organization_id)
     form = WorkforceForm()
+    people, estimated = provider_profiles.people_of(organization.profile)
     if not form.is_submitted():
         form.fill(organization.profile)
+        form.fill_people(people)
+    elif apply_row_action(form.people, request.form.get("row_action", "")):
+        pass  # a row was added or removed: show the page again
     elif form.validate():
         with transaction():
             verdict = provider_profiles.update_workforce(organization, form.answers(), _me())
@@ -240,7 +235,8 @@ def workers(organization_id: str) -> Any:
         return redirect(url_for(".workers", organization_id=organization.id))
     return render_template(
         "providers/workers.html", title=f"Who works for {organization.name}", organization=organization,
-        form=form, verdict=assess_micro_provider(organization.profile),
+        form=form, verdict=assess_micro_provider(organization.profile), estimated=estimated,
+        full_time_hours=FULL_TIME_HOURS,
     )
 
 

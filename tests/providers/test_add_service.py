@@ -11,6 +11,7 @@ from microdir.extensions import db
 from microdir.models import AuditEvent, ListingStatus, Role, Service
 from tests import factories
 from tests.pages import ClientRequest
+from tests.providers.helpers import people_data
 from tests.registration.helpers import SECTION_ANSWERS, statuses
 
 
@@ -84,3 +85,23 @@ def test_a_blank_name_is_refused_and_another_organisation_cannot_be_added_to(
     client_request.post(f"/provider/organisations/{other.id}/services/new", {"name": "Sneaky"}, expected_status=403,
                         form_url=url)
     assert db.session.scalar(db.select(db.func.count()).select_from(Service)) == 1
+
+
+def test_an_organisation_from_an_imported_listing_answers_about_itself_in_the_workers_task(
+    app_ctx: Any, client_request: ClientRequest
+) -> None:
+    provider, organization, _first = _provider()
+    db.session.delete(organization.profile)  # as one claimed from an imported listing: no answers yet
+    db.session.commit()
+    client_request.sign_in(provider)
+    made = client_request.post(f"/provider/organisations/{organization.id}/services/new", {"name": "Choir"})
+    service_id = made.response.headers["Location"].split("/")[3]
+    assert statuses(client_request.get(made.response.headers["Location"]))["Your workers"] == "Not yet started"
+    url = f"/register/services/{service_id}/workers"
+    page = client_request.get(url)
+    assert page.select("input[name=legal_form]") and page.select("input[name=independent]")
+    client_request.post(url, {"legal_form": "charity", "independent": "yes", **people_data(("unpaid", "6"))})
+    db.session.expire_all()
+    profile = db.session.get(Service, service_id).organization.profile
+    assert profile is not None and profile.unpaid_workers == 1 and profile.independent
+    assert statuses(client_request.get(made.response.headers["Location"]))["Your workers"] == "Completed"
