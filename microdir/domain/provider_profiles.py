@@ -6,8 +6,19 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from .. import documents
 from ..extensions import db
-from ..models import LegalForm, MicroProviderProfile, Organization, QualityCheck, QualityCheckType, User, utcnow
+from ..models import (
+    LegalForm,
+    MicroProviderProfile,
+    Organization,
+    QualityCheck,
+    QualityCheckDocument,
+    QualityCheckNotice,
+    QualityCheckType,
+    User,
+    utcnow,
+)
 from . import audit
 from .listings import MicroProviderVerdict, assess_micro_provider, weekly_hours_of, workforce_figures
 
@@ -96,6 +107,43 @@ def record_quality_check(
     audit.record("quality_check.record", "quality_check", check.id, actor=actor,
                  organization_id=organization.id, check_type=check_type.value)
     return check
+
+
+def attach_document(check: QualityCheck, data: bytes, filename: str, actor: User) -> QualityCheckDocument:
+    """Keep a file (PDF, PNG or JPEG, judged by its content) backing ``check``, replacing any it had; audit it.
+
+    Raises ``documents.DocumentError`` with the person's message when the file is refused; nothing changes then.
+    """
+    stored = documents.save(data)
+    replaced = check.document
+    if replaced is not None:
+        documents.remove_when_committed(replaced.stored_name)
+        db.session.delete(replaced)
+        db.session.flush()  # one document a check: the old row goes before the new one comes
+    document = QualityCheckDocument(
+        quality_check=check, stored_name=stored.stored_name, content_type=stored.content_type,
+        filename=documents.download_name(filename, stored.content_type), size_bytes=stored.size_bytes,
+        uploaded_by_id=actor.id,
+    )
+    db.session.add(document)
+    db.session.flush()
+    audit.record("quality_check.document.upload", "quality_check", check.id, actor=actor,
+                 organization_id=check.organization_id, document_id=document.id, content_type=stored.content_type,
+                 size_bytes=stored.size_bytes, replaced=replaced is not None)
+    return document
+
+
+def delete_quality_check(check: QualityCheck, actor: User) -> None:
+    """Delete a check, its document (the row now, the file once this commits) and its reminders; audit it."""
+    if check.document is not None:
+        documents.remove_when_committed(check.document.stored_name)
+    audit.record("quality_check.delete", "quality_check", check.id, actor=actor,
+                 organization_id=check.organization_id, check_type=check.check_type.value,
+                 had_document=check.document is not None, was_verified=check.checked_on is not None)
+    db.session.execute(db.delete(QualityCheckNotice).where(QualityCheckNotice.quality_check_id == check.id))
+    check.organization.quality_checks.remove(check)
+    db.session.delete(check)
+    db.session.flush()
 
 
 def verify_quality_check(check: QualityCheck, moderator: User, today: date | None = None) -> QualityCheck:

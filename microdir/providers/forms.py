@@ -8,10 +8,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
+from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
     GovDateInput,
+    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovTextArea,
@@ -30,6 +32,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from .. import documents
 from ..domain.listing_edits import (
     COST_LABELS,
     HOW_TO_JOIN_MAX,
@@ -364,6 +367,11 @@ class QualityCheckForm(BaseForm):
     def validate_cover_amount(self, field: Any) -> None:
         if self.check_type.data == QualityCheckType.PUBLIC_LIABILITY.value and field.number is None and not field.errors:
             raise ValidationError("Enter how much your public liability insurance covers, like 5000000")
+
+
+class DocumentForm(BaseForm):
+    file = FileField("Upload a file", widget=GovFileInput(), validators=[FileRequired(documents.NO_FILE)])
+    submit = submit_button("Upload document")
 
 
 class RejectForm(BaseForm):
