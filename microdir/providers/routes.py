@@ -308,11 +308,11 @@ def check_document(check_id: str) -> Any:
         with transaction(documents.DocumentError) as done:
             provider_profiles.attach_document(check, data, upload.filename or "", _me())
         if not done.refused:
-            flash(f"Your document for the {check.label.lower()} has been uploaded. "
+            flash(f"Your document for the {wording.in_sentence(check.label)} has been uploaded. "
                   "A moderator will look at it when they verify the check.", "success")
             return redirect(_back_from_check())
         form.file.errors = [*form.file.errors, done.message]
-    return render_template("providers/check_document.html", title=f"Upload a document for {check.label.lower()}",
+    return render_template("providers/check_document.html", title=f"Upload a document for {wording.in_sentence(check.label)}",
                            check=check, form=form, back=_back_from_check(),
                            max_megabytes=documents.max_bytes() // (1024 * 1024))
 
@@ -349,7 +349,7 @@ def delete_check(check_id: str) -> Any:
         label = check.label
         with transaction():
             provider_profiles.delete_quality_check(check, _me())
-        flash(f"The {label.lower()} has been deleted.", "success")
+        flash(f"The {wording.in_sentence(label)} has been deleted.", "success")
         return redirect(_back_from_check())
-    return render_template("providers/delete_check.html", title=f"Delete the {check.label.lower()}", check=check,
+    return render_template("providers/delete_check.html", title=f"Delete the {wording.in_sentence(check.label)}", check=check,
                            form=form, back=_back_from_check())
