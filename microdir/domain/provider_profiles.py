@@ -141,8 +141,7 @@ def delete_quality_check(check: QualityCheck, actor: User) -> None:
                  organization_id=check.organization_id, check_type=check.check_type.value,
                  had_document=check.document is not None, was_verified=check.checked_on is not None)
     db.session.execute(db.delete(QualityCheckNotice).where(QualityCheckNotice.quality_check_id == check.id))
-    check.organization.quality_checks.remove(check)
-    db.session.delete(check)
+    db.session.delete(check)  # still linked to its organisation at the flush, so the change log names its listings
     db.session.flush()
 
 

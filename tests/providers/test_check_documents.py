@@ -13,7 +13,7 @@ from werkzeug.test import encode_multipart
 
 from microdir.domain import provider_profiles
 from microdir.extensions import db
-from microdir.models import AuditEvent, QualityCheck, QualityCheckDocument, QualityCheckType, Role
+from microdir.models import AuditEvent, DirectoryChange, QualityCheck, QualityCheckDocument, QualityCheckType, Role
 from microdir.transactions import transaction
 from tests import factories
 from tests.pages import ClientRequest, Page
@@ -158,6 +158,7 @@ def test_a_new_document_replaces_the_old_and_deleting_the_check_deletes_its_file
     assert document.filename == "photo.jpg" and document.content_type == "image/jpeg"
     assert first not in _documents(app_ctx) and document.stored_name in _documents(app_ctx)
 
+    changes_before = db.session.scalar(db.select(db.func.count()).select_from(DirectoryChange))
     confirm = client_request.get(f"/provider/checks/{check.id}/delete?next=/provider/")
     assert "Are you sure you want to delete your public liability insurance?" in confirm.h1
     client_request.post(f"/provider/checks/{check.id}/delete?next=/provider/")
@@ -165,6 +166,8 @@ def test_a_new_document_replaces_the_old_and_deleting_the_check_deletes_its_file
     assert db.session.get(QualityCheck, check.id) is None
     assert db.session.scalar(db.select(db.func.count()).select_from(QualityCheckDocument)) == 0
     assert document.stored_name not in _documents(app_ctx)
+    # The open data lists checks in force, so the organisation's listing changed too.
+    assert db.session.scalar(db.select(db.func.count()).select_from(DirectoryChange)) == changes_before + 1
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "quality_check.delete")).actor_id \
         == provider.id
 
