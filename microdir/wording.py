@@ -48,6 +48,20 @@ def join_words(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
+def in_sentence(label: str) -> str:
+    """Return a label as it reads mid-sentence: "Public liability insurance" -> "public liability insurance", while
+    "DBS check" and "CQC or Ofsted registration" keep their capitals."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+def plain_number(value: Decimal | float | int) -> str:
+    """Return a number as a person writes it: 1.50 as "1.5", 37.50 as "37.5", 2.00 as "2"."""
+    text = format(Decimal(str(value)).normalize(), "f")
+    return text
+
+
 def format_money(amount: Decimal | float | int) -> str:
     """Return "£3" or "£3.50"."""
     value = Decimal(str(amount)).quantize(Decimal("0.01"))

@@ -165,6 +165,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, smtp_server: Inbox) -> Any:
             "MAIL_PORT": smtp_server.port,
             "MAIL_BACKEND": "smtp",
             "SERVER_NAME": None,
+            "DOCUMENTS_DIR": str(tmp / "documents"),
         }
     )
     smtp_server.app = app

@@ -70,7 +70,7 @@ def next_action(referral: Referral, today: date | None = None) -> NextAction:
         return NextAction(f"Chase the provider: no reply yet (expires {ops.format_date(expires)})", reply_due, True)
     follow_up = referral.follow_up_on
     follow_up_waiting = follow_up is not None and status in ops.FOLLOW_UP_STATUSES \
-        and ops.scores_at(referral, "ons4", "follow_up") is None
+        and not ops.has_follow_up_scores(referral)
     if follow_up is not None and follow_up_waiting and (follow_up <= today or status in (S.ENGAGED, S.CLOSED)):
         return NextAction("Record follow-up wellbeing scores", follow_up, follow_up <= today)
     if status is S.ACCEPTED:

@@ -634,11 +634,21 @@ def count_follow_ups_due(team_id: str, today: date) -> int:
     due = db.session.scalars(db.select(Referral).where(
         Referral.team_id == team_id, Referral.status.in_(FOLLOW_UP_STATUSES),
         Referral.follow_up_on.is_not(None), Referral.follow_up_on <= today))
-    return sum(1 for r in due if scores_at(r, "ons4", "follow_up") is None)
+    return sum(1 for r in due if not has_follow_up_scores(r))
 
 
 def scores_at(referral: Referral, scale_code: str, stage: str) -> WellbeingScore | None:
     return next((s for s in referral.scores if s.scale == scale_code and s.stage == stage), None)
+
+
+def has_follow_up_scores(referral: Referral) -> bool:
+    """True once follow-up scores are recorded on any scale the follow-up offers: the follow-up is done."""
+    return any(s.stage == "follow_up" for s in referral.scores)
+
+
+def follow_up_scales(referral: Referral) -> list[tuple[outcomes.Scale, WellbeingScore | None]]:
+    """Return every scale the follow-up offers (ONS4, then OUTCOME_SCALES), each with its follow-up scores if any."""
+    return [(scale, scores_at(referral, code, "follow_up")) for code, scale in outcomes.scales().items()]
 
 
 def wellbeing_change(referral: Referral, scale_code: str = "ons4") -> list[outcomes.ItemChange]:

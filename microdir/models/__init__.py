@@ -51,6 +51,7 @@ from .providers import (
     LegalForm,
     MicroProviderProfile,
     QualityCheck,
+    QualityCheckDocument,
     QualityCheckType,
 )
 from .referrals import (

@@ -241,6 +241,39 @@ class WellbeingForm(VersionedForm):
             return None
 
 
+RESERVED_FIELD_NAMES = frozenset({"csrf_token", "expected_version", "submit", "meta"})
+
+
+def scale_form(scale: outcomes.Scale) -> Any:
+    """Return a form asking ``scale``'s questions, one field per item named by its code (ONS4 as WellbeingForm)."""
+    if scale.code == outcomes.ONS4.code:
+        return WellbeingForm()
+    clashing = [item.code for item in scale.items
+                if item.code in RESERVED_FIELD_NAMES or not item.code.isidentifier() or item.code.startswith("_")]
+    if clashing:
+        raise outcomes.ScaleConfigError(f"Outcome scale {scale.code!r}: item codes {clashing} cannot name form fields")
+    fields: dict[str, Any] = {item.code: _score_field(item, number) for number, item in enumerate(scale.items, 1)}
+    form_class = type(f"{scale.code.title()}Form", (ScaleScoresForm,), {**fields, "scale": scale})
+    return form_class()
+
+
+class ScaleScoresForm(VersionedForm):
+    """The scores of a configured scale; ``scale_form`` makes one class per scale."""
+
+    scale: outcomes.Scale
+    submit = submit_button("Save scores")
+
+    def scores_or_errors(self) -> dict[str, int] | None:
+        """Return validated scores, or None after putting a message on each bad field."""
+        answers = {item.code: getattr(self, item.code).data or "" for item in self.scale.items}
+        try:
+            return outcomes.validate_scores(self.scale, answers)
+        except outcomes.ScoreError as error:
+            for code, message in error.errors.items():
+                getattr(self, code).errors = [*getattr(self, code).errors, message]
+            return None
+
+
 class CloseForm(WellbeingForm):
     outcome = RadioField(
         "What was the outcome?", widget=GovRadioInput(),

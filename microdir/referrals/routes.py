@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 
 from .. import shortlist, submissions
-from ..domain import audit
+from ..domain import audit, outcomes
 from ..domain import caseload as caseload_ops
 from ..domain import referrals as ops
 from ..domain import subject_access as sar_words
@@ -37,6 +37,7 @@ from .forms import (
     TeamCloseForm,
     VersionedForm,
     WellbeingForm,
+    scale_form,
 )
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
@@ -297,6 +298,7 @@ def timeline(referral_id: str) -> Any:
         actions=ops.available_actions(referral, current_user),
         baseline=ops.scores_at(referral, "ons4", "referral"),
         follow_up_scores=ops.scores_at(referral, "ons4", "follow_up"),
+        follow_up_scales=ops.follow_up_scales(referral),
         follow_up_form=FollowUpDateForm(expected_version=str(referral.version),
                                         follow_up_on=referral.follow_up_on),
         can_follow_up=referral.status in ops.FOLLOW_UP_STATUSES and not referral.erased_at,
@@ -466,22 +468,36 @@ def follow_up_date(referral_id: str) -> Any:
 @bp.route("/<referral_id>/follow-up", methods=["GET", "POST"])
 @requires("referral.create")
 def follow_up(referral_id: str) -> Any:
-    """The link worker records the follow-up wellbeing scores (ONS4)."""
+    """The link worker records the follow-up wellbeing scores: ONS4 or any scale in OUTCOME_SCALES (``?scale=``)."""
     referral = _load(referral_id, "referral.create")
     back = url_for(".timeline", referral_id=referral.id)
     if referral.status not in ops.FOLLOW_UP_STATUSES or referral.erased_at is not None:
         flash("Follow-up scores can be recorded once the provider has accepted the referral.", "error")
         return redirect(back)
-    form = WellbeingForm()
+    offered = outcomes.scales()
+    scale = offered.get(request.args.get("scale") or ONS4.code)
+    if scale is None:
+        abort(404)
+    form = scale_form(scale)
     if form.validate_on_submit():
         scores = form.scores_or_errors()
         if scores is not None:
-            ops.record_scores(referral, current_user, "ons4", "follow_up", scores)
+            ops.record_scores(referral, current_user, scale.code, "follow_up", scores)
             db.session.commit()
-            flash("Follow-up wellbeing scores saved", "success")
+            flash(f"Follow-up wellbeing scores saved ({scale.name})", "success")
             return redirect(back)
-    return render_template("referrals/wellbeing.html", title="Wellbeing at follow-up", form=form,
-                           referral=referral, back=back, action=request.path, heading="Wellbeing at follow-up")
+    elif request.method == "GET":
+        saved = ops.scores_at(referral, scale.code, "follow_up")
+        if saved is not None:
+            for code, value in saved.items.items():
+                if code in form:
+                    form[code].data = str(value)
+            ops.record_personal_data_view(referral, current_user, "follow_up")  # recorded scores are health data
+            db.session.commit()
+    return render_template("referrals/wellbeing.html", title=f"Wellbeing at follow-up: {scale.name}", form=form,
+                           referral=referral, back=back, heading="Wellbeing at follow-up", scale=scale,
+                           action=url_for(".follow_up", referral_id=referral.id, scale=scale.code),
+                           scales=list(offered.values()))
 
 
 @bp.route("/<referral_id>/withdraw", methods=["POST"])
