@@ -50,7 +50,7 @@ bench: setup
 # Search speed, honestly: distinct queries, first-after-update apart, repeats apart, FTS5 interleaved.
 # BENCH_ARGS=--quick for 10,000 listings only; --n 100000 for the national size alone.
 bench-search: setup
-	MICRODIR_SHARED_DIR=$${MICRODIR_SHARED_DIR:-$(abspath ..)/shared} $(PY) bench/search.py $(BENCH_ARGS)
+	$(PY) bench/search.py $(BENCH_ARGS)
 
 # Two app nodes behind nginx, followers, RQ, 10,000 services on this machine's PostgreSQL and Redis: 7 checks.
 # Needs Debian's nginx and wrk. SCALE_ARGS=--short for CI (2,000 services), --national for 100,000.
