@@ -17,6 +17,7 @@ import csv
 import itertools
 import os
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,10 +73,12 @@ def _template(entry: Any) -> str:
 class Corpus:
     """Deterministic listings in the shape ``documents.service_document`` returns (plus ``_parts`` and ``kind``)."""
 
-    def __init__(self, n: int, seed: int = 7) -> None:
+    def __init__(self, n: int, seed: int = 7, areas: tuple[str, ...] | None = None) -> None:
         self.rng = random.Random(seed)
         self.n = n
-        self.outcodes = load_outcodes()
+        # ``areas``: only these postcode areas ("B", "SK"), e.g. those a sample gazetteer holds.
+        self.outcodes = [r for r in load_outcodes()
+                         if areas is None or re.match(r"[A-Z]+", r["outcode"]).group(0) in areas]  # type: ignore[union-attr]
         syllables = ["ba", "ko", "ri", "mel", "dun", "sta", "ver", "lo", "pen", "tri", "gal", "wo", "ne", "shi"]
         self.tail = sorted({"".join(self.rng.choice(syllables) for _ in range(self.rng.randint(2, 4)))
                             for _ in range(max(2000, n // 2))})

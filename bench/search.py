@@ -40,7 +40,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -80,11 +82,12 @@ def synonyms() -> dict[str, list[str]]:
     return {k: [e.strip() for e in normalise_expansions(v).split(",")] for k, v in STARTER_SYNONYMS.items()}
 
 
-def code_key(n: int, procs: int) -> str:
-    """Return a key for a cached index: N, writer processes, and the code that decides the documents' shape."""
-    digest = hashlib.sha256(f"{n}:{procs}".encode())
-    for name in ("bench/corpus.py", "microdir/search/schema.py", "microdir/search/analysis.py",
-                 "microdir/search/documents.py", "microdir/demo/content.py"):
+def index_key(docs: list[dict[str, Any]], procs: int) -> str:
+    """Return a key for a cached Whoosh index: the documents (a sample and the count), procs, schema and analysis."""
+    digest = hashlib.sha256(f"{len(docs)}:{procs}".encode())
+    for doc in docs[:: max(1, len(docs) // 50)]:
+        digest.update(repr(sorted(doc.items())).encode())
+    for name in ("microdir/search/schema.py", "microdir/search/analysis.py"):
         digest.update((ROOT / name).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -130,6 +133,9 @@ def build_fts(path: str, docs: list[dict[str, Any]]) -> float:
     con.execute("CREATE VIRTUAL TABLE fts USING fts5(name, topics, description, eligibility, place, organisation, "
                 "tokenize='porter unicode61 remove_diacritics 2')")
     con.execute("CREATE TABLE facet(docid INTEGER, field TEXT, value TEXT)")
+    # Each listing's facet values in one row, counted in Python: 5–10× faster than GROUP BY over the facet table
+    # joined to a broad match set (measured at 10k: ~170 ms for 3,000 matches on a loaded machine).
+    con.execute("CREATE TABLE docfacets(docid INTEGER PRIMARY KEY, codes TEXT)")
     con.execute("CREATE VIRTUAL TABLE geo USING rtree(id, minlat, maxlat, minlon, maxlon, +docid INTEGER)")
     with con:
         for i, d in enumerate(docs, 1):
@@ -139,6 +145,8 @@ def build_fts(path: str, docs: list[dict[str, Any]]) -> float:
                                                    p["place"], p["organisation"]))
             con.executemany("INSERT INTO facet VALUES (?,?,?)",
                             [(i, f, v) for f in [*FACET_COLUMNS, "area_lad"] for v in d[f].split(",") if v])
+            con.execute("INSERT INTO docfacets VALUES (?, ?)",
+                        (i, " ".join(f"{f}={v}" for f in FACET_COLUMNS for v in d[f].split(",") if v)))
             con.executemany("INSERT INTO geo(id, minlat, maxlat, minlon, maxlon, docid) VALUES (?,?,?,?,?,?)",
                             [(i * 4 + k, lat, lat, lon, lon, i) for k, (lat, lon) in enumerate(d["points"])])
         con.execute("CREATE INDEX facet_fv ON facet(field, value, docid)")
@@ -218,8 +226,8 @@ class Fts:
         total = self._fill(" AND ".join(groups) or '""', request.filters)
         if total < RELAX_BELOW and len(groups) > 1:
             total = self._fill(" OR ".join(groups), request.filters)
-        con.execute("SELECT f.field, f.value, count(*) FROM m JOIN facet f ON f.docid = m.docid "
-                    "WHERE f.field != 'area_lad' GROUP BY 1, 2").fetchall()
+        Counter(chain.from_iterable(codes.split() for (codes,) in con.execute(
+            "SELECT d.codes FROM m JOIN docfacets d ON d.docid = m.docid")))
         place = request.place
         if place is None:
             con.execute("SELECT docid FROM m ORDER BY score LIMIT ?", (request.per_page,)).fetchall()
@@ -385,29 +393,30 @@ def by_kind(result: dict[str, Any]) -> list[str]:
     return lines
 
 
-def prepare(args: argparse.Namespace, n: int, docs: list[dict[str, Any]], work: str) -> tuple[str, str | None]:
-    """Return (index root, FTS5 path) in ``work``: built now, or copied from the cache of an earlier run."""
+def prepare(args: argparse.Namespace, n: int, docs: list[dict[str, Any]], work: str) -> tuple[str, str]:
+    """Return (index root, FTS5 path) in ``work``: Whoosh built now or copied from an earlier run; FTS5 built now."""
     procs = indexer.rebuild_procs(n) if args.procs is None else args.procs
-    cache = Path(args.cache_dir) / f"n{n}-{code_key(n, procs)}" if args.cache_dir else None
+    cache = Path(args.cache_dir) / f"n{n}-{index_key(docs, procs)}" if args.cache_dir else None
     root, fts_path = os.path.join(work, "index"), os.path.join(work, "fts.sqlite")
     if cache is not None and (cache / "meta.json").exists():
         meta = json.loads((cache / "meta.json").read_text())
         shutil.copytree(cache / "index", root, symlinks=True)
-        shutil.copy(cache / "fts.sqlite", fts_path)
-        print(f"indexes copied from {cache} (built there: whoosh {meta['whoosh_s']:.1f} s, "
-              f"{n / meta['whoosh_s']:,.0f} services/s, procs={procs}; fts5 {meta['fts_s']:.1f} s)")
-        return root, fts_path
-    seconds = build_whoosh(root, docs, procs)
-    size = sum(f.stat().st_size for f in Path(indexer.current_dir(root)).iterdir()) / 1e6
+        seconds = float(meta["whoosh_s"])
+        print(f"whoosh index copied from {cache} (built there in {seconds:.1f} s, {n / seconds:,.0f} services/s, "
+              f"procs={procs})")
+    else:
+        seconds = build_whoosh(root, docs, procs)
+        size = sum(f.stat().st_size for f in Path(indexer.current_dir(root)).iterdir()) / 1e6
+        print(f"whoosh build: {seconds:.1f} s, {n / seconds:,.0f} services/s (procs={procs}), {size:.1f} MB; "
+              f"load {load_average()}")
+        if cache is not None:
+            shutil.rmtree(cache, ignore_errors=True)
+            cache.mkdir(parents=True)
+            shutil.copytree(root, cache / "index", symlinks=True)
+            (cache / "meta.json").write_text(json.dumps({"whoosh_s": seconds}))
     fts_seconds = build_fts(fts_path, docs)
-    print(f"whoosh build: {seconds:.1f} s, {n / seconds:,.0f} services/s (procs={procs}), {size:.1f} MB; "
-          f"fts5 build: {fts_seconds:.1f} s ({seconds / fts_seconds:.1f}× faster); load {load_average()}")
-    if cache is not None:
-        shutil.rmtree(cache, ignore_errors=True)
-        cache.mkdir(parents=True)
-        shutil.copytree(root, cache / "index", symlinks=True)
-        shutil.copy(fts_path, cache / "fts.sqlite")
-        (cache / "meta.json").write_text(json.dumps({"whoosh_s": seconds, "fts_s": fts_seconds}))
+    print(f"fts5 build: {fts_seconds:.1f} s, {n / fts_seconds:,.0f} services/s (whoosh took {seconds / fts_seconds:.1f}× "
+          f"as long)")
     return root, fts_path
 
 
