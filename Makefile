@@ -52,6 +52,11 @@ bench: setup
 bench-search: setup
 	$(PY) bench/search.py $(BENCH_ARGS)
 
+# The results page under load: gunicorn (2 workers) on a 10,000-service directory, 30 s of wrk over distinct
+# search URLs; prints requests/s, p50/p99, errors and the page's weight. BENCH_ARGS=--n 2000 --seconds 10 for a quick look.
+bench-http: setup
+	$(PY) bench/http_load.py $(BENCH_ARGS)
+
 # Two app nodes behind nginx, followers, RQ, 10,000 services on this machine's PostgreSQL and Redis: 7 checks.
 # Needs Debian's nginx and wrk. SCALE_ARGS=--short for CI (2,000 services), --national for 100,000.
 scale-check: setup
