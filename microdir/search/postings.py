@@ -29,6 +29,7 @@ B = 0.75
 K1 = 1.2
 # Postings kept across reopens (ids int32 + weights float32: 8 bytes each): 6M postings ≈ 48 MB per process.
 SEGMENT_CACHE_POSTINGS = 6_000_000
+SEGMENT_CACHE_FACTS = 4000
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
@@ -41,16 +42,33 @@ class SegmentStore:
         self.held = 0
         self.max_postings = max_postings
         self.lengths: dict[tuple[Any, ...], np.ndarray] = {}
-        self.facts: dict[tuple[Any, ...], Any] = {}  # other per-segment values (bitmaps of facet terms)
+        self.vocabularies: dict[tuple[Any, ...], frozenset[str]] = {}
+        # Other per-segment values (terms' bitmaps), in an LRU: 4,000 bitmaps of a 100k-listing index ≈ 50 MB.
+        self.facts: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.max_facts = SEGMENT_CACHE_FACTS
+
+    def fact(self, key: tuple[Any, ...]) -> Any:
+        with self.lock:
+            found = self.facts.get(key)
+            if found is not None:
+                self.facts.move_to_end(key)
+            return found
+
+    def remember(self, key: tuple[Any, ...], value: Any) -> None:
+        with self.lock:
+            self.facts[key] = value
+            while len(self.facts) > self.max_facts:
+                self.facts.popitem(last=False)
 
     def keep_only(self, segment_keys: set[tuple[str, int]]) -> None:
         """Forget segments no longer in the index (merged away or replaced by a rebuild)."""
         with self.lock:
-            for table in (self.postings, self.lengths, self.facts):
+            for key in [k for k in self.postings if k[:2] not in segment_keys]:
+                self.held -= len(self.postings.pop(key)[0])
+            tables: tuple[dict[tuple[Any, ...], Any], ...] = (self.lengths, self.facts, self.vocabularies)
+            for table in tables:
                 for key in [k for k in table if k[:2] not in segment_keys]:
-                    value = table.pop(key)
-                    if table is self.postings:
-                        self.held -= len(value[0])
+                    del table[key]
 
 
 def segment_key(reader: IndexReader) -> tuple[str, int] | None:
@@ -182,13 +200,12 @@ def term_bits(store: SegmentStore, s: Searcher, fieldname: str, text: str) -> in
         reader = sub.reader()
         seg = segment_key(reader)
         key = (*seg, "bits", fieldname, text) if seg is not None else None
-        local = store.facts.get(key) if key is not None else None
+        local = store.fact(key) if key is not None else None
         if local is None:
             ids, _tf = segment_postings(store, reader, fieldname, text)
             local = ids_to_bits(ids, reader.doc_count_all())
             if key is not None:
-                with store.lock:
-                    store.facts[key] = local
+                store.remember(key, local)
         bits |= local << offset
     return bits
 
@@ -216,3 +233,51 @@ def ids_to_bits(ids: np.ndarray, size: int) -> int:
     flags = np.zeros(size + 8, dtype=np.bool_)
     flags[ids] = True
     return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
+
+
+def vocabulary(store: SegmentStore, reader: IndexReader, fieldname: str) -> frozenset[str]:
+    """Return every word indexed in ``fieldname`` in one segment (what ``(field, word) in reader`` tests)."""
+    seg = segment_key(reader)
+    key = (*seg, fieldname) if seg is not None else None
+    found = store.vocabularies.get(key) if key is not None else None
+    if found is None:
+        fieldobj = reader.schema[fieldname]
+        found = frozenset(fieldobj.from_bytes(b) for b in reader.lexicon(fieldname))
+        if key is not None:
+            with store.lock:
+                store.vocabularies[key] = found
+    return found
+
+
+def words_within_one(vocabularies: list[frozenset[str]], text: str, prefix: int) -> set[str]:
+    """Return the indexed words within one Damerau-Levenshtein edit of ``text`` that share its first ``prefix`` letters.
+
+    The same answer as Whoosh's ``IndexReader.terms_within(field, text, 1, prefix)``, which walks every word with
+    the prefix and measures its distance: here the ~50 × len(text) one-edit variants are looked up in the
+    vocabulary (the letters tried are those the vocabulary uses), then measured by the same function.
+    """
+    from whoosh.support.levenshtein import distance
+
+    letters = sorted({c for vocab in vocabularies for c in _alphabet(vocab)})
+    splits = [(text[:i], text[i:]) for i in range(len(text) + 1)]
+    variants = {text}
+    variants.update(a + b[1:] for a, b in splits if b)
+    variants.update(a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1)
+    variants.update(a + c + b[1:] for a, b in splits if b for c in letters)
+    variants.update(a + c + b for a, b in splits for c in letters)
+    start = text[:prefix]
+    return {w for w in variants if w.startswith(start) and any(w in vocab for vocab in vocabularies)
+            and distance(w, text, limit=1) <= 1}
+
+
+_alphabets: dict[int, frozenset[str]] = {}
+
+
+def _alphabet(vocab: frozenset[str]) -> frozenset[str]:
+    key = id(vocab)
+    found = _alphabets.get(key)
+    if found is None:
+        if len(_alphabets) > 64:
+            _alphabets.clear()
+        found = _alphabets[key] = frozenset("".join(vocab))
+    return found

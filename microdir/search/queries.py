@@ -319,8 +319,17 @@ class _Cache:
     def place_lru(self) -> OrderedDict[Any, int]:
         return self.data.setdefault("places", OrderedDict())
 
+    def vocabularies(self, fieldname: str = TEXT_FIELD) -> list[frozenset[str]]:
+        """Return each segment's words in ``fieldname`` (kept across reopens for unchanged segments)."""
+        key = ("vocabularies", fieldname)
+        if key not in self.data:
+            self.data[key] = [postings.vocabulary(self.store, sub.reader(), fieldname)
+                              for sub, _ in self.s.leaf_searchers()]
+        return self.data[key]
+
     def word_known(self, stem: str) -> bool:
-        return (TEXT_FIELD, stem) in self.s.reader()  # type: ignore[operator]  # whoosh encodes str text itself
+        # The same answer as ``(TEXT_FIELD, stem) in reader``, by set lookups (the reader's test was ~120 µs).
+        return any(stem in vocab for vocab in self.vocabularies())
 
 
 # ---- text ---------------------------------------------------------------------------------------------------------
@@ -1024,6 +1033,8 @@ def _words_within(cache: _Cache, text: str, maxdist: int, prefix: int = 1, field
     letters as one edit while a several-segment reader does, so the same index split differently (a rebuild
     with two processes, or edits) corrected "wlaking" to "woke" or to "walk".
     """
+    if maxdist == 1:  # one edit: look the variants up (postings.words_within_one), the same words as the walk
+        return sorted(postings.words_within_one(cache.vocabularies(fieldname), text, prefix))
     found = IndexReader.terms_within(cache.s.reader(), fieldname, text, maxdist, prefix=prefix)
     return sorted({w.decode("utf-8") if isinstance(w, bytes) else w for w in found})
 

@@ -80,3 +80,18 @@ def test_an_update_keeps_unchanged_segments_and_shows_the_change(tmp_path: Path)
         docs, scores = postings.term_scores(state.store, state.searcher, "text", "lunch")
         assert (docs.tolist(), scores.tolist()) == _whoosh_scores(state.searcher, "text", "lunch")
     manager.close()
+
+
+def test_one_edit_lookup_finds_the_words_whooshs_walk_finds(tmp_path: Path) -> None:
+    from whoosh.reading import IndexReader
+
+    manager = _index(tmp_path)
+    with manager.use() as state:
+        vocabularies = [postings.vocabulary(state.store, sub.reader(), "text")
+                        for sub, _ in state.searcher.leaf_searchers()]
+        for typo in ["lnch", "lunhc", "clubb", "demntia", "gardne", "knittingg", "xyz", "cafe", "waking"]:
+            for prefix in (0, 1, 2):
+                walked = {w.decode() if isinstance(w, bytes) else w
+                          for w in IndexReader.terms_within(state.searcher.reader(), "text", typo, 1, prefix=prefix)}
+                assert postings.words_within_one(vocabularies, typo, prefix) == walked, (typo, prefix)
+    manager.close()
