@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         admin,
         auth,
         cli,
+        compression,
         database,
         demo,
         devmail,
@@ -66,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         templating,
     )
 
+    compression.init_app(app)  # first registered, so it runs last: it sees the finished body
     templating.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -22,12 +22,12 @@ import heapq
 import math
 import re
 import time
-from array import array
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from flask import current_app, has_app_context
 from whoosh import query as Q
 from whoosh.idsets import DocIdSet
@@ -36,6 +36,7 @@ from whoosh.searching import Searcher
 
 from ..geo import METRES_PER_MILE, ResolvedPlace, format_distance
 from ..wording import MODE_LABELS
+from . import postings
 from .analysis import analyse, fold
 from .indexer import SearcherState, get_manager
 from .schema import FACETS, GEOCELL_DEGREES, NAME_BOOST, NAME_FIELD, TEXT_FIELD, TOPICS_BOOST, TOPICS_FIELD
@@ -218,6 +219,7 @@ class _Cache:
     def __init__(self, state: SearcherState) -> None:
         self.s: Searcher = state.searcher
         self.data = state.cache
+        self.store = state.store
         if "limits" not in self.data:
             self.data["limits"] = _cache_limits()
         self.query_cache_size, self.score_cache_postings, self.place_cache_size = self.data["limits"]
@@ -230,14 +232,14 @@ class _Cache:
 
     def live(self) -> int:
         if "live" not in self.data:
-            self.data["live"] = to_bits(self.s.reader().all_doc_ids(), self.size)
+            self.data["live"] = postings.live_bits(self.s)
         return self.data["live"]
 
     def term_docs(self, fieldname: str, value: str) -> int:
         """Return the bitmap of a facet, geocell or area term (a small vocabulary: cached without limit)."""
         key = ("term", fieldname, value)
         if key not in self.data:
-            self.data[key] = to_bits(self.s.docs_for_query(Q.Term(fieldname, value)), self.size) & self.live()
+            self.data[key] = postings.term_bits(self.store, self.s, fieldname, value) & self.live()
         return self.data[key]
 
     def query_bits(self, q: Q.Query) -> int:
@@ -262,7 +264,10 @@ class _Cache:
         key = (type(q).__name__, repr(q.with_boost(1.0)) if hasattr(q, "with_boost") else repr(q))
         found = lru.get(key)
         if found is None:
-            found = to_bits(self.s.docs_for_query(q), self.size) & self.live()
+            if type(q) is Q.Term:  # per-segment postings, kept across reopens
+                found = postings.term_bits(self.store, self.s, q.fieldname, q.text) & self.live()
+            else:
+                found = to_bits(self.s.docs_for_query(q), self.size) & self.live()
             lru[key] = found
             if len(lru) > self.query_cache_size:
                 lru.popitem(last=False)
@@ -314,8 +319,17 @@ class _Cache:
     def place_lru(self) -> OrderedDict[Any, int]:
         return self.data.setdefault("places", OrderedDict())
 
+    def vocabularies(self, fieldname: str = TEXT_FIELD) -> list[frozenset[str]]:
+        """Return each segment's words in ``fieldname`` (kept across reopens for unchanged segments)."""
+        key = ("vocabularies", fieldname)
+        if key not in self.data:
+            self.data[key] = [postings.vocabulary(self.store, sub.reader(), fieldname)
+                              for sub, _ in self.s.leaf_searchers()]
+        return self.data[key]
+
     def word_known(self, stem: str) -> bool:
-        return (TEXT_FIELD, stem) in self.s.reader()  # type: ignore[operator]  # whoosh encodes str text itself
+        # The same answer as ``(TEXT_FIELD, stem) in reader``, by set lookups (the reader's test was ~120 µs).
+        return any(stem in vocab for vocab in self.vocabularies())
 
 
 # ---- text ---------------------------------------------------------------------------------------------------------
@@ -931,31 +945,20 @@ def score_docs(s: Searcher, query: Q.Query, docnums: list[int]) -> dict[int, flo
     return scores
 
 
-def _term_scores(cache: _Cache, fieldname: str, text: str) -> tuple[array, array]:
-    """Return (docnums ascending, scores) — Whoosh's own score at boost 1 — for every posting of a term.
+def _term_scores(cache: _Cache, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return (docnums ascending, scores) — Whoosh's own BM25F score at boost 1 — for every posting of a term.
 
-    Cached per searcher in compact arrays (12 bytes a posting), in an LRU bounded by the postings it holds.
+    Computed over numpy arrays from the segments' postings (``postings.term_scores``); cached per searcher in an
+    LRU bounded by the postings it holds (idf and average lengths change with every update).
     """
-    lru: OrderedDict[tuple[str, str], tuple[array, array]] = cache.data.setdefault("scores", OrderedDict())
+    lru: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = cache.data.setdefault("scores", OrderedDict())
     key = (fieldname, text)
     found = lru.get(key)
     if found is not None:
         lru.move_to_end(key)
         return found
-    docs, values = array("I"), array("d")
-    s = cache.s
-    context = s.context()
-    term = Q.Term(fieldname, text)
-    for sub, offset in s.leaf_searchers():
-        if (fieldname, text) not in sub.reader():
-            continue
-        matcher = term.matcher(sub, context)
-        while matcher.is_active():
-            docs.append(matcher.id() + offset)
-            values.append(float(matcher.score() or 0.0))
-            matcher.next()
-    found = lru[key] = (docs, values)
-    held = cache.data["score_postings"] = cache.data.get("score_postings", 0) + len(docs)
+    found = lru[key] = postings.term_scores(cache.store, cache.s, fieldname, text)
+    held = cache.data["score_postings"] = cache.data.get("score_postings", 0) + len(found[0])
     while held > cache.score_cache_postings and len(lru) > 1:
         _, (old_docs, _) = lru.popitem(last=False)
         held -= len(old_docs)
@@ -973,14 +976,18 @@ def _tree_scores(cache: _Cache, q: Q.Query, allowed: set[int]) -> dict[int, floa
     boost = float(getattr(q, "boost", 1.0) or 1.0)
     if isinstance(q, Q.Term):
         docs, values = _term_scores(cache, q.fieldname, q.text)
-        if len(allowed) * 8 < len(docs):  # few candidates: look each one up (binary search in C)
-            out: dict[int, float] = {}
-            for d in allowed:
-                i = bisect.bisect_left(docs, d)
-                if i < len(docs) and docs[i] == d:
-                    out[d] = values[i] * boost
-            return out
-        return {d: v * boost for d, v in zip(docs, values, strict=True) if d in allowed}
+        if not len(docs) or not allowed:
+            return {}
+        wanted = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+        if len(wanted) * 8 < len(docs):  # few candidates: look each one up (binary search in C)
+            wanted.sort()
+            at = np.minimum(np.searchsorted(docs, wanted), len(docs) - 1)
+            hit = docs[at] == wanted
+            picked_docs, picked_values = wanted[hit], values[at[hit]]
+        else:
+            mask = np.isin(docs, wanted)
+            picked_docs, picked_values = docs[mask], values[mask]
+        return dict(zip(picked_docs.tolist(), (picked_values * boost).tolist(), strict=True))
     if isinstance(q, Q.And) and q.subqueries:
         total: dict[int, float] | None = None
         for sub in q.subqueries:
@@ -1026,6 +1033,8 @@ def _words_within(cache: _Cache, text: str, maxdist: int, prefix: int = 1, field
     letters as one edit while a several-segment reader does, so the same index split differently (a rebuild
     with two processes, or edits) corrected "wlaking" to "woke" or to "walk".
     """
+    if maxdist == 1:  # one edit: look the variants up (postings.words_within_one), the same words as the walk
+        return sorted(postings.words_within_one(cache.vocabularies(fieldname), text, prefix))
     found = IndexReader.terms_within(cache.s.reader(), fieldname, text, maxdist, prefix=prefix)
     return sorted({w.decode("utf-8") if isinstance(w, bytes) else w for w in found})
 
