@@ -6,6 +6,8 @@
   Only anonymous columns are read (status, dates, service, team, needs, decline reason, outcome, scores): never a
   personal field, so the figures are the same before and after the retention purge.
 - Listings: rebuilt whole each run (one row per listing; 10,000 listings take about a second).
+- Weekly roll-ups (what the pages read): only the weeks that gained searches or whose referrals changed are rolled
+  up again, from the daily search rows and the referral facts; the first run after an upgrade rolls up every week.
 
 Idempotent: running it twice in a row changes nothing the second time.
 """
@@ -15,11 +17,26 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import (
+    Date,
+    Float,
+    Select,
+    String,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    union_all,
+    update,
+)
 
 from ..domain.listings import assess_micro_provider
 from ..domain.referrals import is_working_day
@@ -27,13 +44,17 @@ from ..extensions import db
 from ..models import (
     Address,
     Attribute,
+    InsightOutcomeWeek,
     InsightReferralFact,
     InsightReferralNeed,
+    InsightReferralWeek,
     InsightScorePair,
     InsightSearchDay,
+    InsightSearchWeek,
     InsightService,
     InsightServiceKey,
     InsightState,
+    InsightTimingWeek,
     InsightZeroQuery,
     Location,
     MicroProviderProfile,
@@ -150,10 +171,12 @@ def refresh_searches() -> int:
         ON CONFLICT (day, lad_code, outcode, query) DO UPDATE SET
           searches = insight_zero_query.searches + excluded.searches
     """), {"low": position, "high": last})
-    read = db.session.scalar(select(db.func.count()).select_from(SearchLog).where(
-        SearchLog.id > position, SearchLog.id <= last)) or 0
+    read, first_at, last_at = db.session.execute(select(func.count(), func.min(SearchLog.at), func.max(SearchLog.at))
+                                                 .where(SearchLog.id > position, SearchLog.id <= last)).one()
+    if first_at is not None and last_at is not None:
+        rebuild_search_weeks(weeks_between(first_at.date(), last_at.date()))
     _set_position("search_log", last)
-    return int(read)
+    return int(read or 0)
 
 
 # ---- listings --------------------------------------------------------------------------------------------------
@@ -369,7 +392,9 @@ def refresh_referrals() -> int:
         WellbeingScore.id > score_position, WellbeingScore.id <= last_score)))
     if score_position > last_score:  # scores were replaced (new ids are reused on SQLite): rebuild from the start
         changed.update(db.session.scalars(select(WellbeingScore.referral_id)))
+    weeks = _sent_weeks(changed)  # before and after: a referral whose facts go still leaves its week changed
     written = rebuild_referral_facts(sorted(changed)) if changed else 0
+    rebuild_referral_weeks(weeks | _sent_weeks(changed))
     _set_position("referral_event", last_event)
     _set_position("wellbeing_score", last_score)
     return written
@@ -377,6 +402,8 @@ def refresh_referrals() -> int:
 
 def refresh_all(now: datetime | None = None) -> dict[str, int]:
     """Bring every summary up to date; the caller commits."""
+    if _position("weekly") < WEEKLY_VERSION:  # first run, or the weekly roll-ups are new since the last run
+        rebuild_all_weeks()
     result = {"search-log rows": refresh_searches(), "listings": refresh_services(now),
               "referrals": refresh_referrals()}
     _mark_refreshed()
@@ -385,7 +412,8 @@ def refresh_all(now: datetime | None = None) -> dict[str, int]:
 
 def rebuild_everything() -> dict[str, int]:
     """Empty every summary and build it again from the start (``flask insights rebuild``)."""
-    for table in (InsightSearchDay, InsightZeroQuery, InsightReferralFact, InsightReferralNeed, InsightScorePair):
+    for table in (InsightSearchDay, InsightZeroQuery, InsightReferralFact, InsightReferralNeed, InsightScorePair,
+                  *WEEKLY_TABLES):
         db.session.execute(delete(table))
     db.session.execute(update(InsightState).values(position=0))
     db.session.flush()
@@ -394,5 +422,158 @@ def rebuild_everything() -> dict[str, int]:
     result["referrals"] = rebuild_referral_facts(ids)
     _set_position("referral_event", db.session.scalar(select(db.func.max(ReferralEvent.id))) or 0)
     _set_position("wellbeing_score", db.session.scalar(select(db.func.max(WellbeingScore.id))) or 0)
+    result["weeks"] = rebuild_all_weeks()
     _mark_refreshed()
     return result
+
+
+# ---- weekly roll-ups -------------------------------------------------------------------------------------------
+#
+# Each roll-up is written once, as SELECTs over the daily rows (search days, referral facts) of some days of one
+# week. The job inserts them for whole weeks; a page runs the same SELECTs for the few days at either end of its
+# period that do not make a whole week (``queries.weekly_source``), so a figure is the same whichever way it is read.
+
+WEEKLY_VERSION = 1  # raise it when a roll-up changes: the next run rolls every week up again
+F, N, P, SD = InsightReferralFact, InsightReferralNeed, InsightScorePair, InsightSearchDay
+TIMING_MEASURES = ("answer_days", "answer_working_days", "contact_days", "contact_working_days")
+DECLINE_REASONS = ("no_capacity", "not_eligible", "could_not_contact", "other")
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def weeks_between(first: date, last: date) -> list[date]:
+    """Return the Mondays of the weeks from ``first`` to ``last``."""
+    start = monday(first)
+    return [start + timedelta(weeks=i) for i in range((monday(last) - start).days // 7 + 1)]
+
+
+def _flag(condition: Any) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _keys(week: date, facet: str, code: Any, lad_code: Any, outcode: Any) -> list[Any]:
+    return [literal(week, Date).label("week"), lad_code.label("lad_code"), outcode.label("outcode"),
+            literal(facet, String).label("facet"), (code if facet else literal("", String)).label("code")]
+
+
+def referral_rollup(week: date, first: date, last: date, where: Sequence[Any] = ()) -> list[Select[Any]]:
+    """The rows of ``insight_referral_week`` for ``week`` from the facts of referrals sent ``first`` to ``last``."""
+    days = [F.sent_day >= first, F.sent_day <= last, *where]
+    declined = F.status == "declined"
+    measures = [
+        func.count().label("sent"), _flag(F.accepted).label("accepted"),
+        _flag(F.first_contact).label("first_contact"), _flag(F.engaged).label("engaged"),
+        _flag(F.completed).label("completed"), _flag(declined).label("declined"),
+        _flag(F.status == "expired").label("expired"), _flag(F.status == "withdrawn").label("withdrawn"),
+        _flag(F.closed).label("closed"), _flag(F.answered).label("answered"),
+        _flag(F.answered_in_rule).label("answered_in_rule"),
+        *(_flag(and_(declined, F.decline_reason == reason)).label(f"declined_{reason}") for reason in DECLINE_REASONS),
+    ]
+    return [
+        select(*_keys(week, "", None, F.lad_code, F.outcode), *measures).where(*days)
+        .group_by(F.lad_code, F.outcode),
+        select(*_keys(week, "category", F.category, F.lad_code, F.outcode), *measures).where(*days)
+        .group_by(F.lad_code, F.outcode, F.category),
+        select(*_keys(week, "need", N.need, F.lad_code, F.outcode), *measures).select_from(N)
+        .join(F, F.referral_id == N.referral_id).where(*days).group_by(F.lad_code, F.outcode, N.need),
+    ]
+
+
+def timing_rollup(week: date, first: date, last: date, where: Sequence[Any] = ()) -> list[Select[Any]]:
+    """The rows of ``insight_timing_week``: how many referrals took each number of days, per measure."""
+    days = [F.sent_day >= first, F.sent_day <= last, *where]
+    parts = []
+    for facet, measure in [("", m) for m in TIMING_MEASURES] + [("category", "answer_working_days")]:
+        column = getattr(F, measure)
+        groups = [F.lad_code, F.outcode, *([F.category] if facet else []), column]
+        parts.append(select(*_keys(week, facet, F.category, F.lad_code, F.outcode),
+                            literal(measure, String).label("measure"), column.label("days"),
+                            func.count().label("referrals")).where(column.is_not(None), *days).group_by(*groups))
+    return parts
+
+
+def outcome_rollup(week: date, first: date, last: date, where: Sequence[Any] = ()) -> list[Select[Any]]:
+    """The rows of ``insight_outcome_week``: paired change per scale and question, and (item "") the closed
+    referrals with a pair on the scale."""
+    days = [F.sent_day >= first, F.sent_day <= last, *where]
+    diff = P.close - P.baseline
+    change: list[Any] = [func.count().label("people"), func.sum(diff).label("change_sum"),
+              func.sum(diff * diff).label("change_squares")]
+    paired = select().select_from(P).join(F, F.referral_id == P.referral_id)
+    parts = [
+        paired.add_columns(*_keys(week, "", None, F.lad_code, F.outcode), P.scale, P.item, *change).where(*days)
+        .group_by(F.lad_code, F.outcode, P.scale, P.item),
+        paired.add_columns(*_keys(week, "category", F.category, F.lad_code, F.outcode), P.scale, P.item, *change)
+        .where(*days).group_by(F.lad_code, F.outcode, F.category, P.scale, P.item),
+        paired.join(N, N.referral_id == P.referral_id)
+        .add_columns(*_keys(week, "need", N.need, F.lad_code, F.outcode), P.scale, P.item, *change)
+        .where(*days).group_by(F.lad_code, F.outcode, N.need, P.scale, P.item),
+        paired.add_columns(*_keys(week, "", None, F.lad_code, F.outcode), P.scale,
+                           literal("", String).label("item"), func.count(func.distinct(P.referral_id)).label("people"),
+                           literal(0.0, Float).label("change_sum"), literal(0.0, Float).label("change_squares"))
+        .where(F.closed, *days).group_by(F.lad_code, F.outcode, P.scale),
+    ]
+    return parts
+
+
+def search_rollup(week: date, first: date, last: date, where: Sequence[Any] = ()) -> list[Select[Any]]:
+    """The rows of ``insight_search_week`` from the daily search rows ``first`` to ``last``."""
+    return [select(*_keys(week, "", None, SD.lad_code, SD.outcode)[:3], SD.facet, SD.code,
+                   func.sum(SD.searches).label("searches"), func.sum(SD.zero_results).label("zero_results"),
+                   func.sum(SD.few_results).label("few_results"))
+            .where(SD.day >= first, SD.day <= last, *where).group_by(SD.lad_code, SD.outcode, SD.facet, SD.code)]
+
+
+WEEKLY_ROLLUPS: dict[Any, Any] = {
+    InsightReferralWeek: referral_rollup, InsightTimingWeek: timing_rollup, InsightOutcomeWeek: outcome_rollup,
+    InsightSearchWeek: search_rollup,
+}
+WEEKLY_TABLES = tuple(WEEKLY_ROLLUPS)
+
+
+def _rebuild_weeks(tables: Sequence[Any], weeks: Iterable[date]) -> int:
+    wanted = sorted(set(weeks))
+    for table in tables:
+        for start in range(0, len(wanted), 500):
+            db.session.execute(delete(table).where(table.week.in_(wanted[start:start + 500])))
+        for week in wanted:
+            parts = WEEKLY_ROLLUPS[table](week, week, week + timedelta(days=6))
+            names = [column.name for column in parts[0].selected_columns]
+            db.session.execute(insert(table).from_select(names, union_all(*parts)))
+    db.session.flush()
+    return len(wanted)
+
+
+def rebuild_search_weeks(weeks: Iterable[date]) -> int:
+    """Roll these weeks' daily search rows up again; return how many weeks."""
+    return _rebuild_weeks([InsightSearchWeek], weeks)
+
+
+def rebuild_referral_weeks(weeks: Iterable[date]) -> int:
+    """Roll these weeks' referral facts up again (counts, days taken, paired change); return how many weeks."""
+    return _rebuild_weeks([InsightReferralWeek, InsightTimingWeek, InsightOutcomeWeek], weeks)
+
+
+def _sent_weeks(referral_ids: Iterable[str]) -> set[date]:
+    ids = list(referral_ids)
+    found: set[date] = set()
+    for start in range(0, len(ids), 2000):
+        found.update(monday(day) for day in db.session.scalars(
+            select(F.sent_day).where(F.referral_id.in_(ids[start:start + 2000])).distinct()))
+    return found
+
+
+def rebuild_all_weeks() -> int:
+    """Roll every week up again (the first run, ``flask insights rebuild``); return how many weeks."""
+    for table in WEEKLY_TABLES:
+        db.session.execute(delete(table))
+    total = 0
+    for tables, column in (([InsightSearchWeek], SD.day), ([InsightReferralWeek, InsightTimingWeek,
+                                                             InsightOutcomeWeek], F.sent_day)):
+        first, last = db.session.execute(select(func.min(column), func.max(column))).one()
+        if first is not None:
+            total += _rebuild_weeks(tables, weeks_between(first, last))
+    _set_position("weekly", WEEKLY_VERSION)
+    return total
