@@ -84,6 +84,17 @@ class Page:
         return next((t for t in self.tables if t.id == table_id), None)
 
 
+def _run(statement: Any) -> list[Any]:
+    """Run a query on the session's connection and fetch every row at once: plain rows, without the ORM's per-row
+    work (a provider table at 100,000 referrals is 20,000 rows, and the ORM's handling of them cost more than the
+    query)."""
+    return list(db.session.connection().execute(statement).all())
+
+
+def _one(statement: Any) -> Any:
+    return _run(statement)[0]
+
+
 def _sum(column: Any) -> Any:
     return func.coalesce(func.sum(column), 0)
 
@@ -98,7 +109,7 @@ def _flag(column: Any) -> Any:
 def topic_names() -> dict[tuple[str, str], str]:
     """Return (facet, code) → name for categories and needs."""
     names: dict[tuple[str, str], str] = {}
-    for code, name, taxonomy_id in db.session.execute(
+    for code, name, taxonomy_id in _run(
         select(TaxonomyTerm.code, TaxonomyTerm.name, TaxonomyTerm.taxonomy_id)
         .where(TaxonomyTerm.taxonomy_id.in_((CATEGORIES_TAXONOMY_ID, NEEDS_TAXONOMY_ID)))
     ):
@@ -137,8 +148,8 @@ def _names(model: Any, ids: Iterable[str]) -> dict[str, str]:
     wanted = [i for i in set(ids) if i]
     names: dict[str, str] = {}
     for start in range(0, len(wanted), 1000):
-        names.update(db.session.execute(select(model.id, model.name).where(model.id.in_(wanted[start:start + 1000]))
-                                        ).tuples().all())
+        names.update(_run(select(model.id, model.name).where(model.id.in_(wanted[start:start + 1000]))
+                                        ))
     return names
 
 
@@ -161,6 +172,11 @@ def _fact_where(filters: Filters) -> list[Any]:
 
 def _service_area_where(filters: Filters) -> list[Any]:
     return [SK.area == filters.area] if filters.area else []
+
+
+def _listing_in_area(filters: Filters) -> list[Any]:
+    """Keep ``insight_service`` to the listings covering the area (every listing for the whole deployment)."""
+    return [SV.service_id.in_(select(SK.service_id).where(SK.area == filters.area))] if filters.area else []
 
 
 def week_spans(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date, date]]]:
@@ -223,14 +239,14 @@ REFERRAL_TOTALS = ("sent", "accepted", "first_contact", "engaged", "completed", 
 
 def search_totals(filters: Filters) -> tuple[int, int, int]:
     S = weekly_source(InsightSearchWeek, filters)
-    row = db.session.execute(select(_sum(S.c.searches), _sum(S.c.zero_results), _sum(S.c.few_results))
-                             .where(S.c.facet == "")).one()
+    row = _one(select(_sum(S.c.searches), _sum(S.c.zero_results), _sum(S.c.few_results))
+                             .where(S.c.facet == ""))
     return int(row[0]), int(row[1]), int(row[2])
 
 
 def referral_totals(filters: Filters) -> dict[str, int]:
     R = weekly_source(InsightReferralWeek, filters)
-    row = db.session.execute(select(*(_sum(R.c[key]) for key in REFERRAL_TOTALS)).where(R.c.facet == "")).one()
+    row = _one(select(*(_sum(R.c[key]) for key in REFERRAL_TOTALS)).where(R.c.facet == ""))
     return {k: int(v or 0) for k, v in zip(REFERRAL_TOTALS, row, strict=True)}
 
 
@@ -238,7 +254,7 @@ def days_histograms(filters: Filters) -> dict[str, list[tuple[float, int]]]:
     """Return measure (answer_days, answer_working_days, contact_days, contact_working_days) → (days, referrals)."""
     T = weekly_source(InsightTimingWeek, filters)
     result: dict[str, list[tuple[float, int]]] = {measure: [] for measure in refresh.TIMING_MEASURES}
-    for measure, days, n in db.session.execute(
+    for measure, days, n in _run(
         select(T.c.measure, T.c.days, _sum(T.c.referrals)).where(T.c.facet == "")
         .group_by(T.c.measure, T.c.days).order_by(T.c.measure, T.c.days)
     ):
@@ -248,16 +264,14 @@ def days_histograms(filters: Filters) -> dict[str, list[tuple[float, int]]]:
 
 def service_counts(filters: Filters) -> tuple[int, int]:
     """Return (active listings, of which verified) covering the area, as they stand today."""
-    ids = select(SK.service_id).where(*_service_area_where(filters)).distinct()
-    row = db.session.execute(select(_flag(SV.active), _flag(and_(SV.active, SV.verified)))
-                             .where(SV.service_id.in_(ids))).one()
+    row = _one(select(_flag(SV.active), _flag(and_(SV.active, SV.verified))).where(*_listing_in_area(filters)))
     return int(row[0]), int(row[1])
 
 
 def wellbeing_pairs(filters: Filters, scale: str = "ons4", item: str = "life_satisfaction") -> tuple[int, float, float]:
     W = weekly_source(InsightOutcomeWeek, filters)
-    row = db.session.execute(select(_sum(W.c.people), _sum(W.c.change_sum), _sum(W.c.change_squares))
-                             .where(W.c.facet == "", W.c.scale == scale, W.c.item == item)).one()
+    row = _one(select(_sum(W.c.people), _sum(W.c.change_sum), _sum(W.c.change_squares))
+                             .where(W.c.facet == "", W.c.scale == scale, W.c.item == item))
     return int(row[0]), float(row[1]), float(row[2])
 
 
@@ -335,10 +349,10 @@ def _trend_summary(what: str, figures: list[dc.Figure]) -> str:
 
 def weekly_activity(filters: Filters) -> Table:
     S, R = weekly_source(InsightSearchWeek, filters), weekly_source(InsightReferralWeek, filters)
-    mondays, searches = _by_week(db.session.execute(
+    mondays, searches = _by_week(_run(
         select(S.c.week, _sum(S.c.searches), _sum(S.c.zero_results)).where(S.c.facet == "").group_by(S.c.week)),
         filters, 2)
-    _mondays, referrals = _by_week(db.session.execute(
+    _mondays, referrals = _by_week(_run(
         select(R.c.week, _sum(R.c.sent), _sum(R.c.accepted)).where(R.c.facet == "").group_by(R.c.week)), filters, 2)
     counts = [a + b for a, b in zip(searches, referrals, strict=True)]
     table = Table("weekly", "Activity by week (weeks start on Monday)",
@@ -357,7 +371,7 @@ def _declines_by_topic(filters: Filters) -> dict[tuple[str, str, str], int]:
     """Return (facet, code, council) → referrals declined for no capacity or not eligible."""
     R = weekly_source(InsightReferralWeek, filters)
     result: dict[tuple[str, str, str], int] = {}
-    for facet, code, lad, n in db.session.execute(
+    for facet, code, lad, n in _run(
         select(R.c.facet, R.c.code, R.c.lad_code, _sum(R.c.declined_no_capacity + R.c.declined_not_eligible))
         .where(R.c.facet != "").group_by(R.c.facet, R.c.code, R.c.lad_code)
     ):
@@ -369,7 +383,7 @@ def _declines_by_topic(filters: Filters) -> dict[tuple[str, str, str], int]:
 def _supply_by_topic(filters: Filters) -> dict[tuple[str, str, str], tuple[int, int]]:
     """Return (facet, code, council) → (active listings taking new people, active listings full or waiting)."""
     result: dict[tuple[str, str, str], tuple[int, int]] = {}
-    rows = db.session.execute(
+    rows = _run(
         select(SK.facet, SK.code, SK.area, _flag(SV.capacity == "taking_new_people"),
                _flag(SV.capacity.in_(("full", "waiting_list"))))
         .select_from(SK).join(SV, SV.service_id == SK.service_id)
@@ -390,7 +404,7 @@ def unmet_need(filters: Filters) -> Page:
                        Headline("Share with no or few results", dc.rate(zero + few, searches))]
     demand: dict[tuple[str, str, str], list[int]] = {}
     S = weekly_source(InsightSearchWeek, filters)
-    for facet, code, lad, s, z, f in db.session.execute(
+    for facet, code, lad, s, z, f in _run(
         select(S.c.facet, S.c.code, S.c.lad_code, _sum(S.c.searches), _sum(S.c.zero_results), _sum(S.c.few_results))
         .where(S.c.facet != "").group_by(S.c.facet, S.c.code, S.c.lad_code)
     ):
@@ -423,7 +437,7 @@ def unmet_need(filters: Filters) -> Page:
 
     weekly_total = Table("no-result-weekly", "Searches with no or few results, by week",
                          ["Week starting", "Searches", "No result", "1 to 3 results"])
-    mondays, counts = _by_week(db.session.execute(
+    mondays, counts = _by_week(_run(
         select(S.c.week, _sum(S.c.searches), _sum(S.c.zero_results), _sum(S.c.few_results)).where(S.c.facet == "")
         .group_by(S.c.week)), filters, 3)
     for monday, (s_, z_, f_) in zip(mondays, counts, strict=True):
@@ -454,7 +468,7 @@ def unmet_need(filters: Filters) -> Page:
     queries = Table("zero-result-queries",
                     f"Most frequent searches with no result (only words searched at least {least} times)", ["Words searched", "Searches with no result"],
                     note="Free text can carry personal details, so words searched fewer times are never shown.")
-    for query, n in db.session.execute(
+    for query, n in _run(
         select(ZQ.query, _sum(ZQ.searches).label("n")).where(*_zq_where(filters)).group_by(ZQ.query)
         .having(func.sum(ZQ.searches) >= least).order_by(func.sum(ZQ.searches).desc(), ZQ.query)
         .limit(50)
@@ -471,10 +485,10 @@ def no_result_by_week(filters: Filters) -> Table:
                    ["Week starting", "Need or category", "Kind", "Council", "Searches", "No result",
                     "1 to 3 results"], screen_rows=0)
     S = weekly_source(InsightSearchWeek, filters)
-    rows = db.session.execute(
+    rows = _run(
         select(S.c.week, S.c.facet, S.c.code, S.c.lad_code, _sum(S.c.searches), _sum(S.c.zero_results),
                _sum(S.c.few_results)).where(S.c.facet != "")
-        .group_by(S.c.week, S.c.facet, S.c.code, S.c.lad_code)).all()
+        .group_by(S.c.week, S.c.facet, S.c.code, S.c.lad_code))
     councils = _council_labels(row[3] for row in rows)
     r = dc.rule()
     for monday, facet, code, lad, s, z, f in sorted(tuple(row) for row in rows):
@@ -501,13 +515,13 @@ def coverage(filters: Filters, now: Any = None) -> Page:
     table = Table("services-by-category-council", "Listings by category and council, as they stand today",
                   ["Category", "Council", "Active", "Verified", "Micro-provider", "Taking new people",
                    "Waiting list", "Full"])
-    rows = db.session.execute(
+    rows = _run(
         select(SK.code, SK.area, _flag(SV.active), _flag(and_(SV.active, SV.verified)),
                _flag(and_(SV.active, SV.micro_provider)), _flag(and_(SV.active, SV.capacity == "taking_new_people")),
                _flag(and_(SV.active, SV.capacity == "waiting_list")), _flag(and_(SV.active, SV.capacity == "full")))
         .select_from(SK).join(SV, SV.service_id == SK.service_id)
         .where(SK.facet == "category", SK.area.like("lad:%"), *_service_area_where(filters))
-        .group_by(SK.code, SK.area).order_by(SK.code, SK.area)).all()
+        .group_by(SK.code, SK.area).order_by(SK.code, SK.area))
     for code, area, *counts in rows:
         table.add([names.get(("category", code), code), council_label(area[4:])], *(dc.count(c) for c in counts))
     table.total = [dc.text("Total"), dc.text(""),
@@ -519,10 +533,10 @@ def coverage(filters: Filters, now: Any = None) -> Page:
     per_council = Table("searches-and-listings-by-council", "Searches and active listings per council",
                         ["Council", "Searches", "No result", "Active listings covering it"])
     S = weekly_source(InsightSearchWeek, filters)
-    searches = {lad: (int(s), int(z)) for lad, s, z in db.session.execute(
+    searches = {lad: (int(s), int(z)) for lad, s, z in _run(
         select(S.c.lad_code, _sum(S.c.searches), _sum(S.c.zero_results)).where(S.c.facet == "")
         .group_by(S.c.lad_code))}
-    listings = {area[4:]: int(n) for area, n in db.session.execute(
+    listings = {area[4:]: int(n) for area, n in _run(
         select(SK.area, func.count(func.distinct(SK.service_id))).select_from(SK).join(SV, SV.service_id == SK.service_id)
         .where(SV.active, SK.facet == "", SK.area.like("lad:%"), *_service_area_where(filters)).group_by(SK.area))}
     for lad in sorted(set(searches) | set(listings), key=council_label):
@@ -530,16 +544,15 @@ def coverage(filters: Filters, now: Any = None) -> Page:
         per_council.add(council_label(lad), dc.count(s), dc.count(z), dc.count(listings.get(lad, 0)))
     page.tables.append(per_council)
 
-    area_ids = select(SK.service_id).where(*_service_area_where(filters)).distinct()
     six, twelve = now - timedelta(days=182), now - timedelta(days=365)
     published = SV.listing_status == "published"
-    row = db.session.execute(select(
+    row = _one(select(
         _flag(published), _flag(and_(published, SV.confirmed_at >= six)), _flag(and_(published, SV.confirmed_at >= twelve)),
         _flag(SV.stale_hidden), _flag(SV.listing_status == "suspended"),
-    ).where(SV.service_id.in_(area_ids))).one()
+    ).where(*_listing_in_area(filters)))
     published_n, six_n, twelve_n, stale_n, suspended_n = (int(v) for v in row)
-    pending = db.session.execute(select(func.count(), func.min(ListingRevision.submitted_at))
-                                 .where(ListingRevision.status == RevisionStatus.PENDING)).one()
+    pending = _one(select(func.count(), func.min(ListingRevision.submitted_at))
+                                 .where(ListingRevision.status == RevisionStatus.PENDING))
     expired = db.session.scalar(select(func.count()).select_from(QualityCheck)
                                 .where(QualityCheck.expires_on < now.date())) or 0
     health = Table("directory-health", "Directory health", ["Measure", "Figure"])
@@ -621,7 +634,7 @@ def funnel(filters: Filters) -> Page:
     R = weekly_source(InsightReferralWeek, filters)
     weekly_cols = [_sum(R.c[key]) for key in FUNNEL_KEYS]
     by_topic: dict[str, list[tuple[str, dict[str, int]]]] = {"category": [], "need": [], "": []}
-    for facet, code, *values in db.session.execute(
+    for facet, code, *values in _run(
         select(R.c.facet, R.c.code, *weekly_cols).group_by(R.c.facet, R.c.code)
     ):
         if facet:
@@ -631,19 +644,19 @@ def funnel(filters: Filters) -> Page:
     table = _funnel_table("by-need", "By need (a referral for two needs counts under each)", "Need", by_topic["need"])
     table.total = None  # a referral is in several rows, so a total would double count
     page.tables.append(table)
-    by_council = [(council_label(lad), _funnel_totals(values)) for lad, *values in db.session.execute(
+    by_council = [(council_label(lad), _funnel_totals(values)) for lad, *values in _run(
         select(R.c.lad_code, *weekly_cols).where(R.c.facet == "").group_by(R.c.lad_code))]
     page.tables.append(_funnel_table("by-council", "By council of the service", "Council", by_council))
     cols = _funnel_fact_columns()
-    team_rows = db.session.execute(select(F.team_id, F.team_kind, *cols).where(*_fact_where(filters))
-                                   .group_by(F.team_id, F.team_kind)).all()
+    team_rows = _run(select(F.team_id, F.team_kind, *cols).where(*_fact_where(filters))
+                                   .group_by(F.team_id, F.team_kind))
     team_names = _names(Team, (r[0] for r in team_rows))
     by_team = [(f"{team_names.get(team_id, 'Team no longer listed')} ({TEAM_KIND_LABELS.get(kind, kind)})",
                 _funnel_totals(values)) for team_id, kind, *values in team_rows]
     page.tables.append(_funnel_table("by-team", "By referring team (GP practice or council team)", "Referring team",
                                      by_team, screen_rows=50))
-    org_rows = db.session.execute(select(F.organization_id, *cols).where(*_fact_where(filters))
-                                  .group_by(F.organization_id)).all()
+    org_rows = _run(select(F.organization_id, *cols).where(*_fact_where(filters))
+                                  .group_by(F.organization_id))
     org_names = _names(Organization, (r[0] for r in org_rows))
     by_org = [(org_names.get(org_id, "Provider no longer listed"), _funnel_totals(values))
               for org_id, *values in org_rows]
@@ -659,7 +672,7 @@ def _provider_histograms(column: Any, filters: Filters, *flags: Any) -> dict[str
 
     Referrals not yet answered (days None) count in the sums but not in the days."""
     result: dict[str, tuple[list[tuple[float, int]], list[int]]] = {}
-    for org_id, value, n, *sums in db.session.execute(
+    for org_id, value, n, *sums in _run(
         select(F.organization_id, column, func.count(), *(_flag(flag) for flag in flags))
         .where(*_fact_where(filters)).group_by(F.organization_id, column)
     ):
@@ -711,10 +724,10 @@ def timeliness(filters: Filters) -> Page:
     names = topic_names()
     columns = ["Referrals answered", "Median working days to answer", "90th percentile", "Share within the rule"]
     R, T = weekly_source(InsightReferralWeek, filters), weekly_source(InsightTimingWeek, filters)
-    in_rule_by_cat = dict(db.session.execute(select(R.c.code, _sum(R.c.answered_in_rule)).where(
-        R.c.facet == "category").group_by(R.c.code)).tuples().all())
+    in_rule_by_cat = dict(_run(select(R.c.code, _sum(R.c.answered_in_rule)).where(
+        R.c.facet == "category").group_by(R.c.code)))
     by_cat: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    for code, days, n in db.session.execute(
+    for code, days, n in _run(
         select(T.c.code, T.c.days, _sum(T.c.referrals)).where(T.c.facet == "category",
                                                               T.c.measure == "answer_working_days")
         .group_by(T.c.code, T.c.days).order_by(T.c.code, T.c.days)
@@ -758,7 +771,7 @@ def outcomes(filters: Filters) -> Page:
     closed = referral_totals(filters)["closed"]
     W = weekly_source(InsightOutcomeWeek, filters)
     change = [_sum(W.c.people), _sum(W.c.change_sum), _sum(W.c.change_squares)]
-    with_pairs = {scale: int(n) for scale, n in db.session.execute(
+    with_pairs = {scale: int(n) for scale, n in _run(
         select(W.c.scale, _sum(W.c.people)).where(W.c.facet == "", W.c.item == "").group_by(W.c.scale))}
     columns = ["People with both scores", "Mean change", "95% CI low", "95% CI high", "Direction"]
     names = topic_names()
@@ -769,7 +782,7 @@ def outcomes(filters: Filters) -> Page:
                       ["Question", *columns],
                       note=f"Follow-up rate: {follow_up.text} of closed referrals have both a baseline and a close "
                            f"score. Only people with both are counted. {scale.licence}.")
-        rows = {item: (int(n), float(t), float(q)) for item, n, t, q in db.session.execute(
+        rows = {item: (int(n), float(t), float(q)) for item, n, t, q in _run(
             select(W.c.item, *change).where(W.c.facet == "", W.c.scale == scale.code).group_by(W.c.item))}
         for code, item in items.items():
             n, t, q = rows.get(code, (0, 0.0, 0.0))
@@ -781,7 +794,7 @@ def outcomes(filters: Filters) -> Page:
                      .group_by(W.c.code, W.c.item).order_by(W.c.code, W.c.item))
             by = Table(f"{scale.code}-by-{facet}", f"{scale.name}: paired change by {facet}",
                        ["Category" if facet == "category" else "Need", "Question", *columns])
-            for key, item_code, n, t, q in db.session.execute(query):
+            for key, item_code, n, t, q in _run(query):
                 if item_code not in items:
                     continue
                 by.add([names.get((facet, key), key or "None"), items[item_code].question],
@@ -794,8 +807,8 @@ def outcomes(filters: Filters) -> Page:
                note="Codes: " + ("; ".join(f"{key}: {value.get('code', '')} {value.get('term', '')}"
                                            for key, value in codes.items() if isinstance(value, dict))
                                  or "none are set for this deployment (GP_RECORD_CODES)."))
-    team_rows = db.session.execute(select(F.team_id, func.count(), _flag(F.status == "declined"), _flag(F.completed))
-                                   .where(*_fact_where(filters)).group_by(F.team_id)).all()
+    team_rows = _run(select(F.team_id, func.count(), _flag(F.status == "declined"), _flag(F.completed))
+                                   .where(*_fact_where(filters)).group_by(F.team_id))
     team_names = _names(Team, (r[0] for r in team_rows))
     for team_id, referred, declined, completed in sorted(team_rows, key=lambda r: team_names.get(r[0], "")):
         gp.add(team_names.get(team_id, "Team no longer listed"), dc.count(referred), dc.count(declined),
@@ -816,17 +829,18 @@ def providers(filters: Filters) -> Page:
     hists = {org_id: hist for org_id, (hist, _sums) in found.items()}
     org_ids = [r[0] for r in rows]
     names = _names(Organization, org_ids)
-    micro = {org_id: bool(flag) for org_id, flag in db.session.execute(
+    micro = {org_id: bool(flag) for org_id, flag in _run(
         select(SV.organization_id, func.max(case((SV.micro_provider, 1), else_=0))).group_by(SV.organization_id))}
     table = Table("providers", "Providers: referrals received and how they went (most referrals first)",
                   ["Provider", "Micro-provider", "Referrals received", "Share accepted", "Median days to answer",
                    "Share completed"], screen_rows=100)
-    for org_id, received, accepted, completed in sorted(rows, key=lambda r: (-r[1], names.get(r[0], ""))):
+    r = dc.rule()
+    for org_id, received, accepted, completed in sorted(rows, key=lambda row: (-row[1], names.get(row[0], ""))):
         hist = hists.get(org_id, [])
         n = stats.histogram_size(hist)
         table.add([names.get(org_id, "Provider no longer listed"), "Yes" if micro.get(org_id) else "No"],
-                  dc.count(received), dc.rate(accepted, received),
-                  dc.statistic(stats.median(hist), n, unit="days"), dc.rate(completed, received))
+                  dc.count(received, r), dc.rate(accepted, received, r),
+                  dc.statistic(stats.median(hist), n, unit="days", r=r), dc.rate(completed, received, r))
     table.total = [dc.text("Total"), dc.text(""), dc.total(r[1] for r in rows),
                    dc.rate(sum(r[2] for r in rows), sum(r[1] for r in rows)), dc.text(""),
                    dc.rate(sum(r[3] for r in rows), sum(r[1] for r in rows))]

@@ -28,12 +28,15 @@ from sqlalchemy import (
     String,
     and_,
     case,
+    cast,
     delete,
     func,
     insert,
     literal,
+    literal_column,
     select,
     text,
+    type_coerce,
     union_all,
     update,
 )
@@ -197,7 +200,10 @@ def _outcode(postcode: str) -> str:
 
 
 def refresh_services(now: datetime | None = None) -> int:
-    """Rebuild the listing summaries; return how many listings there are."""
+    """Bring the listing summaries up to date; return how many listings' summaries changed (new, changed or gone).
+
+    Every listing is worked out again (being stale or verified changes with time alone), but only the rows that
+    differ are written: writing all 10,000 listings' rows each run cost more than working them out."""
     now = now or utcnow()
     config = current_app.config
     hide_after = timedelta(days=int(config["STALE_HIDE_DAYS"]))
@@ -242,8 +248,6 @@ def refresh_services(now: datetime | None = None) -> int:
         select(QualityCheck.organization_id).where(QualityCheck.checked_on.is_not(None))
         .where((QualityCheck.expires_on.is_(None)) | (QualityCheck.expires_on >= today))
     ))
-    db.session.execute(delete(InsightServiceKey))
-    db.session.execute(delete(InsightService))
     rows, keys = [], []
     for sid, org_id, listing_status, capacity, verified_at, published_at, created_at in services:
         confirmed = verified_at or published_at or created_at
@@ -258,10 +262,28 @@ def refresh_services(now: datetime | None = None) -> int:
         for area in areas.get(sid) or {""}:
             for facet, code in {("", ""), *topics.get(sid, set())}:
                 keys.append({"service_id": sid, "facet": facet, "code": code, "area": area})
-    _insert(InsightService, rows)
-    _insert(InsightServiceKey, keys)
+    return _write_changed_services(rows, keys)
+
+
+def _write_changed_services(rows: list[dict[str, Any]], keys: list[dict[str, Any]]) -> int:
+    connection = db.session.connection()
+    stored = {row["service_id"]: dict(row) for row in connection.execute(select(InsightService.__table__)).mappings()}
+    stored_keys = set(connection.execute(select(InsightServiceKey.service_id, InsightServiceKey.facet,
+                                                InsightServiceKey.code, InsightServiceKey.area)).tuples())
+    new_keys = {(k["service_id"], k["facet"], k["code"], k["area"]) for k in keys}
+    current = {row["service_id"] for row in rows}
+    changed_rows = [row for row in rows if stored.get(row["service_id"]) != row]
+    gone = set(stored) - current
+    rekeyed = {key[0] for key in stored_keys ^ new_keys}
+    for table, ids in ((InsightService, gone | {row["service_id"] for row in changed_rows}),
+                       (InsightServiceKey, rekeyed)):
+        wanted = sorted(ids)
+        for start in range(0, len(wanted), 2000):
+            db.session.execute(delete(table).where(table.service_id.in_(wanted[start:start + 2000])))
+    _insert(InsightService, changed_rows)
+    _insert(InsightServiceKey, [k for k in keys if k["service_id"] in rekeyed])
     db.session.flush()
-    return len(rows)
+    return len(changed_rows) + len(gone)
 
 
 def service_places() -> dict[str, tuple[str, str, str]]:
@@ -363,7 +385,9 @@ def rebuild_referral_facts(referral_ids: Iterable[str], places: dict[str, tuple[
             place = places.get(referral.service_id, ("", "", ""))
             facts.append(_fact(referral, events[referral.id], teams.get(referral.team_id, ""), place, region,
                                rule_days))
-            needs.extend({"referral_id": referral.id, "need": str(n)[:100]} for n in dict.fromkeys(referral.needs or []))
+            sent_day = facts[-1]["sent_day"]
+            needs.extend({"referral_id": referral.id, "need": str(n)[:100], "sent_day": sent_day}
+                         for n in dict.fromkeys(referral.needs or []))
             held = scores.get(referral.id, {})
             for (scale, stage), items in held.items():
                 if stage != "referral" or (scale, "close") not in held:
@@ -371,7 +395,7 @@ def rebuild_referral_facts(referral_ids: Iterable[str], places: dict[str, tuple[
                 after = held[(scale, "close")]
                 for item, before_value in items.items():
                     if item in after and before_value is not None and after[item] is not None:
-                        pairs.append({"referral_id": referral.id, "scale": scale, "item": item,
+                        pairs.append({"referral_id": referral.id, "scale": scale, "item": item, "sent_day": sent_day,
                                       "baseline": float(before_value), "close": float(after[item])})
         _insert(InsightReferralFact, facts)
         _insert(InsightReferralNeed, needs)
@@ -402,11 +426,12 @@ def refresh_referrals() -> int:
 
 def refresh_all(now: datetime | None = None) -> dict[str, int]:
     """Bring every summary up to date; the caller commits."""
-    if _position("weekly") < WEEKLY_VERSION:  # first run, or the weekly roll-ups are new since the last run
-        rebuild_all_weeks()
-    result = {"search-log rows": refresh_searches(), "listings": refresh_services(now),
+    # First run, or the weekly roll-ups are new since the last run: roll every week up.
+    rolled = rebuild_all_weeks() if _position("weekly") < WEEKLY_VERSION else 0
+    result = {"search-log rows": refresh_searches(), "listings changed": refresh_services(now),
               "referrals": refresh_referrals()}
-    _mark_refreshed()
+    if rolled or any(result.values()) or refresh_marker() is None:  # nothing new: cached pages stay good
+        _mark_refreshed()
     return result
 
 
@@ -417,7 +442,7 @@ def rebuild_everything() -> dict[str, int]:
         db.session.execute(delete(table))
     db.session.execute(update(InsightState).values(position=0))
     db.session.flush()
-    result = {"search-log rows": refresh_searches(), "listings": refresh_services()}
+    result = {"search-log rows": refresh_searches(), "listings changed": refresh_services()}
     ids = list(db.session.scalars(select(Referral.id).where(Referral.sent_at.is_not(None))))
     result["referrals"] = rebuild_referral_facts(ids)
     _set_position("referral_event", db.session.scalar(select(db.func.max(ReferralEvent.id))) or 0)
@@ -453,14 +478,33 @@ def _flag(condition: Any) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
 
-def _keys(week: date, facet: str, code: Any, lad_code: Any, outcode: Any) -> list[Any]:
-    return [literal(week, Date).label("week"), lad_code.label("lad_code"), outcode.label("outcode"),
+def week_of(day: Any) -> Any:
+    """The Monday of a date column's week, in SQL."""
+    if db.engine.dialect.name == "postgresql":
+        return cast(func.date_trunc(literal_column("'week'"), day), Date)
+    name = f"{day.table.name}.{day.name}"
+    return type_coerce(literal_column(
+        f"date({name}, '-' || ((CAST(strftime('%w', {name}) AS INTEGER) + 6) % 7) || ' days')"), Date)
+
+
+def _week_key(week: date | None, day: Any) -> tuple[Any, list[Any]]:
+    """Return the week column of a roll-up and what to group by for it: one given week (a literal), or each day's
+    own week (the job, rolling up a run of weeks in one statement)."""
+    if week is not None:
+        return literal(week, Date), []
+    key = week_of(day)
+    return key, [key]
+
+
+def _keys(week: Any, facet: str, code: Any, lad_code: Any, outcode: Any) -> list[Any]:
+    return [week.label("week"), lad_code.label("lad_code"), outcode.label("outcode"),
             literal(facet, String).label("facet"), (code if facet else literal("", String)).label("code")]
 
 
-def referral_rollup(week: date, first: date, last: date, where: Sequence[Any] = ()) -> list[Select[Any]]:
+def referral_rollup(week: date | None, first: date, last: date, where: Sequence[Any] = ()) -> list[Select[Any]]:
     """The rows of ``insight_referral_week`` for ``week`` from the facts of referrals sent ``first`` to ``last``."""
     days = [F.sent_day >= first, F.sent_day <= last, *where]
+    wk, by_week = _week_key(week, F.sent_day)
     declined = F.status == "declined"
     measures = [
         func.count().label("sent"), _flag(F.accepted).label("accepted"),
@@ -472,58 +516,63 @@ def referral_rollup(week: date, first: date, last: date, where: Sequence[Any] = 
         *(_flag(and_(declined, F.decline_reason == reason)).label(f"declined_{reason}") for reason in DECLINE_REASONS),
     ]
     return [
-        select(*_keys(week, "", None, F.lad_code, F.outcode), *measures).where(*days)
-        .group_by(F.lad_code, F.outcode),
-        select(*_keys(week, "category", F.category, F.lad_code, F.outcode), *measures).where(*days)
-        .group_by(F.lad_code, F.outcode, F.category),
-        select(*_keys(week, "need", N.need, F.lad_code, F.outcode), *measures).select_from(N)
-        .join(F, F.referral_id == N.referral_id).where(*days).group_by(F.lad_code, F.outcode, N.need),
+        select(*_keys(wk, "", None, F.lad_code, F.outcode), *measures).where(*days)
+        .group_by(*by_week, F.lad_code, F.outcode),
+        select(*_keys(wk, "category", F.category, F.lad_code, F.outcode), *measures).where(*days)
+        .group_by(*by_week, F.lad_code, F.outcode, F.category),
+        select(*_keys(wk, "need", N.need, F.lad_code, F.outcode), *measures).select_from(N)
+        .join(F, F.referral_id == N.referral_id).where(N.sent_day >= first, N.sent_day <= last, *days)
+        .group_by(*by_week, F.lad_code, F.outcode, N.need),
     ]
 
 
-def timing_rollup(week: date, first: date, last: date, where: Sequence[Any] = ()) -> list[Select[Any]]:
+def timing_rollup(week: date | None, first: date, last: date, where: Sequence[Any] = ()) -> list[Select[Any]]:
     """The rows of ``insight_timing_week``: how many referrals took each number of days, per measure."""
     days = [F.sent_day >= first, F.sent_day <= last, *where]
+    wk, by_week = _week_key(week, F.sent_day)
     parts = []
     for facet, measure in [("", m) for m in TIMING_MEASURES] + [("category", "answer_working_days")]:
         column = getattr(F, measure)
-        groups = [F.lad_code, F.outcode, *([F.category] if facet else []), column]
-        parts.append(select(*_keys(week, facet, F.category, F.lad_code, F.outcode),
+        groups = [*by_week, F.lad_code, F.outcode, *([F.category] if facet else []), column]
+        parts.append(select(*_keys(wk, facet, F.category, F.lad_code, F.outcode),
                             literal(measure, String).label("measure"), column.label("days"),
                             func.count().label("referrals")).where(column.is_not(None), *days).group_by(*groups))
     return parts
 
 
-def outcome_rollup(week: date, first: date, last: date, where: Sequence[Any] = ()) -> list[Select[Any]]:
+def outcome_rollup(week: date | None, first: date, last: date, where: Sequence[Any] = ()) -> list[Select[Any]]:
     """The rows of ``insight_outcome_week``: paired change per scale and question, and (item "") the closed
     referrals with a pair on the scale."""
-    days = [F.sent_day >= first, F.sent_day <= last, *where]
+    # The pairs' own copy of the day keeps both sides of the join to those days (not every pair ever).
+    days = [F.sent_day >= first, F.sent_day <= last, P.sent_day >= first, P.sent_day <= last, *where]
+    wk, by_week = _week_key(week, F.sent_day)
     diff = P.close - P.baseline
     change: list[Any] = [func.count().label("people"), func.sum(diff).label("change_sum"),
               func.sum(diff * diff).label("change_squares")]
     paired = select().select_from(P).join(F, F.referral_id == P.referral_id)
     parts = [
-        paired.add_columns(*_keys(week, "", None, F.lad_code, F.outcode), P.scale, P.item, *change).where(*days)
-        .group_by(F.lad_code, F.outcode, P.scale, P.item),
-        paired.add_columns(*_keys(week, "category", F.category, F.lad_code, F.outcode), P.scale, P.item, *change)
-        .where(*days).group_by(F.lad_code, F.outcode, F.category, P.scale, P.item),
+        paired.add_columns(*_keys(wk, "", None, F.lad_code, F.outcode), P.scale, P.item, *change).where(*days)
+        .group_by(*by_week, F.lad_code, F.outcode, P.scale, P.item),
+        paired.add_columns(*_keys(wk, "category", F.category, F.lad_code, F.outcode), P.scale, P.item, *change)
+        .where(*days).group_by(*by_week, F.lad_code, F.outcode, F.category, P.scale, P.item),
         paired.join(N, N.referral_id == P.referral_id)
-        .add_columns(*_keys(week, "need", N.need, F.lad_code, F.outcode), P.scale, P.item, *change)
-        .where(*days).group_by(F.lad_code, F.outcode, N.need, P.scale, P.item),
-        paired.add_columns(*_keys(week, "", None, F.lad_code, F.outcode), P.scale,
+        .add_columns(*_keys(wk, "need", N.need, F.lad_code, F.outcode), P.scale, P.item, *change)
+        .where(N.sent_day >= first, N.sent_day <= last, *days).group_by(*by_week, F.lad_code, F.outcode, N.need, P.scale, P.item),
+        paired.add_columns(*_keys(wk, "", None, F.lad_code, F.outcode), P.scale,
                            literal("", String).label("item"), func.count(func.distinct(P.referral_id)).label("people"),
                            literal(0.0, Float).label("change_sum"), literal(0.0, Float).label("change_squares"))
-        .where(F.closed, *days).group_by(F.lad_code, F.outcode, P.scale),
+        .where(F.closed, *days).group_by(*by_week, F.lad_code, F.outcode, P.scale),
     ]
     return parts
 
 
-def search_rollup(week: date, first: date, last: date, where: Sequence[Any] = ()) -> list[Select[Any]]:
+def search_rollup(week: date | None, first: date, last: date, where: Sequence[Any] = ()) -> list[Select[Any]]:
     """The rows of ``insight_search_week`` from the daily search rows ``first`` to ``last``."""
-    return [select(*_keys(week, "", None, SD.lad_code, SD.outcode)[:3], SD.facet, SD.code,
+    wk, by_week = _week_key(week, SD.day)
+    return [select(*_keys(wk, "", None, SD.lad_code, SD.outcode)[:3], SD.facet, SD.code,
                    func.sum(SD.searches).label("searches"), func.sum(SD.zero_results).label("zero_results"),
                    func.sum(SD.few_results).label("few_results"))
-            .where(SD.day >= first, SD.day <= last, *where).group_by(SD.lad_code, SD.outcode, SD.facet, SD.code)]
+            .where(SD.day >= first, SD.day <= last, *where).group_by(*by_week, SD.lad_code, SD.outcode, SD.facet, SD.code)]
 
 
 WEEKLY_ROLLUPS: dict[Any, Any] = {
@@ -533,13 +582,26 @@ WEEKLY_ROLLUPS: dict[Any, Any] = {
 WEEKLY_TABLES = tuple(WEEKLY_ROLLUPS)
 
 
+def _runs(weeks: Iterable[date]) -> list[tuple[date, date]]:
+    """Group Mondays into runs of consecutive weeks: (first Monday, last Monday)."""
+    runs: list[tuple[date, date]] = []
+    for week in sorted(set(weeks)):
+        if runs and week - runs[-1][1] == timedelta(weeks=1):
+            runs[-1] = (runs[-1][0], week)
+        else:
+            runs.append((week, week))
+    return runs
+
+
 def _rebuild_weeks(tables: Sequence[Any], weeks: Iterable[date]) -> int:
+    """Delete these weeks' rows and roll them up again: one INSERT … SELECT a table per run of consecutive weeks
+    (a year of weeks is one statement, not 52)."""
     wanted = sorted(set(weeks))
     for table in tables:
         for start in range(0, len(wanted), 500):
             db.session.execute(delete(table).where(table.week.in_(wanted[start:start + 500])))
-        for week in wanted:
-            parts = WEEKLY_ROLLUPS[table](week, week, week + timedelta(days=6))
+        for first, last in _runs(wanted):
+            parts = WEEKLY_ROLLUPS[table](None, first, last + timedelta(days=6))
             names = [column.name for column in parts[0].selected_columns]
             db.session.execute(insert(table).from_select(names, union_all(*parts)))
     db.session.flush()

@@ -111,6 +111,7 @@ class InsightReferralNeed(Model):
 
     referral_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     need: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+    sent_day: Mapped[date | None] = mapped_column(Date, index=True)  # the fact's, so a few days are read alone
 
 
 class InsightScorePair(Model):
@@ -123,6 +124,7 @@ class InsightScorePair(Model):
     item: Mapped[str] = mapped_column(String(60), primary_key=True)
     baseline: Mapped[float] = mapped_column(Float)
     close: Mapped[float] = mapped_column(Float)
+    sent_day: Mapped[date | None] = mapped_column(Date, index=True)  # the fact's, so a few days are read alone
 
 
 class InsightReferralWeek(Model):

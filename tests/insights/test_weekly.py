@@ -126,3 +126,39 @@ def test_the_first_run_after_an_upgrade_rolls_up_every_week(world: Any) -> None:
     after = [[cell.text for cell in row] for slug in ("funnel", "outcomes", "unmet-need", "timeliness")
              for table in queries.PAGES[slug][1](march).tables for row in table.rows]
     assert after == before and queries.referral_totals(march)["sent"] == 8
+
+
+def test_a_sunday_belongs_to_the_week_that_began_on_the_monday_before(world: Any) -> None:
+    for day in (datetime(2026, 3, 8, 23, 30), datetime(2026, 3, 9, 0, 30)):  # Sunday night, Monday morning
+        db.session.add(SearchLog(at=day, query="lunch", filters={}, outcode="B66", lad_code=SANDWELL,
+                                 result_count=0, page=1))
+    db.session.commit()
+    with time_machine.travel(TODAY, tick=False):
+        refresh_all()
+        db.session.commit()
+    assert queries.search_totals(Filters("custom", date(2026, 3, 2), date(2026, 3, 8))) == (24, 14, 4)
+    assert queries.search_totals(Filters("custom", date(2026, 3, 9), date(2026, 3, 15))) == (1, 1, 0)
+    assert set(db.session.scalars(select(InsightSearchWeek.week).distinct())) == {date(2026, 3, 2), date(2026, 3, 9)}
+
+
+def test_a_refresh_with_nothing_new_keeps_cached_pages_and_a_changed_listing_is_rewritten(world: Any) -> None:
+    from microdir.insights.refresh import refresh_marker
+    from microdir.models import CapacityStatus, InsightService, Service
+
+    marker = refresh_marker()
+    with time_machine.travel(TODAY, tick=False):
+        assert refresh_all() == {"search-log rows": 0, "listings changed": 0, "referrals": 0}
+        db.session.commit()
+    assert refresh_marker() == marker  # the page cache is keyed on it: nothing to work out again
+    service = db.session.scalars(select(Service).where(Service.organization_id == world.alpha.id)).one()
+    service.capacity_status = CapacityStatus.WAITING_LIST
+    db.session.commit()
+    with time_machine.travel(TODAY, tick=False):
+        assert refresh_all()["listings changed"] == 1
+        db.session.commit()
+    assert refresh_marker() != marker
+    assert db.session.get(InsightService, service.id).capacity == "waiting_list"  # type: ignore[union-attr]
+    coverage = queries.coverage(Filters("custom", date(2026, 3, 1), date(2026, 3, 31)))
+    row = next(r for r in coverage.table("services-by-category-council").rows
+               if r[0].text == "Friendship and good neighbour")
+    assert [cell.text for cell in row[2:]] == ["1", "0", "1", "0", "1", "0"]
