@@ -317,15 +317,10 @@ def overview(filters: Filters) -> Page:
     page.tables.append(table)
     weekly = weekly_activity(filters)
     page.tables.append(weekly)
-    labels = [row[0].hidden_text for row in weekly.rows]
-    page.charts.append(line_chart(
-        "weekly-searches", "Searches and searches with no result, by week",
-        _trend_summary("searches", [row[1] for row in weekly.rows]), weekly.id, labels,
-        [("Searches", [row[1] for row in weekly.rows]), ("No result", [row[2] for row in weekly.rows])]))
-    page.charts.append(line_chart(
-        "weekly-referrals", "Referrals sent and accepted, by week",
-        _trend_summary("referrals sent", [row[3] for row in weekly.rows]), weekly.id, labels,
-        [("Sent", [row[3] for row in weekly.rows]), ("Accepted", [row[4] for row in weekly.rows])]))
+    page.charts.append(_week_chart("weekly-searches", "Searches and searches with no result, by week", "searches",
+                                   weekly, [("Searches", 1), ("No result", 2)]))
+    page.charts.append(_week_chart("weekly-referrals", "Referrals sent and accepted, by week", "referrals sent",
+                                   weekly, [("Sent", 3), ("Accepted", 4)]))
     return page
 
 
@@ -355,13 +350,26 @@ def weekly_activity(filters: Filters) -> Table:
     _mondays, referrals = _by_week(_run(
         select(R.c.week, _sum(R.c.sent), _sum(R.c.accepted)).where(R.c.facet == "").group_by(R.c.week)), filters, 2)
     counts = [a + b for a, b in zip(searches, referrals, strict=True)]
-    table = Table("weekly", "Activity by week (weeks start on Monday)",
-                  ["Week starting", "Searches", "Searches with no result", "Referrals sent", "Referrals accepted"])
+    return _week_table("weekly", "Activity by week (weeks start on Monday)",
+                       ["Searches", "Searches with no result", "Referrals sent", "Referrals accepted"], mondays, counts)
+
+
+def _week_table(table_id: str, caption: str, columns: list[str], mondays: list[date], counts: list[list[int]]
+                ) -> Table:
+    """A table of counts a row a week, with totals worked out from the unrounded counts."""
+    table = Table(table_id, caption, ["Week starting", *columns])
     r = dc.rule()
     for monday, row in zip(mondays, counts, strict=True):
         table.add(f"{monday:%-d %b %Y}", *(dc.count(v, r) for v in row))
-    table.total = [dc.text("Total"), *(dc.total((row[i] for row in counts), r) for i in range(4))]
+    table.total = [dc.text("Total"), *(dc.total((row[i] for row in counts), r) for i in range(len(columns)))]
     return table
+
+
+def _week_chart(chart_id: str, title: str, what: str, table: Table, series: list[tuple[str, int]]) -> Chart:
+    """A line a series (name, column of ``table``) by week; the summary follows the first series."""
+    labels = [row[0].hidden_text for row in table.rows]
+    return line_chart(chart_id, title, _trend_summary(what, [row[series[0][1]] for row in table.rows]), table.id,
+                      labels, [(name, [row[i] for row in table.rows]) for name, i in series])
 
 
 # ---- 2. unmet need ---------------------------------------------------------------------------------------------
@@ -435,20 +443,14 @@ def unmet_need(filters: Filters) -> Page:
                   councils[lad]], *(dc.count(v, rule) for v in (s, z, f, d, open_, closed)))
     page.tables.append(gaps)
 
-    weekly_total = Table("no-result-weekly", "Searches with no or few results, by week",
-                         ["Week starting", "Searches", "No result", "1 to 3 results"])
     mondays, counts = _by_week(_run(
         select(S.c.week, _sum(S.c.searches), _sum(S.c.zero_results), _sum(S.c.few_results)).where(S.c.facet == "")
         .group_by(S.c.week)), filters, 3)
-    for monday, (s_, z_, f_) in zip(mondays, counts, strict=True):
-        weekly_total.add(f"{monday:%-d %b %Y}", dc.count(s_), dc.count(z_), dc.count(f_))
-    weekly_total.total = [dc.text("Total"), *(dc.total(row[i] for row in counts) for i in range(3))]
+    weekly_total = _week_table("no-result-weekly", "Searches with no or few results, by week",
+                               ["Searches", "No result", "1 to 3 results"], mondays, counts)
     page.tables.append(weekly_total)
-    labels = [row[0].hidden_text for row in weekly_total.rows]
-    page.charts.append(line_chart(
-        "no-result-trend", "Searches with no result and with 1 to 3 results, by week",
-        _trend_summary("searches with no result", [row[2] for row in weekly_total.rows]), weekly_total.id, labels,
-        [("No result", [row[2] for row in weekly_total.rows]), ("1 to 3 results", [row[3] for row in weekly_total.rows])]))
+    page.charts.append(_week_chart("no-result-trend", "Searches with no result and with 1 to 3 results, by week",
+                                   "searches with no result", weekly_total, [("No result", 2), ("1 to 3 results", 3)]))
 
     by_topic = Table("no-result-by-topic", "Searches with no or few results by need or category",
                      ["Need or category", "Kind", "Searches", "No result", "1 to 3 results", "Share no or few"])
