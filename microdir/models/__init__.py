@@ -32,15 +32,19 @@ from .directory import (
     VerifiedHow,
 )
 from .insights import (
+    InsightOutcomeWeek,
     InsightReferralFact,
     InsightReferralNeed,
+    InsightReferralWeek,
     InsightReportSent,
     InsightScorePair,
     InsightSearchDay,
+    InsightSearchWeek,
     InsightService,
     InsightServiceKey,
     InsightState,
     InsightSubscription,
+    InsightTimingWeek,
     InsightZeroQuery,
 )
 from .jobs import JobLease
