@@ -19,17 +19,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..domain import outcomes
-from ..domain.referrals import (
-    CLOSE_OUTCOMES,
-    CONTACT_METHOD_LABELS,
-    DECLINE_REASON_LABELS,
-    DID_NOT_START_OUTCOMES,
-    OUTCOME_LABELS,
-    ReferralDetails,
-)
+from ..domain.referrals import CLOSE_OUTCOMES, DID_NOT_START_OUTCOMES, ReferralDetails
 from ..forms import BaseForm, submit_button
 from ..models import CloseOutcome, ContactMethod, DeclineReason, Referral
 from ..submissions import token_field
+from ..wording import CLOSE_OUTCOME_LABELS, CONTACT_METHOD_LABELS, DECLINE_REASON_LABELS
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
@@ -244,7 +238,7 @@ class WellbeingForm(VersionedForm):
 class CloseForm(WellbeingForm):
     outcome = RadioField(
         "What was the outcome?", widget=GovRadioInput(),
-        choices=[SelectChoice(o.value, OUTCOME_LABELS[o]) for o in CloseOutcome if o in CLOSE_OUTCOMES],
+        choices=[SelectChoice(o.value, CLOSE_OUTCOME_LABELS[o]) for o in CloseOutcome if o in CLOSE_OUTCOMES],
         validators=[InputRequired("Select the outcome of the referral")],
     )
     note = TextAreaField("Note for the link worker (optional)", widget=GovTextArea(),
@@ -351,7 +345,7 @@ class DidNotStartForm(VersionedForm):
 
     outcome = RadioField(
         "Why did they not start?", widget=GovRadioInput(),
-        choices=[SelectChoice(o.value, OUTCOME_LABELS[o].removeprefix("Did not start: ").capitalize())
+        choices=[SelectChoice(o.value, CLOSE_OUTCOME_LABELS[o].removeprefix("Did not start: ").capitalize())
                  for o in CloseOutcome if o in DID_NOT_START_OUTCOMES],
         validators=[InputRequired("Select why the person did not start")],
     )
@@ -363,7 +357,7 @@ class DidNotStartForm(VersionedForm):
 class TeamCloseForm(VersionedForm):
     outcome = RadioField(
         "What was the outcome?", widget=GovRadioInput(),
-        choices=[SelectChoice(o.value, OUTCOME_LABELS[o]) for o in CloseOutcome if o in CLOSE_OUTCOMES],
+        choices=[SelectChoice(o.value, CLOSE_OUTCOME_LABELS[o]) for o in CloseOutcome if o in CLOSE_OUTCOMES],
         validators=[InputRequired("Select the outcome of the referral")],
     )
     note = TextAreaField("Note for the provider (optional)", widget=GovTextArea(),

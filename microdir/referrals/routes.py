@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from .. import shortlist, submissions
+from .. import shortlist, submissions, wording
 from ..domain import audit
 from ..domain import caseload as caseload_ops
 from ..domain import referrals as ops
@@ -50,15 +51,15 @@ PROVIDER_BUTTONS = {"accept": "Accept referral", "first_contact": "Record first 
 @bp.app_context_processor
 def referral_labels() -> dict[str, Any]:
     return {
-        "status_labels": ops.STATUS_LABELS,
-        "status_tags": ops.STATUS_TAG_CLASSES,
-        "decline_labels": ops.DECLINE_REASON_LABELS,
-        "outcome_labels": ops.OUTCOME_LABELS,
-        "contact_labels": ops.CONTACT_METHOD_LABELS,
+        "status_labels": wording.REFERRAL_STATUS_LABELS,
+        "status_tags": wording.REFERRAL_STATUS_TAGS,
+        "decline_labels": wording.DECLINE_REASON_LABELS,
+        "outcome_labels": wording.CLOSE_OUTCOME_LABELS,
+        "contact_labels": wording.CONTACT_METHOD_LABELS,
         "ons4": ONS4,
         "wellbeing_shared_versions": ops.WELLBEING_SHARED_VERSIONS,
         "action_labels": ops.ACTION_LABELS,
-        "format_date": ops.format_date,
+        "format_date": wording.format_date,
         "referral_response_figures": _response_figures_for,
     }
 
@@ -459,7 +460,7 @@ def follow_up_date(referral_id: str) -> Any:
         _conflict(error)
         return redirect(back)
     db.session.commit()
-    flash(f"Follow-up set for {ops.format_date(when)}", "success")
+    flash(f"Follow-up set for {wording.format_date(when)}", "success")
     return redirect(back)
 
 
@@ -689,6 +690,30 @@ def find() -> Any:
     return render_template("referrals/admin_find.html", title="Referrals", reference=reference, not_found=not_found)
 
 
+# An admin's grant lasts for this browser session only: it is kept here, in the session, never in the domain.
+ADMIN_GRANTS_SESSION_KEY = "referral_admin_access"
+
+
+def _keep_admin_grant(grant: ops.AdminGrant) -> None:
+    """Remember the grant in this browser session, dropping any that have run out."""
+    now = utcnow().isoformat()
+    grants = {key: value for key, value in dict(session.get(ADMIN_GRANTS_SESSION_KEY) or {}).items()
+              if isinstance(value, list) and len(value) == 2 and value[1] > now}
+    grants[grant.referral_id] = [grant.admin_id, grant.expires.isoformat()]
+    session[ADMIN_GRANTS_SESSION_KEY] = grants
+
+
+def _admin_grant_for(referral_id: str) -> ops.AdminGrant | None:
+    """Return the grant this browser session holds for the referral, if any (``can`` checks who and how long)."""
+    kept = (session.get(ADMIN_GRANTS_SESSION_KEY) or {}).get(referral_id)
+    if not isinstance(kept, list) or len(kept) != 2:
+        return None
+    try:
+        return ops.AdminGrant(referral_id=referral_id, admin_id=int(kept[0]), expires=datetime.fromisoformat(kept[1]))
+    except (TypeError, ValueError):
+        return None
+
+
 def _admin_load(referral_id: str) -> Referral:
     referral = db.session.get(Referral, referral_id)
     if referral is None:
@@ -702,8 +727,9 @@ def access(referral_id: str) -> Any:
     referral = _admin_load(referral_id)
     form = AdminReasonForm()
     if form.validate_on_submit():
-        ops.grant_admin_access(referral, current_user, form.reason.data or "")
+        grant = ops.grant_admin_access(referral, current_user, form.reason.data or "")
         db.session.commit()
+        _keep_admin_grant(grant)
         return redirect(url_for(".view", referral_id=referral.id))
     return render_template("referrals/admin_access.html", title="Why do you need to see this referral?", form=form,
                            referral=referral, minutes=current_app.config["REFERRAL_ADMIN_ACCESS_MINUTES"])
@@ -713,7 +739,7 @@ def access(referral_id: str) -> Any:
 @requires("referral.admin")
 def view(referral_id: str) -> Any:
     referral = _admin_load(referral_id)
-    if not can(current_user, "referral.view", referral):
+    if not can(current_user, "referral.view", referral, grant=_admin_grant_for(referral.id)):
         return redirect(url_for(".access", referral_id=referral.id))
     ops.record_personal_data_view(referral, current_user, "admin")
     db.session.commit()
