@@ -117,7 +117,7 @@ def assess_micro_provider(profile: MicroProviderProfile | None) -> MicroProvider
 # ---- the listing lifecycle ----------------------------------------------------------------------------------------
 # Every move of a listing's status, and nothing else. The operation that makes a move checks its own preconditions
 # (with a message for the person) and audits it under its own name; the status change itself reaches the change log
-# through the flush listener. The ORUK importer writes the status of the listings it creates or republishes.
+# through the flush listener. The ORUK importer's listings arrive pending review and move from there.
 LISTING_TRANSITIONS: dict[ListingStatus, frozenset[ListingStatus]] = {
     ListingStatus.DRAFT: frozenset({ListingStatus.PENDING_REVIEW, ListingStatus.ARCHIVED}),  # submit; archive
     ListingStatus.PENDING_REVIEW: frozenset({
