@@ -55,6 +55,7 @@ from ..models import (
     TaxonomyTerm,
     User,
     VerifiedHow,
+    bulk_load_marked,
     record_change,
     utcnow,
 )
@@ -632,9 +633,10 @@ def _tagged(w: _Writer, record: dict[str, Any]) -> list[tuple[dict[str, Any], Ta
 # ORM objects, their attribute events and the flush). Organisations and taxonomy terms, shared between records,
 # still go through the writer above. The change log is written for these services here, since no flush sees them.
 
-# Parents before children, so every foreign key names a row already written.
+# Parents before children, so every foreign key names a row already written. Organisations are written this way
+# only by the bulk loader (``bulk_load``); the importer keeps them in the ORM, as records share them.
 _INSERT_ORDER: tuple[type[Any], ...] = (
-    Service, Location, Address, Accessibility, ServiceAtLocation, Schedule, ServiceArea, CostOption, Contact, Phone,
+    Organization, OrganizationIdentifier, Service, Location, Address, Accessibility, ServiceAtLocation, Schedule, ServiceArea, CostOption, Contact, Phone,
     Language, Attribute,
 )
 
@@ -668,6 +670,7 @@ class _NewRows:
     def __init__(self) -> None:
         self.tables: dict[type[Any], list[dict[str, Any]]] = {model: [] for model in _INSERT_ORDER}
         self.service_ids: list[str] = []
+        self.organization_ids: set[str] = set()
 
     def add(self, model: type[Any], row_id: Any, what: str, /, **values: Any) -> str:
         row = {"id": _new_id(row_id, what), **values}
@@ -678,6 +681,7 @@ class _NewRows:
         for model, found in other.tables.items():
             self.tables[model].extend(found)
         self.service_ids.extend(other.service_ids)
+        self.organization_ids |= other.organization_ids
 
     def insert(self) -> None:
         for model in _INSERT_ORDER:
@@ -707,14 +711,43 @@ def _fresh_records(batch: list[dict[str, Any]], rows: _Rows) -> set[int]:
     return fresh
 
 
-def _add_new(w: _Writer, record: dict[str, Any], out: _NewRows, *, publish: bool, source: str | None) -> None:
-    """Convert a brand-new service to rows; nothing is added to ``out`` unless the whole record converts."""
+def _new_organization(w: _Writer, record: dict[str, Any], out: _NewRows, *already: set[str]) -> str:
+    """Return the service's organisation id, adding an organisation new to microdir to ``out`` as plain rows.
+
+    ``already``: the organisations this load has written or will write as rows. One that microdir already had
+    goes through the ORM writer, as in ``import_services``.
+    """
+    org_data = record.get("organization")
+    org_id = org_data.get("id") if isinstance(org_data, dict) else None
+    if not isinstance(org_data, dict) or w.rows.get(Organization, org_id or "") is not None:
+        return str(_service_organization(w, record).id)
+    if record.get("organization_id") and record["organization_id"] != org_id:
+        raise RecordProblem("organization_id does not match the embedded organization's id")
+    org_id = _new_id(org_id, "organization")
+    if not any(org_id in ids for ids in already):
+        out.add(Organization, org_id, "organization", **_organization_values(org_data))
+        for item in org_data.get("organization_identifiers") or []:
+            out.add(OrganizationIdentifier, item.get("id"), "organization identifier", organization_id=org_id,
+                    **_identifier_values(item))
+        out.organization_ids.add(org_id)
+    return org_id
+
+
+def _add_new(w: _Writer, record: dict[str, Any], out: _NewRows, *, publish: bool, source: str | None,
+             written_organizations: set[str] | None = None) -> None:
+    """Convert a brand-new service to rows; nothing is added to ``out`` unless the whole record converts.
+
+    With ``written_organizations`` (the bulk loader), a new organisation becomes plain rows too.
+    """
     mine = _NewRows()
-    organization = _service_organization(w, record)
+    if written_organizations is None:
+        organization_id = _service_organization(w, record).id
+    else:
+        organization_id = _new_organization(w, record, mine, written_organizations, out.organization_ids)
     now = utcnow()
     service_id = mine.add(
         Service, record.get("id"), "service",
-        organization_id=organization.id,
+        organization_id=organization_id,
         listing_status=ListingStatus.PUBLISHED if publish else ListingStatus.PENDING_REVIEW,
         first_published_at=now if publish else None,
         last_modified=_datetime(record.get("last_modified")) or now,
@@ -728,7 +761,7 @@ def _add_new(w: _Writer, record: dict[str, Any], out: _NewRows, *, publish: bool
         if not isinstance(place, dict):  # a fresh record names no existing venue, so it must describe its own
             raise RecordProblem(f"service_at_location {item.get('id')} names no location microdir knows")
         location_id = mine.add(
-            Location, place.get("id"), "location", organization_id=organization.id, is_private_home=False,
+            Location, place.get("id"), "location", organization_id=organization_id, is_private_home=False,
             **_location_values(place),
         )
         for address in place.get("addresses") or []:
@@ -889,8 +922,26 @@ def import_services(
 
     ``progress`` is called after each batch is written, with the number of records read so far.
     """
-    report = ImportReport()
     rows = _Rows()
+    report = ImportReport()
+
+    def write(batch: list[dict[str, Any]]) -> None:
+        _import_batch(batch, rows, report, publish=publish, source=source)
+
+    _read_in_batches(records, report, write, batch_size, progress)
+    _finish_import(report, publish=publish, actor=actor, source=source)
+    return report
+
+
+def _read_in_batches(
+    records: Iterable[Any],
+    report: ImportReport,
+    write: Callable[[list[dict[str, Any]]], None],
+    batch_size: int,
+    progress: Callable[[int, ImportReport], None] | None,
+) -> ImportReport:
+    """Check each record against the published schema (rejecting with the reason), and hand the valid ones to
+    ``write`` ``batch_size`` at a time."""
     batch: list[dict[str, Any]] = []
     number = reported = 0
     for number, record in enumerate(records, start=1):
@@ -902,15 +953,20 @@ def import_services(
         else:
             batch.append(record)
         if len(batch) >= batch_size:
-            _import_batch(batch, rows, report, publish=publish, source=source)
+            write(batch)
             batch = []
             if progress is not None:
                 progress(number, report)
                 reported = number
     if batch:
-        _import_batch(batch, rows, report, publish=publish, source=source)
+        write(batch)
     if progress is not None and number != reported:
         progress(number, report)
+    return report
+
+
+def _finish_import(report: ImportReport, *, publish: bool, actor: User | None, source: str | None) -> None:
+    """Queue unpublished new listings for review and audit the run once."""
     if not publish:  # new listings wait for a moderator: put them in the queue
         from ..domain.moderation import queue_unreviewed_listings
 
@@ -927,7 +983,6 @@ def import_services(
         source=source,
         published=publish,
     )
-    return report
 
 
 _FAILURES = (RecordProblem, ValueError, SQLAlchemyError, KeyError, TypeError)
@@ -969,6 +1024,65 @@ def _import_batch(
     for record, writer, created in outcomes:
         _count(record, writer, created, report)
     rows.release()
+
+
+# ---- the bulk loader, for a big directory ------------------------------------------------------------------------
+
+BULK_BATCH_SIZE = 1000
+
+
+def bulk_load(
+    records: Iterable[Any],
+    *,
+    publish: bool,
+    actor: User | None = None,
+    source: str | None = None,
+    progress: Callable[[int, ImportReport], None] | None = None,
+    batch_size: int = BULK_BATCH_SIZE,
+) -> ImportReport:
+    """Load a big directory: ``import_services`` with its validation and mapping, written faster; the caller commits.
+
+    What differs, and why: brand-new organisations become plain rows as well (with services, the bulk of a new
+    directory); batches are bigger; and the change log gets one "reindex" mark for the whole load instead of a row
+    per service (``bulk_load_marked``), so each node builds its index whole after the load instead of re-reading
+    100,000 listings one change at a time. Records that name rows microdir has, or share a row with another record
+    of their batch (two services at one venue), go through ``import_services``'s writer batch by batch.
+    """
+    report = ImportReport()
+    written: set[str] = set()  # organisations written as rows by this load
+
+    def write(batch: list[dict[str, Any]]) -> None:
+        rows = _Rows()
+        rows.prefetch(batch)
+        fresh = _fresh_records(batch, rows)
+        rest = [record for position, record in enumerate(batch) if position not in fresh]
+        new_rows = _NewRows()
+        outcomes: list[tuple[dict[str, Any], _Writer]] = []
+        savepoint = db.session.begin_nested()
+        try:
+            with db.session.no_autoflush:
+                for position in sorted(fresh):
+                    writer = _Writer(rows)
+                    _add_new(writer, batch[position], new_rows, publish=publish, source=source,
+                             written_organizations=written)
+                    outcomes.append((batch[position], writer))
+            db.session.flush()  # new taxonomy terms and changed organisations: the rows point at them
+            new_rows.insert()
+        except _FAILURES:
+            savepoint.rollback()  # a record the fast path cannot write: the whole batch goes the careful way
+            rest = batch
+        else:
+            savepoint.commit()
+            written.update(new_rows.organization_ids)
+            for record, writer in outcomes:
+                _count(record, writer, True, report)
+        if rest:
+            _import_batch(rest, _Rows(), report, publish=publish, source=source)
+
+    with bulk_load_marked():
+        _read_in_batches(records, report, write, batch_size, progress)
+    _finish_import(report, publish=publish, actor=actor, source=source)
+    return report
 
 
 def _count(record: dict[str, Any], writer: _Writer, created: bool, report: ImportReport) -> None:

@@ -32,6 +32,7 @@ from whoosh.writing import IndexWriter
 
 from ..extensions import db
 from ..models import (
+    EVERY_SERVICE,
     Attribute,
     DirectoryChange,
     ListingStatus,
@@ -57,6 +58,10 @@ PARALLEL_REBUILD_MIN = 2000  # listings from which `rebuild` writes with two pro
 
 class IndexMissing(RuntimeError):
     """Raised when this node has no search index yet (run `flask index rebuild`)."""
+
+
+class RebuildNeeded(RuntimeError):
+    """Raised when the change log holds a bulk load's "reindex" mark: this index must be built again whole."""
 
 
 class IndexOutdated(IndexMissing):
@@ -296,9 +301,22 @@ def update_index(app: Flask | None = None) -> int:
     if not manager.exists() or is_outdated(current_dir(manager.root)):
         # A new node (no index yet) builds with `rebuild`: two writer processes, and it does not depend on the
         # change log reaching back to the first listing. A schema change can only be brought in step this way.
-        return rebuild(app)[1]
+        return _rebuild_until_in_step(app)
     manager.open_index(create=True)
-    return index_changes_since(read_position(current_dir(manager.root)), app)
+    try:
+        return index_changes_since(read_position(current_dir(manager.root)), app)
+    except RebuildNeeded:  # a bulk load since our position: its one mark stands for every listing it wrote
+        return _rebuild_until_in_step(app)
+
+
+def _rebuild_until_in_step(app: Flask) -> int:
+    # A rebuild starts from the log's newest position, so it passes any mark older than that; a second bulk load
+    # while it was building leaves a newer mark, and only then does it build again.
+    while True:
+        try:
+            return rebuild(app)[1]
+        except RebuildNeeded:
+            continue
 
 
 def rebuild_procs(listings: int) -> int:
@@ -367,6 +385,8 @@ def _apply_changes_to(ix: FileIndex, position: int, app: Flask) -> int:
         service_ids, reached = pending_changes(session, position)
         if reached == position:
             return position
+        if EVERY_SERVICE in service_ids:
+            raise RebuildNeeded(f"a bulk load after change-log position {position}: build the index whole")
         with ix.writer(timeout=WRITER_TIMEOUT_SECONDS) as writer:  # commits, or cancels on an exception
             _apply(writer, session, service_ids, utcnow(), _stale_days(app))
     finally:
@@ -517,7 +537,11 @@ def restore(source: str, app: Flask | None = None) -> tuple[int, int]:
     directory = os.path.join(root, f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}")
     shutil.copytree(source, directory)
     start = read_position(directory)
-    position = index_changes_since_in(directory, start, app)
+    try:
+        position = index_changes_since_in(directory, start, app)
+    except RebuildNeeded:  # the snapshot is older than a bulk load: of no use here
+        shutil.rmtree(directory, ignore_errors=True)
+        return start, _rebuild_until_in_step(app)
     with manager.write_lock:
         _point_current_at(root, directory)
     position = index_changes_since(position, app)
