@@ -16,7 +16,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -162,6 +162,8 @@ class IndexManager:
         self._lock = threading.RLock()
         self._state: SearcherState | None = None
         self.write_lock = threading.Lock()
+        self._reopener: threading.Thread | None = None
+        self._halt_reopening = threading.Event()
 
     def exists(self) -> bool:
         return os.path.exists(os.path.join(self.root, CURRENT))
@@ -196,6 +198,58 @@ class IndexManager:
             if self._state is not None:
                 self._state.searcher.close()
                 self._state = None
+
+    def reopen_ahead(self, warm: Callable[[SearcherState], object]) -> bool:
+        """Open the new searcher (and ``warm`` its caches) as soon as the index changed, before a search asks.
+
+        Run by the warming thread (``start_reopening_ahead``): the first search after a change otherwise pays for
+        opening the searcher and building its caches (measured by scale-check, check 1). The searcher in use
+        stays in use until the new one is ready; the swap happens under the lock, between searches.
+        Return True when it opened a new one.
+        """
+        if not self.exists():
+            return False
+        with self._lock:
+            state = self._state
+            directory = current_dir(self.root)
+            if state is not None and state.directory == directory and state.searcher.up_to_date():
+                return False
+        ix = self.open_index(create=False)
+        fresh = SearcherState(directory, ix, ix.searcher())
+        warm(fresh)
+        with self._lock:
+            old, self._state = self._state, fresh
+        if old is not None:
+            old.searcher.close()
+        return True
+
+    def start_reopening_ahead(self, warm: Callable[[SearcherState], object], every: float) -> None:
+        """Start (once per process) a daemon thread that calls ``reopen_ahead`` every ``every`` seconds."""
+        with self._lock:
+            if self._reopener is not None and self._reopener.is_alive():
+                return
+            halt = self._halt_reopening = threading.Event()
+
+            def loop() -> None:
+                while not halt.wait(every):
+                    try:
+                        self.reopen_ahead(warm)
+                    except Exception:  # noqa: BLE001 - a search will open the searcher itself; keep watching
+                        halt.wait(1.0)
+
+            self._reopener = threading.Thread(target=loop, name="search-reopen-ahead", daemon=True)
+            self._reopener.start()
+
+    def stop_reopening_ahead(self) -> None:
+        self._halt_reopening.set()
+        if self._reopener is not None:
+            self._reopener.join(5)
+            self._reopener = None
+
+    @property
+    def opened(self) -> SearcherState | None:
+        """The searcher state as it stands, without opening one (None before the first search)."""
+        return self._state
 
 
 def get_manager(app: Flask | None = None) -> IndexManager:
