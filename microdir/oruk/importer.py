@@ -671,6 +671,7 @@ class _NewRows:
         self.tables: dict[type[Any], list[dict[str, Any]]] = {model: [] for model in _INSERT_ORDER}
         self.service_ids: list[str] = []
         self.organization_ids: set[str] = set()
+        self.location_ids: set[str] = set()
 
     def add(self, model: type[Any], row_id: Any, what: str, /, **values: Any) -> str:
         row = {"id": _new_id(row_id, what), **values}
@@ -682,6 +683,7 @@ class _NewRows:
             self.tables[model].extend(found)
         self.service_ids.extend(other.service_ids)
         self.organization_ids |= other.organization_ids
+        self.location_ids |= other.location_ids
 
     def insert(self) -> None:
         for model in _INSERT_ORDER:
@@ -695,20 +697,44 @@ class _NewRows:
             db.session.flush()  # through the ORM, so the search module notices the log moved, as for any edit
 
 
-def _fresh_records(batch: list[dict[str, Any]], rows: _Rows) -> set[int]:
-    """Return the positions of records that name no existing row and share no id with another record in the batch."""
+def _fresh_records(batch: list[dict[str, Any]], rows: _Rows, *, shared_venues: bool = False) -> set[int]:
+    """Return the positions of records that name no existing row and share no id with another record in the batch.
+
+    ``shared_venues`` (the bulk loader): a new venue several records describe identically (two services at one
+    hall) does not count as shared, nor do an organisation's identifiers; each is written once.
+    """
     named = [_ids_named(record) for record in batch]
-    counts = Counter((model, i) for ids in named for model, found in ids.items() if model is not Organization for i in found)
+    same_everywhere = _identical_new_venues(batch) if shared_venues else set()
+    # Organisations are shared by design (written once: through the ORM, or by the bulk loader with their identifiers).
+    own = (Organization, OrganizationIdentifier) if shared_venues else (Organization,)
+    counts = Counter((model, i) for ids in named for model, found in ids.items() if model not in own for i in found)
     fresh = set()
     for position, ids in enumerate(named):
         if all(
-            counts[(model, i)] == 1 and i not in rows.found.get(model, {})
+            (counts[(model, i)] == 1 or (model, i) in same_everywhere) and i not in rows.found.get(model, {})
             for model, found in ids.items()
             if model is not Organization
             for i in found
         ):
             fresh.add(position)
     return fresh
+
+
+def _identical_new_venues(batch: list[dict[str, Any]]) -> set[tuple[type[Any], str]]:
+    """Return (model, id) of the venues, with their addresses and accessibility, that every record naming them
+    describes the same way."""
+    described: dict[str, set[str]] = {}
+    parts: dict[str, set[tuple[type[Any], str]]] = {}
+    for record in batch:
+        for item in _each(record.get("service_at_locations")):
+            place = item.get("location") if isinstance(item, dict) else None
+            if not isinstance(place, dict) or not isinstance(place.get("id"), str):
+                continue
+            described.setdefault(place["id"], set()).add(json.dumps(place, sort_keys=True))
+            found = parts.setdefault(place["id"], {(Location, place["id"])})
+            for key, model in (("addresses", Address), ("accessibility", Accessibility)):
+                found.update((model, x["id"]) for x in _each(place.get(key)) if isinstance(x, dict) and x.get("id"))
+    return {part for venue, texts in described.items() if len(texts) == 1 for part in parts[venue]}
 
 
 def _new_organization(w: _Writer, record: dict[str, Any], out: _NewRows, *already: set[str]) -> str:
@@ -760,15 +786,16 @@ def _add_new(w: _Writer, record: dict[str, Any], out: _NewRows, *, publish: bool
         place = item.get("location")
         if not isinstance(place, dict):  # a fresh record names no existing venue, so it must describe its own
             raise RecordProblem(f"service_at_location {item.get('id')} names no location microdir knows")
-        location_id = mine.add(
-            Location, place.get("id"), "location", organization_id=organization_id, is_private_home=False,
-            **_location_values(place),
-        )
-        for address in place.get("addresses") or []:
-            mine.add(Address, address.get("id"), "address", location_id=location_id, **_address_values(address))
-        for feature in place.get("accessibility") or []:
-            mine.add(Accessibility, feature.get("id"), "accessibility", location_id=location_id,
-                     **_accessibility_values(feature))
+        location_id = _new_id(place.get("id"), "location")
+        if location_id not in out.location_ids and location_id not in mine.location_ids:  # a shared venue: once
+            mine.add(Location, location_id, "location", organization_id=organization_id, is_private_home=False,
+                     **_location_values(place))
+            for address in place.get("addresses") or []:
+                mine.add(Address, address.get("id"), "address", location_id=location_id, **_address_values(address))
+            for feature in place.get("accessibility") or []:
+                mine.add(Accessibility, feature.get("id"), "accessibility", location_id=location_id,
+                         **_accessibility_values(feature))
+            mine.location_ids.add(location_id)
         venue_ids.add(mine.add(ServiceAtLocation, item.get("id"), "service_at_location", service_id=service_id,
                                location_id=location_id, description=_text(item.get("description"))))
     for item in record.get("schedules") or []:
@@ -1054,7 +1081,7 @@ def bulk_load(
     def write(batch: list[dict[str, Any]]) -> None:
         rows = _Rows()
         rows.prefetch(batch)
-        fresh = _fresh_records(batch, rows)
+        fresh = _fresh_records(batch, rows, shared_venues=True)
         rest = [record for position, record in enumerate(batch) if position not in fresh]
         new_rows = _NewRows()
         outcomes: list[tuple[dict[str, Any], _Writer]] = []

@@ -42,15 +42,28 @@ def test_a_bulk_load_writes_one_change_log_mark_and_every_node_rebuilds_its_inde
     records = _copies(5)
     for record in records:
         record["name"] = f"Bulkloaded Tea Dance {record['id'][:4]}"
-    shared, other = records[3], records[4]  # two services at one venue go the importer's careful way
+    shared, other = records[3], records[4]  # two services at one venue (a venue the batch describes twice)
     other["service_at_locations"][0]["location"] = copy.deepcopy(shared["service_at_locations"][0]["location"])
-    report = importer.bulk_load(records, publish=True, batch_size=3)
+    report = importer.bulk_load(records, publish=True, batch_size=5)
     db.session.commit()  # this app indexes on commit: it meets the mark and builds its index whole
     assert (report.created, report.rejected) == (5, 0), report.rejections
     assert _log_after(start) == [(EVERY_SERVICE, REINDEX)]
     found = {service_id for service_id, _ in find_service_ids("Bulkloaded Tea Dance")}
     assert found == {r["id"] for r in records}
     assert indexer.check() == []
+    venue = lambda record: _export(record["id"])["service_at_locations"][0]["location"]["id"]  # noqa: E731
+    assert venue(shared) == venue(other)
+
+
+def test_a_venue_described_two_ways_in_one_batch_goes_the_importers_careful_way(app_ctx: Any) -> None:
+    first, second = _copies(2)
+    second["service_at_locations"][0]["location"] = copy.deepcopy(first["service_at_locations"][0]["location"])
+    second["service_at_locations"][0]["location"]["name"] = "The hall, as the second record names it"
+    report = importer.bulk_load([first, second], publish=True)
+    db.session.commit()
+    assert (report.created, report.rejected) == (2, 0), report.rejections
+    place = _export(first["id"])["service_at_locations"][0]["location"]
+    assert place["name"] == "The hall, as the second record names it"  # as import_services: the last one wins
 
 
 def test_an_index_behind_a_bulk_load_mark_is_rebuilt_not_patched(app_ctx: Any) -> None:
