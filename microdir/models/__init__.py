@@ -3,7 +3,14 @@
 from .accounts import ROLE_LABELS, RecoveryCode, Role, Team, TeamKind, User, organization_membership
 from .audit import AuditEvent
 from .base import new_uuid, utcnow
-from .changes import DirectoryChange, record_change, track_directory_changes
+from .changes import (
+    EVERY_SERVICE,
+    REINDEX,
+    DirectoryChange,
+    bulk_load_marked,
+    record_change,
+    track_directory_changes,
+)
 from .claims import ClaimMethod, ClaimStatus, ListingClaim
 from .directory import (
     ACCESSIBILITY_FEATURES,
