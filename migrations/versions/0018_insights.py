@@ -1,7 +1,7 @@
 """insights weekly roll-ups: searches, referral counts, days taken and paired wellbeing change per week × area × topic (the insight pages read these; the next insights.refresh fills them)
 
 Revision ID: 0018_insights
-Revises: 0017_staffout
+Revises: 0018_provider
 Create Date: 2026-12-03 09:35:13.717581
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018_insights'
-down_revision = '0017_staffout'
+down_revision = '0018_provider'
 branch_labels = None
 depends_on = None
 
