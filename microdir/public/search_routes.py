@@ -282,6 +282,10 @@ def search() -> Any:
         {"legend": FACETS[name], "label": facet_label(name, value), "href": args.without(name, value)}
         for name, values in args.filters.items() for value in values
     ]
+    if within is not None and place is not None:  # the panel closes after filtering: say what narrowed the list
+        miles = "1 mile" if args.within == "1" else f"{args.within} miles"
+        selected.append({"legend": f"Distance from {place.label}", "label": f"Within {miles}",
+                         "href": args.url(within="", page=1)})
     db.session.commit()  # the search log
     return render_template(
         "resident/results.html",
@@ -294,7 +298,7 @@ def search() -> Any:
         selected=selected,
         pagination=_pagination(args, results.total, results.per_page or PER_PAGE),
         suggestion_url=args.url(q=results.suggestion, page=1) if results.suggestion else None,
-        clear_filters_url=args.url(filters={}, page=1),
+        clear_filters_url=args.url(filters={}, within="", page=1),
         wider_url=args.url(where="", page=1) if args.where else None,
         distances=DISTANCES,
         max_widen=float(current_app.config.get("SEARCH_MAX_WIDEN_MILES", 25)),
