@@ -3,9 +3,12 @@ emptied after every test; a real SMTP server on loopback; a client that checks e
 
 from __future__ import annotations
 
+import atexit
 import email
 import os
+import shutil
 import socket
+import tempfile
 import threading
 from datetime import datetime
 from email import policy
@@ -24,6 +27,12 @@ from tests.pages import ClientRequest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("MICRODIR_SHARED_DIR", REPO.parent / "shared"))
+
+# `make demo` writes instance/config.py (DEV_MAIL_VIEWER on, mail to the console): the suite's apps must never read a
+# developer's instance folder, or `make test` after `make demo` fails every production-config test.
+_INSTANCE = tempfile.mkdtemp(prefix="microdir-tests-instance-")
+os.environ["MICRODIR_INSTANCE_PATH"] = _INSTANCE
+atexit.register(shutil.rmtree, _INSTANCE, True)
 SAMPLE_POSTCODES = SHARED / "geo" / "sample_postcodes.csv"
 KEEP_TABLES = {"alembic_version", "taxonomy", "taxonomy_term"}  # seeded once per run
 
