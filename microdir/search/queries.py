@@ -1076,8 +1076,8 @@ def _worth_caching(cache: _Cache, query: Q.Query) -> bool:
     seen: OrderedDict[tuple[str, str], None] = cache.data.setdefault("seen_terms", OrderedDict())
     worth = True
     for leaf in _term_leaves(cache, query):
-        if leaf in scores:
-            continue
+        if leaf in scores or postings.has_postings(cache.store, cache.s, *leaf):
+            continue  # scored from arrays already read (this searcher, or an earlier one on the same segments)
         if leaf not in seen:
             worth = False
         seen[leaf] = None
@@ -1145,7 +1145,7 @@ def _rank(cache: _Cache, query: Q.Query | None, final: int, request: SearchReque
 
     if request.order == "nearest" or query is None:
         ordered = heapq.nsmallest(end, docs, key=lambda d: (_tier(tiers, d), effective(d), d))[start:end]
-        scores = score_docs(cache.s, query, sorted(ordered)) if query is not None else {}
+        scores = _scores(cache, query, to_bits(ordered, cache.size), None) if query is not None and ordered else {}
         return [_hit(cache, d, scores.get(d, 0.0), distances, modes, True) for d in ordered]
     scores = _adjusted(_scores(cache, query, final, None), tiers)
     best = max(scores.values(), default=0.0) or 1.0
