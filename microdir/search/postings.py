@@ -133,15 +133,6 @@ def segment_postings(store: SegmentStore, reader: IndexReader, fieldname: str, t
     return found
 
 
-def has_postings(store: SegmentStore, s: Searcher, fieldname: str, text: str) -> bool:
-    """Return True when every segment's postings of the term are held (scoring it is then a few array operations)."""
-    for sub, _offset in leaves(s):
-        seg = segment_key(sub.reader())
-        if seg is None or (*seg, fieldname, text) not in store.postings:
-            return False
-    return True
-
-
 def segment_lengths(store: SegmentStore, reader: IndexReader, fieldname: str) -> np.ndarray:
     """Return every document's length in ``fieldname`` in one segment, as Whoosh's scorer reads it."""
     seg = segment_key(reader)
