@@ -30,6 +30,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    from . import documents
+
+    documents.init_app(app)  # before CSRF protection: it reads the form, which must be allowed to be large enough
     csrf.init_app(app)
     mail.init_app(app)
     from .mail import init_app as init_mail_delivery

@@ -3,7 +3,14 @@
 from .accounts import ROLE_LABELS, RecoveryCode, Role, Team, TeamKind, User, organization_membership
 from .audit import AuditEvent
 from .base import new_uuid, utcnow
-from .changes import DirectoryChange, record_change, track_directory_changes
+from .changes import (
+    EVERY_SERVICE,
+    REINDEX,
+    DirectoryChange,
+    bulk_load_marked,
+    record_change,
+    track_directory_changes,
+)
 from .claims import ClaimMethod, ClaimStatus, ListingClaim
 from .directory import (
     ACCESSIBILITY_FEATURES,
@@ -32,15 +39,19 @@ from .directory import (
     VerifiedHow,
 )
 from .insights import (
+    InsightOutcomeWeek,
     InsightReferralFact,
     InsightReferralNeed,
+    InsightReferralWeek,
     InsightReportSent,
     InsightScorePair,
     InsightSearchDay,
+    InsightSearchWeek,
     InsightService,
     InsightServiceKey,
     InsightState,
     InsightSubscription,
+    InsightTimingWeek,
     InsightZeroQuery,
 )
 from .jobs import JobLease
@@ -51,6 +62,7 @@ from .providers import (
     LegalForm,
     MicroProviderProfile,
     QualityCheck,
+    QualityCheckDocument,
     QualityCheckType,
 )
 from .referrals import (

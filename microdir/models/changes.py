@@ -7,6 +7,8 @@ from the database, so applying a row twice is harmless.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -44,17 +46,45 @@ class DirectoryChange(Model):
     operation: Mapped[str] = mapped_column(String(10))  # "upsert" or "delete"; followers re-read either way
 
 
+# The mark a bulk load leaves instead of one row per service: every follower rebuilds its index whole from here.
+EVERY_SERVICE = "*"
+REINDEX = "reindex"
+_BULK_LOAD = "microdir.bulk_load"  # session.info key: inside bulk_load_marked(), no row per service
+
+
 def record_change(
     service_id: str, operation: str = "upsert", at: datetime | None = None, session: Session | None = None
-) -> DirectoryChange:
+) -> DirectoryChange | None:
     """Append one change-log row: ``service_id``'s public form may have changed. The caller's commit keeps it.
 
     The only writer of the log: the flush listener below (every edit through the ORM), the importer (bulk inserts
     the listener cannot see) and the upkeep job (listings hidden by the clock alone, with no row changing).
+    Inside ``bulk_load_marked()`` it writes nothing (returns None): the load's one "reindex" mark stands for all.
     """
+    target: Any = session or db.session
+    if target.info.get(_BULK_LOAD):
+        return None
     row = DirectoryChange(service_id=service_id, operation=operation, at=at or utcnow())
-    (session or db.session).add(row)
+    target.add(row)
     return row
+
+
+@contextmanager
+def bulk_load_marked(session: Session | None = None) -> Iterator[None]:
+    """Write one "reindex" change-log row for everything done inside, instead of one row per service changed.
+
+    For loading a big directory: 100,000 rows that each make every node re-read one listing would be slower than
+    each node building its index whole, which is what a follower does when it meets this mark (search/indexer.py).
+    The mark is added when the block ends without an error; the caller's commit keeps it with the load.
+    """
+    target: Any = session or db.session
+    target.info[_BULK_LOAD] = True
+    try:
+        yield
+    finally:
+        target.info.pop(_BULK_LOAD, None)
+    target.flush()
+    record_change(EVERY_SERVICE, REINDEX, session=target)
 
 
 def _services_of(obj: Any, session: Session) -> set[Service]:
@@ -94,6 +124,8 @@ def _record_directory_changes(session: Session, flush_context: Any, instances: A
         table = getattr(obj, "__table__", None)
         if table is not None and "id" in table.c and isinstance(table.c.id.type, String) and obj.id is None:
             obj.id = new_uuid()
+    if session.info.get(_BULK_LOAD):
+        return  # the load's one mark stands for every service it touched
     touched: dict[str, tuple[Service, str]] = {}
     deleted_services = {obj for obj in session.deleted if isinstance(obj, Service)}
     with session.no_autoflush:

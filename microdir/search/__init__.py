@@ -28,6 +28,7 @@ from .queries import (
     log_search,
     search_services,
     services_covering,
+    warm_searcher,
 )
 
 __all__ = [
@@ -124,6 +125,18 @@ def init_app(app: Flask) -> None:
     def search_unavailable(error: indexer.IndexMissing) -> Any:
         app.logger.error("Search unavailable: %s", error)
         return render_template("errors/503.html"), 503, {"Retry-After": "5"}
+
+    if app.config.get("SEARCH_REOPEN_AHEAD_SECONDS") is None:
+        # Where another process writes the index (`flask index follow`), each web process reopens its searcher
+        # as soon as the index changes, not at the next search. Embedded (sync on commit): the writer is this
+        # process, and tests see their own writes at once, so no thread.
+        app.config["SEARCH_REOPEN_AHEAD_SECONDS"] = 0 if app.config["SEARCH_SYNC_ON_COMMIT"] else 0.05
+
+    @app.before_request
+    def reopen_searcher_ahead() -> None:
+        every = float(app.config["SEARCH_REOPEN_AHEAD_SECONDS"])
+        if every > 0:  # started by the first request in each worker process (gunicorn forks before it)
+            indexer.get_manager(app).start_reopening_ahead(warm_searcher, every)
 
     @app.before_request
     def refuse_stale_search() -> None:
@@ -251,13 +264,18 @@ def follow_command(interval: float | None, once: bool) -> None:
     interval = interval if interval is not None else float(app.config["SEARCH_FOLLOW_INTERVAL"])
     listener = None if once else ChangeListener(app)
     last_sweep = 0.0
+    position = -1
     try:
         while True:
             if time.monotonic() - last_sweep > 3600:
                 _log_stale_listings()
                 last_sweep = time.monotonic()
+            began, before = time.perf_counter(), position
             position = indexer.update_index(app)
             db.session.remove()
+            if position != before and not once:  # what a slow edit->searchable comes down to, in the node's log
+                click.echo(f"{time.strftime('%H:%M:%S')} index at change log position {position} "
+                           f"({(time.perf_counter() - began) * 1000:.0f} ms)")
             if once or listener is None:
                 click.echo(f"Index at change log position {position}")
                 return

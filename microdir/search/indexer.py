@@ -16,7 +16,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,6 +32,7 @@ from whoosh.writing import IndexWriter
 
 from ..extensions import db
 from ..models import (
+    EVERY_SERVICE,
     Attribute,
     DirectoryChange,
     ListingStatus,
@@ -58,6 +59,10 @@ PARALLEL_REBUILD_MIN = 2000  # listings from which `rebuild` writes with two pro
 
 class IndexMissing(RuntimeError):
     """Raised when this node has no search index yet (run `flask index rebuild`)."""
+
+
+class RebuildNeeded(RuntimeError):
+    """Raised when the change log holds a bulk load's "reindex" mark: this index must be built again whole."""
 
 
 class IndexOutdated(IndexMissing):
@@ -161,6 +166,8 @@ class IndexManager:
         self._state: SearcherState | None = None
         self.write_lock = threading.Lock()
         self.store = SegmentStore()
+        self._reopener: threading.Thread | None = None
+        self._halt_reopening = threading.Event()
 
     def exists(self) -> bool:
         return os.path.exists(os.path.join(self.root, CURRENT))
@@ -197,6 +204,58 @@ class IndexManager:
             if self._state is not None:
                 self._state.searcher.close()
                 self._state = None
+
+    def reopen_ahead(self, warm: Callable[[SearcherState], object]) -> bool:
+        """Open the new searcher (and ``warm`` its caches) as soon as the index changed, before a search asks.
+
+        Run by the warming thread (``start_reopening_ahead``): the first search after a change otherwise pays for
+        opening the searcher and building its caches (measured by scale-check, check 1). The searcher in use
+        stays in use until the new one is ready; the swap happens under the lock, between searches.
+        Return True when it opened a new one.
+        """
+        if not self.exists():
+            return False
+        with self._lock:
+            state = self._state
+            directory = current_dir(self.root)
+            if state is not None and state.directory == directory and state.searcher.up_to_date():
+                return False
+        ix = self.open_index(create=False)
+        fresh = SearcherState(directory, ix, ix.searcher())
+        warm(fresh)
+        with self._lock:
+            old, self._state = self._state, fresh
+        if old is not None:
+            old.searcher.close()
+        return True
+
+    def start_reopening_ahead(self, warm: Callable[[SearcherState], object], every: float) -> None:
+        """Start (once per process) a daemon thread that calls ``reopen_ahead`` every ``every`` seconds."""
+        with self._lock:
+            if self._reopener is not None and self._reopener.is_alive():
+                return
+            halt = self._halt_reopening = threading.Event()
+
+            def loop() -> None:
+                while not halt.wait(every):
+                    try:
+                        self.reopen_ahead(warm)
+                    except Exception:  # noqa: BLE001 - a search will open the searcher itself; keep watching
+                        halt.wait(1.0)
+
+            self._reopener = threading.Thread(target=loop, name="search-reopen-ahead", daemon=True)
+            self._reopener.start()
+
+    def stop_reopening_ahead(self) -> None:
+        self._halt_reopening.set()
+        if self._reopener is not None:
+            self._reopener.join(5)
+            self._reopener = None
+
+    @property
+    def opened(self) -> SearcherState | None:
+        """The searcher state as it stands, without opening one (None before the first search)."""
+        return self._state
 
 
 def get_manager(app: Flask | None = None) -> IndexManager:
@@ -302,9 +361,22 @@ def update_index(app: Flask | None = None) -> int:
     if not manager.exists() or is_outdated(current_dir(manager.root)):
         # A new node (no index yet) builds with `rebuild`: two writer processes, and it does not depend on the
         # change log reaching back to the first listing. A schema change can only be brought in step this way.
-        return rebuild(app)[1]
+        return _rebuild_until_in_step(app)
     manager.open_index(create=True)
-    return index_changes_since(read_position(current_dir(manager.root)), app)
+    try:
+        return index_changes_since(read_position(current_dir(manager.root)), app)
+    except RebuildNeeded:  # a bulk load since our position: its one mark stands for every listing it wrote
+        return _rebuild_until_in_step(app)
+
+
+def _rebuild_until_in_step(app: Flask) -> int:
+    # A rebuild starts from the log's newest position, so it passes any mark older than that; a second bulk load
+    # while it was building leaves a newer mark, and only then does it build again.
+    while True:
+        try:
+            return rebuild(app)[1]
+        except RebuildNeeded:
+            continue
 
 
 def rebuild_procs(listings: int) -> int:
@@ -373,6 +445,8 @@ def _apply_changes_to(ix: FileIndex, position: int, app: Flask) -> int:
         service_ids, reached = pending_changes(session, position)
         if reached == position:
             return position
+        if EVERY_SERVICE in service_ids:
+            raise RebuildNeeded(f"a bulk load after change-log position {position}: build the index whole")
         with ix.writer(timeout=WRITER_TIMEOUT_SECONDS) as writer:  # commits, or cancels on an exception
             _apply(writer, session, service_ids, utcnow(), _stale_days(app))
     finally:
@@ -523,7 +597,11 @@ def restore(source: str, app: Flask | None = None) -> tuple[int, int]:
     directory = os.path.join(root, f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}")
     shutil.copytree(source, directory)
     start = read_position(directory)
-    position = index_changes_since_in(directory, start, app)
+    try:
+        position = index_changes_since_in(directory, start, app)
+    except RebuildNeeded:  # the snapshot is older than a bulk load: of no use here
+        shutil.rmtree(directory, ignore_errors=True)
+        return start, _rebuild_until_in_step(app)
     with manager.write_lock:
         _point_current_at(root, directory)
     position = index_changes_since(position, app)

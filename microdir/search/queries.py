@@ -1123,6 +1123,12 @@ def _rank(cache: _Cache, query: Q.Query | None, final: int, request: SearchReque
     return [_hit(cache, d, score, distances, modes, True) for score, d in best_first]
 
 
+def warm_searcher(state: SearcherState) -> None:
+    """Build what every search on a new searcher needs first: the live documents and the facet bitmaps."""
+    cache = _Cache(state)
+    _facet_counts(cache, cache.live(), {})
+
+
 def _synonyms() -> dict[str, list[str]]:
     from .synonyms import current_synonyms
 
