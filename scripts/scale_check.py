@@ -832,8 +832,12 @@ class PositionWatch(threading.Thread):
 
 # ---- the checks ----------------------------------------------------------------------------------------------------
 
-def check_edit_searchable(cluster: Cluster, editor: Editor, edits: int) -> Result:
-    """1. An edit approved through node A is found by a search served by node B within 1 s (p50/p95)."""
+def check_edit_searchable(cluster: Cluster, editor: Editor, edits: int, limit: float = 1.0) -> Result:
+    """1. An edit approved through node A is found by a search served by node B within 1 s (p50/p95).
+
+    ``limit``: the p95 that passes. CI passes 5 s: there it checks that edits reach the other node at all, on a
+    shared runner whose speed it does not control; the line still says whether the 1 s target was met.
+    """
     import requests
 
     rng = random.Random(1)
@@ -871,14 +875,15 @@ def check_edit_searchable(cluster: Cluster, editor: Editor, edits: int) -> Resul
         watch.stop()
     p50, p95 = percentile(seconds, 50), percentile(seconds, 95)
     approvals = editor.approval_seconds[-edits:]
-    passed = missing == 0 and p95 <= 1.0
+    passed = missing == 0 and p95 <= limit
 
     def ms(values: list[float]) -> str:
         return f"p50 {percentile(values, 50) * 1000:.0f} ms, p95 {percentile(values, 95) * 1000:.0f} ms"
 
     return Result(1, "edit approved on A, searchable on B", passed, [
         f"{edits} edits: approve on A -> found by search on B: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
-        f"max {max(seconds, default=0) * 1000:.0f} ms; not found within 15 s: {missing} (target p95 <= 1000 ms; "
+        f"max {max(seconds, default=0) * 1000:.0f} ms; not found within 15 s: {missing} (target p95 <= 1000 ms: "
+        f"{'met' if p95 <= 1.0 else 'MISSED'}{f'; this run passes at p95 <= {limit:.0f} s' if limit != 1.0 else ''}; "
         "timed from the start of the approval request, so it includes the approval itself)",
         f"where the time goes: the approval request on A (commit included) {ms(approvals)}; approval start -> "
         f"B's follower has committed it to B's index {ms(indexed)}; B's index has it -> a search on B shows it "
@@ -1118,25 +1123,62 @@ end
 """
 
 
+WRK_TIMEOUT = 30  # seconds: gunicorn's own --timeout; a slower answer is an error, a slow one is in the latency
+
+
 def run_wrk(url: str, paths: list[str], seconds: int, script: Path) -> dict[str, Any]:
     script.write_text(WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths))
-    out = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", "--timeout", "10s", "--latency", "-s", str(script),
-                          url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", "--timeout", f"{WRK_TIMEOUT}s", "--latency", "-s",
+                          str(script), url], capture_output=True, text=True, check=True).stdout
 
-    def ms(label: str) -> float:
-        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)", out, re.M)
+    def ms(text: str) -> float:
+        match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
         if not match:
             return float("nan")
         value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+        return value * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+    def percent(label: str) -> float:
+        match = re.search(rf"^\s*{label}%\s+(\S+)", out, re.M)
+        return ms(match.group(1)) if match else float("nan")
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     requests_done = re.search(r"(\d+) requests in", out)
-    return {"rps": rps, "p50": ms("50"), "p99": ms("99"), "non2xx": int(non2xx.group(1)) if non2xx else 0,
-            "socket": socket_errors.group(1) if socket_errors else "none", "requests": int(requests_done.group(1))
-            if requests_done else 0}
+    latency = re.search(r"^\s*Latency\s+\S+\s+\S+\s+(\S+)", out, re.M)
+    return {"rps": rps, "p50": percent("50"), "p99": percent("99"), "max": ms(latency.group(1)) if latency else
+            float("nan"), "non2xx": int(non2xx.group(1)) if non2xx else 0,
+            "socket": socket_errors.group(1) if socket_errors else "none",
+            "requests": int(requests_done.group(1)) if requests_done else 0}
+
+
+def warm_node(base: str, paths: list[str], requests_each: int = 4) -> list[float]:
+    """Send a node's first requests (a restarted node's workers compile templates and open the index on them);
+    return their durations, so they are reported and not mistaken for the load's latency."""
+    import requests
+
+    durations = []
+    for path in paths[:requests_each]:
+        started = time.perf_counter()
+        requests.get(base + path, timeout=WRK_TIMEOUT)
+        durations.append(time.perf_counter() - started)
+    return durations
+
+
+def upstream_problems(cluster: Cluster, since: int) -> dict[str, int]:
+    """Count nginx's upstream errors logged after byte ``since`` of its error log: each is a request nginx retried
+    on the other node or answered with an error."""
+    log = cluster.work / "nginx" / "error.log"
+    text = log.read_bytes()[since:].decode("utf-8", "replace") if log.exists() else ""
+    kinds = {"timed out": "upstream timed out", "refused": "Connection refused",
+             "closed early": "prematurely closed", "reset": "reset by peer"}
+    return {kind: text.count(needle) for kind, needle in kinds.items() if needle in text}
+
+
+def error_log_size(cluster: Cluster) -> int:
+    log = cluster.work / "nginx" / "error.log"
+    return log.stat().st_size if log.exists() else 0
 
 
 def check_load(cluster: Cluster, seconds: int) -> tuple[Result, list[str]]:
@@ -1144,20 +1186,30 @@ def check_load(cluster: Cluster, seconds: int) -> tuple[Result, list[str]]:
     paths = search_paths(cluster, 210)
     a = cluster.nodes["a"]
     script = cluster.work / "paths.lua"
+    warm = {name: warm_node(node.base, paths[::7]) for name, node in cluster.nodes.items()}
     load_before = load_average()
+    logged = error_log_size(cluster)
     both = run_wrk(cluster.base, paths, seconds, script)
+    retried = upstream_problems(cluster, logged)
     load_mid = load_average()
     memory = {name: [round(rss_mb(pid)) for pid in cluster.processes.children(f"web-{name}")] for name in ("a", "b")}
     one = run_wrk(a.base, paths, seconds, script)
-    passed = both["non2xx"] == 0 and both["socket"] == "none" and one["non2xx"] == 0
+    errors = {"through nginx": (both["non2xx"], both["socket"]), "node A alone": (one["non2xx"], one["socket"])}
+    passed = all(non2xx == 0 and socket == "none" for non2xx, socket in errors.values())
     gain = both["rps"] / one["rps"] if one["rps"] else float("nan")
+
+    def figures(run: dict[str, Any]) -> str:
+        return (f"{run['rps']:.0f} req/s, p50 {run['p50']:.0f} ms, p99 {run['p99']:.0f} ms, max {run['max']:.0f} ms, "
+                f"{run['requests']} requests, errors: non-2xx {run['non2xx']}, socket {run['socket']}")
+
     lines = [
         f"{len(paths)} distinct URLs ({sum(p.startswith('/search') for p in paths)} searches, "
-        f"{sum(p.startswith('/services') for p in paths)} listings), wrk -t2 -c8 {seconds} s",
-        f"nginx -> 2 nodes x 2 workers: {both['rps']:.0f} req/s, p50 {both['p50']:.0f} ms, p99 {both['p99']:.0f} ms, "
-        f"{both['requests']} requests, non-2xx {both['non2xx']}, socket errors {both['socket']}",
-        f"node A alone (direct):       {one['rps']:.0f} req/s, p50 {one['p50']:.0f} ms, p99 {one['p99']:.0f} ms, "
-        f"{one['requests']} requests, non-2xx {one['non2xx']}, socket errors {one['socket']}",
+        f"{sum(p.startswith('/services') for p in paths)} listings), wrk -t2 -c8 {seconds} s, client timeout "
+        f"{WRK_TIMEOUT} s (gunicorn's); each node's first requests first, not counted: "
+        + ", ".join(f"{name} max {max(d, default=0):.1f} s" for name, d in warm.items()),
+        f"nginx -> 2 nodes x 2 workers: {figures(both)}; upstream errors nginx logged (retried on the other node): "
+        f"{retried or 'none'}",
+        f"node A alone (direct):       {figures(one)}",
         f"two nodes / one node: x{gain:.2f}; load average before {load_before}, during {load_mid}, after "
         f"{load_average()} on {os.cpu_count()} cores. Both nodes, nginx, wrk and this script share these cores, so "
         "the machine is the limit: a second node here adds processes, not CPU. When other work keeps the load above "
@@ -1250,7 +1302,8 @@ def install_signal_handlers() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    missing = [tool for tool in ("nginx", "wrk", "pg_dump", "pg_restore") if shutil.which(tool) is None]
+    tools = ("nginx", "pg_dump", "pg_restore") + (("wrk",) if 6 in args.checks else ())
+    missing = [tool for tool in tools if shutil.which(tool) is None]
     if missing:
         print(f"scale-check needs {', '.join(missing)}: apt-get install nginx wrk postgresql-client", file=sys.stderr)
         return 2
@@ -1349,7 +1402,8 @@ def run(cluster: Cluster, results: list[Result]) -> int:
         return result
 
     checks: list[tuple[int, str, Callable[[], Result]]] = [
-        (1, "edit approved on A, searchable on B", lambda: check_edit_searchable(cluster, editor, args.edits)),
+        (1, "edit approved on A, searchable on B",
+         lambda: check_edit_searchable(cluster, editor, args.edits, limit=5.0 if quick else 1.0)),
         (2, "referral on A, inbox on B, email once", lambda: check_referral(cluster, editor)),
         (3, "shared sign-in limits; sessions across nodes", lambda: check_rate_limits_and_sessions(cluster)),
         (4, "B's follower stopped, then restarted",
