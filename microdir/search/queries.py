@@ -181,6 +181,22 @@ def from_bits(bits: int) -> list[int]:
     return out
 
 
+def _live_bits(s: Searcher, size: int) -> int:
+    """Return the bitmap of the documents not deleted: every docnum, less each segment's deleted ones.
+
+    Asking ``is_deleted`` of each document (``all_doc_ids``) cost 76 ms at 10,000 listings on every new searcher,
+    that is after every edit; the deletions are a few per segment.
+    """
+    deleted: list[int] = []
+    for leaf, base in s.reader().leaf_readers():
+        if leaf.has_deletions():
+            found = getattr(leaf, "deleted_docs_set", None)
+            if found is None:  # not a segment reader: ask document by document
+                return to_bits(s.reader().all_doc_ids(), size)
+            deleted.extend(base + d for d in found)
+    return ((1 << size) - 1) & ~to_bits(deleted, size)
+
+
 class BitFilter(DocIdSet):
     """A bitmap as a Whoosh ``filter=`` (membership by byte lookup, no set to build)."""
 
@@ -230,7 +246,7 @@ class _Cache:
 
     def live(self) -> int:
         if "live" not in self.data:
-            self.data["live"] = to_bits(self.s.reader().all_doc_ids(), self.size)
+            self.data["live"] = _live_bits(self.s, self.size)
         return self.data["live"]
 
     def term_docs(self, fieldname: str, value: str) -> int:
