@@ -39,10 +39,15 @@ def _login_account_key() -> str:
     return "sign-in:" + (request.form.get("email") or "").strip().lower()
 
 
+def _sign_in_refused(response: Any) -> bool:
+    """Count only refused passwords: a team behind one office address signs in every morning (as with codes)."""
+    return bool(response.status_code != 302)
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_rate, methods=["POST"])
-@limiter.limit(_login_rate, methods=["POST"], key_func=_login_account_key)
+@limiter.limit(_login_rate, methods=["POST"], deduct_when=_sign_in_refused)
+@limiter.limit(_login_rate, methods=["POST"], key_func=_login_account_key, deduct_when=_sign_in_refused)
 def sign_in() -> Any:
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
