@@ -221,10 +221,11 @@ class IndexManager:
             if state is not None and state.directory == directory and state.searcher.up_to_date():
                 return False
         ix = self.open_index(create=False)
-        fresh = SearcherState(directory, ix, ix.searcher())
+        fresh = SearcherState(directory, ix, ix.searcher(), store=self.store)  # unchanged segments' arrays carry over
         warm(fresh)
         with self._lock:
             old, self._state = self._state, fresh
+            self.store.keep_only({key for sub, _ in leaves(fresh.searcher) if (key := segment_key(sub.reader()))})
         if old is not None:
             old.searcher.close()
         return True
