@@ -30,6 +30,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    from . import documents
+
+    documents.init_app(app)  # before CSRF protection: it reads the form, which must be allowed to be large enough
     csrf.init_app(app)
     mail.init_app(app)
     from .mail import init_app as init_mail_delivery
@@ -44,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         admin,
         auth,
         cli,
+        compression,
         database,
         demo,
         devmail,
@@ -63,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         templating,
     )
 
+    compression.init_app(app)  # first registered, so it runs last: it sees the finished body
     templating.init_app(app)
     security.init_app(app)
     errors.init_app(app)

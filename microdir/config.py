@@ -46,6 +46,12 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     PREFERRED_URL_SCHEME = "http"
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    # Documents backing quality checks (microdir/documents.py): the largest file accepted, where files are kept
+    # (None: the instance folder's documents/), and how large an upload request may be, so a file over the limit
+    # gets a clear message rather than the "too big" page.
+    DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
+    DOCUMENTS_DIR: str | None = None
+    DOCUMENT_UPLOAD_REQUEST_LIMIT = 20 * 1024 * 1024
 
     WTF_CSRF_TIME_LIMIT = 3600 * 4
 

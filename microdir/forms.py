@@ -122,3 +122,20 @@ class OptionalDateField(DateField):
             self.data = date(year, month, day)
         except ValueError as error:
             raise ValueError(self.message) from error
+
+
+def apply_row_action(rows: Any, action: str) -> bool:
+    """Carry out an "Add another" / "Remove" button (no JavaScript) on a FieldList of rows; True if one was pressed.
+
+    ``action`` is the pressed button's value: "add", or "remove-<index>". A list never goes below one row.
+    """
+    if not action:
+        return False
+    if action == "add" and len(rows.entries) < (rows.max_entries or 20):
+        rows.append_entry()
+    elif action.startswith("remove-") and action[7:].isdigit():
+        index = int(action[7:])
+        rows.entries = [e for i, e in enumerate(rows.entries) if i != index]
+        if not rows.entries:
+            rows.append_entry()
+    return True

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 from .models import Organization, Role, Service
+
+if TYPE_CHECKING:
+    from .domain.referrals import AdminGrant
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,7 +37,7 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "synonyms.edit": frozenset({Role.MODERATOR, Role.ADMIN}),
     "referral.create": frozenset({Role.LINK_WORKER}),  # obj: Referral -> the referring team only
     # Personal data of a referral. obj: referring team, receiving organisation, or an admin who gave an audited
-    # reason for this referral in this session (domain/referrals.py can_access_referral decides).
+    # reason for this referral in this session (domain/referrals/access.py can_access_referral decides).
     "referral.view": frozenset({Role.LINK_WORKER, Role.PROVIDER, Role.ADMIN}),
     # Admins: find a referral, give a reason to open it, and export what is held about a person (subject access).
     "referral.admin": frozenset({Role.ADMIN}),
@@ -51,8 +54,12 @@ def _member_of(user: Any, organization_id: str) -> bool:
     return any(org.id == organization_id for org in user.organizations)
 
 
-def can(user: Any, capability: str, obj: Any = None) -> bool:
-    """Return True when ``user`` holds ``capability``, for ``obj`` when one is given."""
+def can(user: Any, capability: str, obj: Any = None, *, grant: AdminGrant | None = None) -> bool:
+    """Return True when ``user`` holds ``capability``, for ``obj`` when one is given.
+
+    :param grant: an admin's ``AdminGrant`` for the referral ``obj``, which the view keeps; without one an admin
+        never sees a referral.
+    """
     if capability not in CAPABILITIES:
         raise KeyError(f"Unknown capability {capability!r}")
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -63,7 +70,7 @@ def can(user: Any, capability: str, obj: Any = None) -> bool:
         # Decided before the moderator/admin shortcut below: nobody sees a person's data by role alone.
         from .domain.referrals import can_access_referral
 
-        return can_access_referral(user, capability, obj)
+        return can_access_referral(user, capability, obj, grant)
     if obj is None or user.role in (Role.MODERATOR, Role.ADMIN):
         return True
     if (

@@ -11,6 +11,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup
 
 from .models import Role
+from .wording import in_sentence, plain_number
 
 
 def navigation_items() -> list[dict[str, Any]]:
@@ -91,6 +92,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
+    app.add_template_filter(plain_number, "plain_number")
+    app.add_template_filter(in_sentence, "in_sentence")
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

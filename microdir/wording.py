@@ -1,4 +1,5 @@
-"""The words pages and emails share: dates and times the GOV.UK way, money, and the labels of listing states.
+"""The words pages and emails share: dates and times the GOV.UK way, money, and the labels of listing and
+referral states.
 
 One home for each phrase, so a resident's page, a provider's email and a moderator's screen say the same thing.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from .models import CapacityStatus, ListingStatus
+from .models import CapacityStatus, CloseOutcome, ContactMethod, DeclineReason, ListingStatus, ReferralStatus
 
 # ---- dates, times, money ------------------------------------------------------------------------------------------
 
@@ -46,6 +47,20 @@ def join_words(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def in_sentence(label: str) -> str:
+    """Return a label as it reads mid-sentence: "Public liability insurance" -> "public liability insurance", while
+    "DBS check" and "CQC or Ofsted registration" keep their capitals."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+def plain_number(value: Decimal | float | int) -> str:
+    """Return a number as a person writes it: 1.50 as "1.5", 37.50 as "37.5", 2.00 as "2"."""
+    text = format(Decimal(str(value)).normalize(), "f")
+    return text
 
 
 def format_money(amount: Decimal | float | int) -> str:
@@ -90,4 +105,54 @@ MODE_LABELS: dict[str, str] = {
     "comes_to_you": "Comes to you",
     "remote": "By phone or online",
     "area": "Covers your area",
+}
+
+REFERRAL_STATUS_LABELS: dict[ReferralStatus, str] = {
+    ReferralStatus.DRAFT: "Draft",
+    ReferralStatus.SENT: "Sent",
+    ReferralStatus.ACCEPTED: "Accepted",
+    ReferralStatus.DECLINED: "Declined",
+    ReferralStatus.EXPIRED: "Expired",
+    ReferralStatus.FIRST_CONTACT: "First contact made",
+    ReferralStatus.ENGAGED: "Taking part",
+    ReferralStatus.CLOSED: "Closed",
+    ReferralStatus.WITHDRAWN: "Withdrawn",
+}
+
+# GOV.UK tag colours for a referral's status on caseloads, the inbox and timelines.
+REFERRAL_STATUS_TAGS: dict[ReferralStatus, str] = {
+    ReferralStatus.DRAFT: "govuk-tag--grey",
+    ReferralStatus.SENT: "govuk-tag--blue",
+    ReferralStatus.ACCEPTED: "govuk-tag--turquoise",
+    ReferralStatus.DECLINED: "govuk-tag--red",
+    ReferralStatus.EXPIRED: "govuk-tag--orange",
+    ReferralStatus.FIRST_CONTACT: "govuk-tag--light-blue",
+    ReferralStatus.ENGAGED: "govuk-tag--green",
+    ReferralStatus.CLOSED: "govuk-tag--grey",
+    ReferralStatus.WITHDRAWN: "govuk-tag--grey",
+}
+
+DECLINE_REASON_LABELS: dict[DeclineReason, str] = {
+    DeclineReason.NO_CAPACITY: "We have no space at the moment",
+    DeclineReason.NOT_ELIGIBLE: "The person is not eligible for this service",
+    DeclineReason.COULD_NOT_CONTACT: "We could not contact the person",
+    DeclineReason.OTHER: "Another reason",
+}
+
+CLOSE_OUTCOME_LABELS: dict[CloseOutcome, str] = {
+    CloseOutcome.COMPLETED: "Completed",
+    CloseOutcome.STOPPED_ATTENDING: "Stopped attending",
+    CloseOutcome.PERSON_DECLINED: "The person decided not to take part",
+    CloseOutcome.MOVED_AWAY: "Moved away",
+    CloseOutcome.OTHER: "Another outcome",
+    CloseOutcome.NOT_REACHED: "Did not start: the person could not be reached",
+    CloseOutcome.CHANGED_MIND: "Did not start: the person changed their mind",
+    CloseOutcome.NOT_SUITABLE: "Did not start: the service was not suitable for them",
+}
+
+CONTACT_METHOD_LABELS: dict[ContactMethod, str] = {
+    ContactMethod.PHONE: "Phone",
+    ContactMethod.EMAIL: "Email",
+    ContactMethod.LETTER: "Letter",
+    ContactMethod.THROUGH_LINK_WORKER: "Through their link worker",
 }

@@ -111,7 +111,29 @@ def smtpd(smtp_server: Inbox) -> Inbox:
 
 
 def _database_url(tmp: Path) -> str:
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'test.db'}"
+    """SQLite in the run's temporary folder, or DATABASE_URL; under pytest-xdist each worker gets a PostgreSQL
+    database of its own beside the named one (test_gw0, test_gw1, ...), created on first use."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp / 'test.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    named = make_url(url)
+    own = named.set(database=f"{named.database}_{worker}")
+    engine = create_engine(named, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": own.database}).scalar()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    finally:
+        engine.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 def _reset_database(app: Flask) -> None:
@@ -143,6 +165,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, smtp_server: Inbox) -> Any:
             "MAIL_PORT": smtp_server.port,
             "MAIL_BACKEND": "smtp",
             "SERVER_NAME": None,
+            "DOCUMENTS_DIR": str(tmp / "documents"),
         }
     )
     smtp_server.app = app
@@ -157,16 +180,26 @@ def app(tmp_path_factory: pytest.TempPathFactory, smtp_server: Inbox) -> Any:
         db.engine.dispose()
 
 
+_RESTART_USED_SEQUENCES = """
+DO $$ DECLARE seq record; BEGIN
+  FOR seq IN SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL LOOP
+    EXECUTE format('ALTER SEQUENCE %I RESTART', seq.sequencename);
+  END LOOP;
+END $$
+"""
+
+
 def _empty_tables(app: Flask) -> None:
     with app.app_context():
         db.session.remove()
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
         with db.engine.begin() as conn:
+            # DELETE, not TRUNCATE: on PostgreSQL a TRUNCATE of every table makes new files and syncs them,
+            # measured at 0.3-1.5 s per test against 6 ms for DELETE plus restarting the used sequences.
+            for table in tables:
+                conn.execute(table.delete())
             if db.engine.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(table.delete())
+                conn.execute(text(_RESTART_USED_SEQUENCES))
 
 
 @pytest.fixture(autouse=True)

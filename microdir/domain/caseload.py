@@ -14,6 +14,7 @@ from sqlalchemy import func, or_
 
 from ..extensions import db
 from ..models import Referral, ReferralEvent, ReferralStatus, utcnow
+from ..wording import format_date
 from . import referrals as ops
 
 S = ReferralStatus
@@ -67,10 +68,10 @@ def next_action(referral: Referral, today: date | None = None) -> NextAction:
             return NextAction("Provider accepts or declines", reply_due, False)
         expires = working_days_after(referral.sent_at, int(config["REFERRAL_EXPIRE_WORKING_DAYS"]))
         # Due is when the reply was due, so the row shows as overdue; the text says when it will expire.
-        return NextAction(f"Chase the provider: no reply yet (expires {ops.format_date(expires)})", reply_due, True)
+        return NextAction(f"Chase the provider: no reply yet (expires {format_date(expires)})", reply_due, True)
     follow_up = referral.follow_up_on
     follow_up_waiting = follow_up is not None and status in ops.FOLLOW_UP_STATUSES \
-        and ops.scores_at(referral, "ons4", "follow_up") is None
+        and not ops.has_follow_up_scores(referral)
     if follow_up is not None and follow_up_waiting and (follow_up <= today or status in (S.ENGAGED, S.CLOSED)):
         return NextAction("Record follow-up wellbeing scores", follow_up, follow_up <= today)
     if status is S.ACCEPTED:

@@ -60,8 +60,10 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "cost": ("costs",),
     "who": ("eligibility_description", "minimum_age", "maximum_age"),
     "accessibility": ("accessibility", "languages"),
-    "contact": ("email", "phone"),
+    "contact": ("email", "phone", "application_process"),
 }
+
+HOW_TO_JOIN_MAX = 1000  # characters: a few sentences on how a person starts, not a second description
 
 # Diff order: the original fields first (as moderators have always seen them), then the later ones.
 FIELD_LABELS: dict[str, str] = {
@@ -83,6 +85,7 @@ FIELD_LABELS: dict[str, str] = {
     "categories": "Categories",
     "needs": "Helps with",
     "website": "Website",
+    "application_process": "How to join",
 }
 
 # microdir's own category and need lists, as (snapshot key, taxonomy id, term id slug, code -> name). Terms from
@@ -258,6 +261,7 @@ def snapshot(service: Service) -> ListingData:
         **{key: [t.code for t in service.taxonomy_terms if t.taxonomy_id == taxonomy_id and t.code]
            for key, taxonomy_id, _slug, _names in TERM_LISTS},
         "website": service.url or None,
+        "application_process": service.application_process or "",
     })
 
 
@@ -292,6 +296,8 @@ def normalise(data: ListingData) -> ListingData:
             result[key] = _in_order(data[key], list(names))
     if "website" in data:
         result["website"] = (data["website"] or "").strip() or None
+    if "application_process" in data:
+        result["application_process"] = (data["application_process"] or "").strip()
     return result
 
 
@@ -496,6 +502,8 @@ def apply_snapshot(service: Service, data: ListingData) -> None:
             _apply_terms(service, taxonomy_id, slug, data[key])
     if "website" in data and current["website"] != data["website"]:
         service.url = data["website"]
+    if "application_process" in data and current["application_process"] != data["application_process"]:
+        service.application_process = data["application_process"] or None
 
 
 WEBSITE_ERROR = "Enter a website address that starts with https:// or http://, like https://www.example.org"

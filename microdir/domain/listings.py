@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 from typing import Any
 
 from sqlalchemy import func
@@ -12,6 +13,45 @@ from sqlalchemy import func
 from ..models import ListingStatus, MicroProviderProfile, Service
 
 MAX_FTE = Decimal("5")
+FULL_TIME_HOURS = Decimal("37.5")  # a week's hours that count as one full-time equivalent worker
+
+
+@dataclass(frozen=True)
+class WorkforceFigures:
+    """The figures the rule reads, worked out from the people the provider listed."""
+
+    paid_workers: int
+    paid_workers_fte: Decimal
+    unpaid_workers: int
+    unpaid_workers_fte: Decimal
+
+
+def _fte_of_hours(hours: Decimal) -> Decimal:
+    # Rounded up to the hundredth the profile stores, so rounding never brings a workforce within the limit.
+    return (hours / FULL_TIME_HOURS).quantize(Decimal("0.01"), rounding=ROUND_UP)
+
+
+def workforce_figures(people: Iterable[tuple[bool, Decimal]]) -> WorkforceFigures:
+    """Count the people, paid and unpaid apart, and turn their usual weekly hours into full-time equivalents.
+
+    ``people`` is (paid, usual weekly hours) per person. Full-time equivalent = weekly hours / ``FULL_TIME_HOURS``.
+    """
+    listed = [(bool(is_paid), Decimal(hours)) for is_paid, hours in people]
+    paid = [hours for is_paid, hours in listed if is_paid]
+    unpaid = [hours for is_paid, hours in listed if not is_paid]
+    return WorkforceFigures(
+        paid_workers=len(paid), paid_workers_fte=_fte_of_hours(sum(paid, Decimal("0"))),
+        unpaid_workers=len(unpaid), unpaid_workers_fte=_fte_of_hours(sum(unpaid, Decimal("0"))),
+    )
+
+
+def weekly_hours_of(workers: int, fte: Decimal | float | int | None) -> list[Decimal]:
+    """Split figures given as full-time equivalents (before people were asked about one by one) evenly between
+    ``workers`` people, as usual weekly hours: the starting point the provider then corrects person by person."""
+    total = _fte(fte) * FULL_TIME_HOURS
+    if workers <= 0:
+        return [total.quantize(Decimal("0.01"))] if total > 0 else []
+    return [(total / workers).quantize(Decimal("0.01")) for _ in range(workers)]
 
 
 @dataclass(frozen=True)
@@ -77,7 +117,7 @@ def assess_micro_provider(profile: MicroProviderProfile | None) -> MicroProvider
 # ---- the listing lifecycle ----------------------------------------------------------------------------------------
 # Every move of a listing's status, and nothing else. The operation that makes a move checks its own preconditions
 # (with a message for the person) and audits it under its own name; the status change itself reaches the change log
-# through the flush listener. The ORUK importer writes the status of the listings it creates or republishes.
+# through the flush listener. The ORUK importer's listings arrive pending review and move from there.
 LISTING_TRANSITIONS: dict[ListingStatus, frozenset[ListingStatus]] = {
     ListingStatus.DRAFT: frozenset({ListingStatus.PENDING_REVIEW, ListingStatus.ARCHIVED}),  # submit; archive
     ListingStatus.PENDING_REVIEW: frozenset({

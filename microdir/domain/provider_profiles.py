@@ -6,10 +6,30 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from .. import documents
 from ..extensions import db
-from ..models import LegalForm, MicroProviderProfile, Organization, QualityCheck, QualityCheckType, User, utcnow
+from ..models import (
+    LegalForm,
+    MicroProviderProfile,
+    Organization,
+    QualityCheck,
+    QualityCheckDocument,
+    QualityCheckNotice,
+    QualityCheckType,
+    User,
+    utcnow,
+)
 from . import audit
-from .listings import MicroProviderVerdict, assess_micro_provider
+from .listings import MicroProviderVerdict, assess_micro_provider, weekly_hours_of, workforce_figures
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person who works for the organisation, as the provider describes them: no name, just paid or not and
+    their usual weekly hours."""
+
+    paid: bool
+    hours: Decimal
 
 
 @dataclass(frozen=True)
@@ -17,25 +37,37 @@ class Workforce:
     """What the provider declares about who works for them and who runs them."""
 
     legal_form: LegalForm
-    paid_workers: int
-    paid_workers_fte: Decimal
-    unpaid_workers: int
-    unpaid_workers_fte: Decimal
+    people: tuple[Person, ...]
     independent: bool
     parent_body: str | None
 
 
+def people_of(profile: MicroProviderProfile | None) -> tuple[list[Person], bool]:
+    """Return the people behind a profile's figures, and True when they are an even split of figures given before
+    people were asked about one by one (so the provider should check each person's hours)."""
+    if profile is None:
+        return [], False
+    if profile.people is not None:
+        return [Person(bool(p.get("paid")), Decimal(str(p.get("hours") or "0"))) for p in profile.people], False
+    split = [Person(True, hours) for hours in weekly_hours_of(profile.paid_workers, profile.paid_workers_fte)]
+    split += [Person(False, hours) for hours in weekly_hours_of(profile.unpaid_workers, profile.unpaid_workers_fte)]
+    return split, bool(split)
+
+
 def update_workforce(organization: Organization, answers: Workforce, actor: User) -> MicroProviderVerdict:
-    """Save the organisation's workforce answers, audit them and return the micro-provider verdict."""
+    """Save the organisation's workforce answers with the figures worked out from its people, audit them and return
+    the micro-provider verdict."""
+    figures = workforce_figures((person.paid, person.hours) for person in answers.people)
     profile = organization.profile
     if profile is None:
         profile = MicroProviderProfile(legal_form=answers.legal_form)
         organization.profile = profile
     profile.legal_form = answers.legal_form
-    profile.paid_workers = answers.paid_workers
-    profile.paid_workers_fte = answers.paid_workers_fte
-    profile.unpaid_workers = answers.unpaid_workers
-    profile.unpaid_workers_fte = answers.unpaid_workers_fte
+    profile.people = [{"paid": person.paid, "hours": str(person.hours)} for person in answers.people]
+    profile.paid_workers = figures.paid_workers
+    profile.paid_workers_fte = figures.paid_workers_fte
+    profile.unpaid_workers = figures.unpaid_workers
+    profile.unpaid_workers_fte = figures.unpaid_workers_fte
     if answers.independent and not profile.independent:
         profile.independence_declared_at = utcnow()
     profile.independent = answers.independent
@@ -43,8 +75,8 @@ def update_workforce(organization: Organization, answers: Workforce, actor: User
     verdict = assess_micro_provider(profile)
     audit.record(
         "organization.workforce.update", "organization", organization.id, actor=actor,
-        legal_form=answers.legal_form.value, paid_fte=str(answers.paid_workers_fte),
-        unpaid_fte=str(answers.unpaid_workers_fte), independent=answers.independent,
+        legal_form=answers.legal_form.value, paid=figures.paid_workers, paid_fte=str(figures.paid_workers_fte),
+        unpaid=figures.unpaid_workers, unpaid_fte=str(figures.unpaid_workers_fte), independent=answers.independent,
         is_micro_provider=verdict.is_micro_provider,
     )
     db.session.flush()
@@ -75,6 +107,42 @@ def record_quality_check(
     audit.record("quality_check.record", "quality_check", check.id, actor=actor,
                  organization_id=organization.id, check_type=check_type.value)
     return check
+
+
+def attach_document(check: QualityCheck, data: bytes, filename: str, actor: User) -> QualityCheckDocument:
+    """Keep a file (PDF, PNG or JPEG, judged by its content) backing ``check``, replacing any it had; audit it.
+
+    Raises ``documents.DocumentError`` with the person's message when the file is refused; nothing changes then.
+    """
+    stored = documents.save(data)
+    replaced = check.document
+    if replaced is not None:
+        documents.remove_when_committed(replaced.stored_name)
+        db.session.delete(replaced)
+        db.session.flush()  # one document a check: the old row goes before the new one comes
+    document = QualityCheckDocument(
+        quality_check=check, stored_name=stored.stored_name, content_type=stored.content_type,
+        filename=documents.download_name(filename, stored.content_type), size_bytes=stored.size_bytes,
+        uploaded_by_id=actor.id,
+    )
+    db.session.add(document)
+    db.session.flush()
+    audit.record("quality_check.document.upload", "quality_check", check.id, actor=actor,
+                 organization_id=check.organization_id, document_id=document.id, content_type=stored.content_type,
+                 size_bytes=stored.size_bytes, replaced=replaced is not None)
+    return document
+
+
+def delete_quality_check(check: QualityCheck, actor: User) -> None:
+    """Delete a check, its document (the row now, the file once this commits) and its reminders; audit it."""
+    if check.document is not None:
+        documents.remove_when_committed(check.document.stored_name)
+    audit.record("quality_check.delete", "quality_check", check.id, actor=actor,
+                 organization_id=check.organization_id, check_type=check.check_type.value,
+                 had_document=check.document is not None, was_verified=check.checked_on is not None)
+    db.session.execute(db.delete(QualityCheckNotice).where(QualityCheckNotice.quality_check_id == check.id))
+    db.session.delete(check)  # still linked to its organisation at the flush, so the change log names its listings
+    db.session.flush()
 
 
 def verify_quality_check(check: QualityCheck, moderator: User, today: date | None = None) -> QualityCheck:

@@ -169,6 +169,19 @@ def create_organisation(user: User, about: OrganisationAbout) -> Service:
     return service
 
 
+def add_service(organization: Organization, name: str, actor: User) -> Service:
+    """Start another service of an existing organisation: a draft worked through the same task list as the first,
+    and reviewed by a moderator (``submit_listing``) before anyone can see it. Return the draft."""
+    name = (name or "").strip()
+    if not name:
+        raise RegistrationError("Enter the name of the service")
+    service = Service(organization=organization, name=name, description="", listing_status=ListingStatus.DRAFT)
+    db.session.add(service)
+    db.session.flush()
+    audit.record("service.create", "service", service.id, actor=actor, organization_id=organization.id)
+    return service
+
+
 def update_organisation(organization: Organization, about: OrganisationAbout, actor: User) -> None:
     """Change the organisation's details while none of its listings has been published."""
     if any(s.listing_status in listing_edits.NEEDS_REVIEW for s in organization.services):
@@ -176,6 +189,10 @@ def update_organisation(organization: Organization, about: OrganisationAbout, ac
             f"{organization.name} has a published listing, so ask a moderator to change its name or details."
         )
     profile = organization.profile
+    if profile is None:  # an organisation that came from an imported listing has no answers yet
+        profile = MicroProviderProfile(legal_form=about.legal_form, paid_workers=0, paid_workers_fte=Decimal("0"),
+                                       unpaid_workers=0, unpaid_workers_fte=Decimal("0"))
+        organization.profile = profile
     organization.name = about.name
     organization.description = about.description
     profile.legal_form = about.legal_form
@@ -188,26 +205,9 @@ def update_organisation(organization: Organization, about: OrganisationAbout, ac
     db.session.flush()
 
 
-@dataclass(frozen=True)
-class WorkerCounts:
-    paid_workers: int
-    paid_workers_fte: Decimal
-    unpaid_workers: int
-    unpaid_workers_fte: Decimal
-
-
-def save_workers(organization: Organization, counts: WorkerCounts, actor: User) -> MicroProviderVerdict:
-    """Save the workforce answers through the one workforce operation, and tick the task off."""
-    profile = organization.profile
-    verdict = provider_profiles.update_workforce(
-        organization,
-        provider_profiles.Workforce(
-            legal_form=profile.legal_form, paid_workers=counts.paid_workers, paid_workers_fte=counts.paid_workers_fte,
-            unpaid_workers=counts.unpaid_workers, unpaid_workers_fte=counts.unpaid_workers_fte,
-            independent=bool(profile.independent), parent_body=profile.parent_body,
-        ),
-        actor,
-    )
+def save_workers(organization: Organization, workforce: provider_profiles.Workforce, actor: User) -> MicroProviderVerdict:
+    """Save who works for the organisation through the one workforce operation, and tick the task off."""
+    verdict = provider_profiles.update_workforce(organization, workforce, actor)
     setup = _setup(organization)
     if setup is None:
         setup = OrganizationSetup(organization_id=organization.id, created_by_id=actor.id)

@@ -16,6 +16,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from .build import SCHEMA_VERSION
 from .distance import METRES_PER_MILE, distance_km, distance_miles, format_distance
 from .gazetteer import (
     Gazetteer,
@@ -108,9 +109,10 @@ def init_app(app: Flask) -> None:
 def load_command(postcodes_csv: str | None, areas: str, if_missing: bool) -> None:
     """Build the geo database from the pinned packages, replacing any existing one atomically."""
     path = current_app.config["GEO_DATABASE"]
-    if if_missing and is_loaded():
+    if if_missing and is_loaded() and status().get("schema_version") == SCHEMA_VERSION:
         click.echo(f"Geo database already loaded at {path}")
         return
+    # A database from an older build (before villages and localities) is rebuilt, so `make` brings them in.
     area_list = [a for a in areas.split(",") if a.strip()] or None
     click.echo(f"Building {path}")
     last = [time.perf_counter()]
@@ -129,7 +131,8 @@ def load_command(postcodes_csv: str | None, areas: str, if_missing: bool) -> Non
     rate = stats.postcodes / stats.seconds if stats.seconds else 0.0
     click.echo(
         f"Loaded {stats.postcodes:,} postcodes ({stats.live_postcodes:,} live), {stats.outcodes:,} districts, "
-        f"{stats.places:,} places, {stats.councils:,} councils in {stats.seconds:.1f} s ({rate:,.0f} postcodes/s)"
+        f"{stats.places:,} places, {stats.localities:,} villages and localities, {stats.councils:,} councils "
+        f"in {stats.seconds:.1f} s ({rate:,.0f} postcodes/s)"
     )
     if stats.skipped:
         click.echo(f"Skipped {stats.skipped:,} postcodes with no grid reference or a pre-standard form")

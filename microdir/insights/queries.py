@@ -1,5 +1,9 @@
 """The figures behind each insight page: small GROUP BY queries over the summary tables, then disclosure control.
 
+Searches and referrals are read from the weekly roll-ups for the whole weeks of a period and from the daily rows
+for the days at either end (``weekly_source``), so a page reads a few thousand rows, not every search or referral.
+Only the tables by provider and by referring team read the referral facts themselves (one scan each).
+
 Each page function returns a ``Page``: headline figures, tables (each also a CSV) and charts. Raw counts never
 leave this module except through ``disclosure``.
 """
@@ -13,19 +17,25 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Subquery, and_, case, func, select, union_all
 
 from ..domain import outcomes as scales
 from ..domain.taxonomy import CATEGORIES_TAXONOMY_ID, NEEDS_TAXONOMY_ID
 from ..extensions import db
 from ..models import (
+    InsightOutcomeWeek,
+    InsightReferralWeek,
+    InsightSearchWeek,
+    InsightTimingWeek,
+    ListingRevision,
+    Organization,
+    QualityCheck,
+    TaxonomyTerm,
+    Team,
+    utcnow,
+)
+from ..models import (
     InsightReferralFact as F,
-)
-from ..models import (
-    InsightReferralNeed as N,
-)
-from ..models import (
-    InsightScorePair as P,
 )
 from ..models import (
     InsightSearchDay as SD,
@@ -39,10 +49,9 @@ from ..models import (
 from ..models import (
     InsightZeroQuery as ZQ,
 )
-from ..models import ListingRevision, Organization, QualityCheck, TaxonomyTerm, Team, utcnow
 from ..models.revisions import RevisionStatus
 from . import disclosure as dc
-from . import stats
+from . import refresh, stats
 from .charts import Chart, bar_chart, line_chart
 from .filters import Filters
 from .tables import Table
@@ -75,6 +84,17 @@ class Page:
         return next((t for t in self.tables if t.id == table_id), None)
 
 
+def _run(statement: Any) -> list[Any]:
+    """Run a query on the session's connection and fetch every row at once: plain rows, without the ORM's per-row
+    work (a provider table at 100,000 referrals is 20,000 rows, and the ORM's handling of them cost more than the
+    query)."""
+    return list(db.session.connection().execute(statement).all())
+
+
+def _one(statement: Any) -> Any:
+    return _run(statement)[0]
+
+
 def _sum(column: Any) -> Any:
     return func.coalesce(func.sum(column), 0)
 
@@ -89,7 +109,7 @@ def _flag(column: Any) -> Any:
 def topic_names() -> dict[tuple[str, str], str]:
     """Return (facet, code) → name for categories and needs."""
     names: dict[tuple[str, str], str] = {}
-    for code, name, taxonomy_id in db.session.execute(
+    for code, name, taxonomy_id in _run(
         select(TaxonomyTerm.code, TaxonomyTerm.name, TaxonomyTerm.taxonomy_id)
         .where(TaxonomyTerm.taxonomy_id.in_((CATEGORIES_TAXONOMY_ID, NEEDS_TAXONOMY_ID)))
     ):
@@ -118,7 +138,8 @@ def area_label(filters: Filters) -> str:
 
 def councils_known() -> list[tuple[str, str]]:
     """Return (code, name) of the councils with listings or searches, for the area picker."""
-    codes = set(db.session.scalars(select(SD.lad_code).where(SD.lad_code != "", SD.facet == "").distinct()))
+    codes = set(db.session.scalars(select(InsightSearchWeek.lad_code).where(
+        InsightSearchWeek.lad_code != "", InsightSearchWeek.facet == "").distinct()))
     codes.update(area[4:] for area in db.session.scalars(select(SK.area).where(SK.area.like("lad:%")).distinct()))
     return sorted(((code, council_label(code)) for code in codes), key=lambda item: item[1])
 
@@ -127,81 +148,130 @@ def _names(model: Any, ids: Iterable[str]) -> dict[str, str]:
     wanted = [i for i in set(ids) if i]
     names: dict[str, str] = {}
     for start in range(0, len(wanted), 1000):
-        names.update(db.session.execute(select(model.id, model.name).where(model.id.in_(wanted[start:start + 1000]))
-                                        ).tuples().all())
+        names.update(_run(select(model.id, model.name).where(model.id.in_(wanted[start:start + 1000]))
+                                        ))
     return names
 
 
-# ---- filters ---------------------------------------------------------------------------------------------------
+# ---- filters and sources --------------------------------------------------------------------------------------
 
 
-def _search_where(filters: Filters) -> list[Any]:
-    where = [SD.day >= filters.start, SD.day <= filters.end]
+def area_where(table: Any, filters: Filters) -> list[Any]:
+    """Return the conditions that keep ``table``'s rows (anything with lad_code and outcode) to the chosen area."""
+    columns = table.c if isinstance(table, Subquery) else table
     if filters.lad_code:
-        where.append(SD.lad_code == filters.lad_code)
+        return [columns.lad_code == filters.lad_code]
     if filters.outcode:
-        where.append(SD.outcode == filters.outcode)
-    return where
+        return [columns.outcode == filters.outcode]
+    return []
 
 
 def _fact_where(filters: Filters) -> list[Any]:
-    where = [F.sent_day >= filters.start, F.sent_day <= filters.end]
-    if filters.lad_code:
-        where.append(F.lad_code == filters.lad_code)
-    if filters.outcode:
-        where.append(F.outcode == filters.outcode)
-    return where
+    return [F.sent_day >= filters.start, F.sent_day <= filters.end, *area_where(F, filters)]
 
 
 def _service_area_where(filters: Filters) -> list[Any]:
     return [SK.area == filters.area] if filters.area else []
 
 
+def _listing_in_area(filters: Filters) -> list[Any]:
+    """Keep ``insight_service`` to the listings covering the area (every listing for the whole deployment)."""
+    return [SV.service_id.in_(select(SK.service_id).where(SK.area == filters.area))] if filters.area else []
+
+
+def week_spans(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date, date]]]:
+    """Split ``start``–``end`` into the Mondays of its whole weeks (first, last) and the (Monday, first day, last day)
+    of the part-weeks at either end."""
+    whole: tuple[date, date] | None = None
+    parts: list[tuple[date, date, date]] = []
+    day = start
+    while day <= end:
+        monday = refresh.monday(day)
+        last = min(monday + timedelta(days=6), end)
+        if day == monday and last == monday + timedelta(days=6):
+            whole = (whole[0] if whole else monday, monday)
+        else:
+            parts.append((monday, day, last))
+        day = last + timedelta(days=1)
+    return whole, parts
+
+
+def weekly_source(table: Any, filters: Filters) -> Subquery:
+    """Return the rows of a weekly roll-up for the period and area: whole weeks from ``table``, the part-weeks at
+    either end rolled up from the daily rows by the job's own SELECTs, so both agree."""
+    rollup = refresh.WEEKLY_ROLLUPS[table]
+    whole, parts = week_spans(filters.start, filters.end)
+    selects = []
+    for monday, first, last in parts:
+        daily = F if table is not InsightSearchWeek else SD
+        selects += rollup(monday, first, last, area_where(daily, filters))
+    names = [column.name for column in (selects[0].selected_columns if selects else
+                                        rollup(filters.start, filters.start, filters.start)[0].selected_columns)]
+    if whole:
+        selects.insert(0, select(*(getattr(table, name) for name in names))
+                       .where(table.week >= whole[0], table.week <= whole[1], *area_where(table, filters)))
+    return union_all(*selects).subquery() if len(selects) > 1 else selects[0].subquery()
+
+
 def weeks(filters: Filters) -> list[date]:
     """Return the Mondays of the weeks the period touches."""
-    first = filters.start - timedelta(days=filters.start.weekday())
-    return [first + timedelta(weeks=i) for i in range((filters.end - first).days // 7 + 1)]
+    return refresh.weeks_between(filters.start, filters.end)
+
+
+def _by_week(rows: Iterable[Any], filters: Filters, width: int) -> tuple[list[date], list[list[int]]]:
+    """Spread (Monday, count, …) rows over every week of the period, weeks with nothing as zeros."""
+    mondays = weeks(filters)
+    index = {monday: i for i, monday in enumerate(mondays)}
+    counts = [[0] * width for _ in mondays]
+    for monday, *values in rows:
+        row = counts[index[monday]]
+        for i, value in enumerate(values):
+            row[i] += int(value or 0)
+    return mondays, counts
 
 
 # ---- shared figures --------------------------------------------------------------------------------------------
 
+REFERRAL_TOTALS = ("sent", "accepted", "first_contact", "engaged", "completed", "declined", "expired", "withdrawn",
+                   "closed", "answered", "answered_in_rule",
+                   *(f"declined_{reason}" for reason in refresh.DECLINE_REASONS))
+
 
 def search_totals(filters: Filters) -> tuple[int, int, int]:
-    row = db.session.execute(select(_sum(SD.searches), _sum(SD.zero_results), _sum(SD.few_results))
-                             .where(SD.facet == "", *_search_where(filters))).one()
+    S = weekly_source(InsightSearchWeek, filters)
+    row = _one(select(_sum(S.c.searches), _sum(S.c.zero_results), _sum(S.c.few_results))
+                             .where(S.c.facet == ""))
     return int(row[0]), int(row[1]), int(row[2])
 
 
 def referral_totals(filters: Filters) -> dict[str, int]:
-    row = db.session.execute(select(
-        func.count(), _flag(F.accepted), _flag(F.first_contact), _flag(F.engaged), _flag(F.completed),
-        _flag(F.status == "declined"), _flag(F.status == "expired"), _flag(F.status == "withdrawn"),
-        _flag(F.closed), _flag(F.answered), _flag(F.answered_in_rule),
-    ).where(*_fact_where(filters))).one()
-    keys = ("sent", "accepted", "first_contact", "engaged", "completed", "declined", "expired", "withdrawn",
-            "closed", "answered", "answered_in_rule")
-    return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
+    R = weekly_source(InsightReferralWeek, filters)
+    row = _one(select(*(_sum(R.c[key]) for key in REFERRAL_TOTALS)).where(R.c.facet == ""))
+    return {k: int(v or 0) for k, v in zip(REFERRAL_TOTALS, row, strict=True)}
 
 
-def answer_histogram(filters: Filters, column: Any = None) -> list[tuple[float, int]]:
-    column = F.answer_days if column is None else column
-    return [(float(v), int(c)) for v, c in db.session.execute(
-        select(column, func.count()).where(column.is_not(None), *_fact_where(filters)).group_by(column))]
+def days_histograms(filters: Filters) -> dict[str, list[tuple[float, int]]]:
+    """Return measure (answer_days, answer_working_days, contact_days, contact_working_days) → (days, referrals)."""
+    T = weekly_source(InsightTimingWeek, filters)
+    result: dict[str, list[tuple[float, int]]] = {measure: [] for measure in refresh.TIMING_MEASURES}
+    for measure, days, n in _run(
+        select(T.c.measure, T.c.days, _sum(T.c.referrals)).where(T.c.facet == "")
+        .group_by(T.c.measure, T.c.days).order_by(T.c.measure, T.c.days)
+    ):
+        result[measure].append((float(days), int(n)))
+    return result
 
 
 def service_counts(filters: Filters) -> tuple[int, int]:
     """Return (active listings, of which verified) covering the area, as they stand today."""
-    ids = select(SK.service_id).where(*_service_area_where(filters)).distinct()
-    row = db.session.execute(select(_flag(SV.active), _flag(and_(SV.active, SV.verified)))
-                             .where(SV.service_id.in_(ids))).one()
+    row = _one(select(_flag(SV.active), _flag(and_(SV.active, SV.verified))).where(*_listing_in_area(filters)))
     return int(row[0]), int(row[1])
 
 
 def wellbeing_pairs(filters: Filters, scale: str = "ons4", item: str = "life_satisfaction") -> tuple[int, float, float]:
-    diff = P.close - P.baseline
-    row = db.session.execute(
-        select(func.count(), _sum(diff), _sum(diff * diff)).select_from(P).join(F, F.referral_id == P.referral_id)
-        .where(P.scale == scale, P.item == item, *_fact_where(filters))).one()
+    W = weekly_source(InsightOutcomeWeek, filters)
+    row = _one(select(_sum(W.c.people), _sum(W.c.change_sum), _sum(W.c.change_squares))
+                             .where(W.c.facet == "", W.c.scale == scale, W.c.item == item))
     return int(row[0]), float(row[1]), float(row[2])
 
 
@@ -224,7 +294,7 @@ def overview(filters: Filters) -> Page:
         Headline("Referrals completed", dc.count(r_now["completed"]),
                  dc.change(r_now["completed"], r_before["completed"])),
     ]
-    hist_now, hist_before = answer_histogram(filters), answer_histogram(previous)
+    hist_now, hist_before = days_histograms(filters)["answer_days"], days_histograms(previous)["answer_days"]
     med_now = dc.statistic(stats.median(hist_now), stats.histogram_size(hist_now), unit="days")
     med_before = dc.statistic(stats.median(hist_before), stats.histogram_size(hist_before), unit="days")
     page.headlines.append(Headline("Median days to answer a referral", med_now, _change_of(med_now, med_before)))
@@ -247,15 +317,10 @@ def overview(filters: Filters) -> Page:
     page.tables.append(table)
     weekly = weekly_activity(filters)
     page.tables.append(weekly)
-    labels = [row[0].hidden_text for row in weekly.rows]
-    page.charts.append(line_chart(
-        "weekly-searches", "Searches and searches with no result, by week",
-        _trend_summary("searches", [row[1] for row in weekly.rows]), weekly.id, labels,
-        [("Searches", [row[1] for row in weekly.rows]), ("No result", [row[2] for row in weekly.rows])]))
-    page.charts.append(line_chart(
-        "weekly-referrals", "Referrals sent and accepted, by week",
-        _trend_summary("referrals sent", [row[3] for row in weekly.rows]), weekly.id, labels,
-        [("Sent", [row[3] for row in weekly.rows]), ("Accepted", [row[4] for row in weekly.rows])]))
+    page.charts.append(_week_chart("weekly-searches", "Searches and searches with no result, by week", "searches",
+                                   weekly, [("Searches", 1), ("No result", 2)]))
+    page.charts.append(_week_chart("weekly-referrals", "Referrals sent and accepted, by week", "referrals sent",
+                                   weekly, [("Sent", 3), ("Accepted", 4)]))
     return page
 
 
@@ -278,28 +343,33 @@ def _trend_summary(what: str, figures: list[dc.Figure]) -> str:
 
 
 def weekly_activity(filters: Filters) -> Table:
-    mondays = weeks(filters)
-    index = {monday: i for i, monday in enumerate(mondays)}
-    counts = [[0, 0, 0, 0] for _ in mondays]
-    for day, searches, zero in db.session.execute(
-        select(SD.day, _sum(SD.searches), _sum(SD.zero_results)).where(SD.facet == "", *_search_where(filters))
-        .group_by(SD.day)
-    ):
-        i = index[day - timedelta(days=day.weekday())]
-        counts[i][0] += int(searches)
-        counts[i][1] += int(zero)
-    for day, sent, accepted in db.session.execute(
-        select(F.sent_day, func.count(), _flag(F.accepted)).where(*_fact_where(filters)).group_by(F.sent_day)
-    ):
-        i = index[day - timedelta(days=day.weekday())]
-        counts[i][2] += int(sent)
-        counts[i][3] += int(accepted)
-    table = Table("weekly", "Activity by week (weeks start on Monday)",
-                  ["Week starting", "Searches", "Searches with no result", "Referrals sent", "Referrals accepted"])
+    S, R = weekly_source(InsightSearchWeek, filters), weekly_source(InsightReferralWeek, filters)
+    mondays, searches = _by_week(_run(
+        select(S.c.week, _sum(S.c.searches), _sum(S.c.zero_results)).where(S.c.facet == "").group_by(S.c.week)),
+        filters, 2)
+    _mondays, referrals = _by_week(_run(
+        select(R.c.week, _sum(R.c.sent), _sum(R.c.accepted)).where(R.c.facet == "").group_by(R.c.week)), filters, 2)
+    counts = [a + b for a, b in zip(searches, referrals, strict=True)]
+    return _week_table("weekly", "Activity by week (weeks start on Monday)",
+                       ["Searches", "Searches with no result", "Referrals sent", "Referrals accepted"], mondays, counts)
+
+
+def _week_table(table_id: str, caption: str, columns: list[str], mondays: list[date], counts: list[list[int]]
+                ) -> Table:
+    """A table of counts a row a week, with totals worked out from the unrounded counts."""
+    table = Table(table_id, caption, ["Week starting", *columns])
+    r = dc.rule()
     for monday, row in zip(mondays, counts, strict=True):
-        table.add(f"{monday:%-d %b %Y}", *(dc.count(v) for v in row))
-    table.total = [dc.text("Total"), *(dc.total(row[i] for row in counts) for i in range(4))]
+        table.add(f"{monday:%-d %b %Y}", *(dc.count(v, r) for v in row))
+    table.total = [dc.text("Total"), *(dc.total((row[i] for row in counts), r) for i in range(len(columns)))]
     return table
+
+
+def _week_chart(chart_id: str, title: str, what: str, table: Table, series: list[tuple[str, int]]) -> Chart:
+    """A line a series (name, column of ``table``) by week; the summary follows the first series."""
+    labels = [row[0].hidden_text for row in table.rows]
+    return line_chart(chart_id, title, _trend_summary(what, [row[series[0][1]] for row in table.rows]), table.id,
+                      labels, [(name, [row[i] for row in table.rows]) for name, i in series])
 
 
 # ---- 2. unmet need ---------------------------------------------------------------------------------------------
@@ -307,21 +377,21 @@ def weekly_activity(filters: Filters) -> Table:
 
 def _declines_by_topic(filters: Filters) -> dict[tuple[str, str, str], int]:
     """Return (facet, code, council) → referrals declined for no capacity or not eligible."""
-    declined = F.decline_reason.in_(("no_capacity", "not_eligible"))
-    result: dict[tuple[str, str, str], int] = defaultdict(int)
-    for code, lad, n in db.session.execute(select(F.category, F.lad_code, func.count()).where(
-            declined, *_fact_where(filters)).group_by(F.category, F.lad_code)):
-        result[("category", code, lad)] += int(n)
-    for code, lad, n in db.session.execute(select(N.need, F.lad_code, func.count()).select_from(N).join(
-            F, F.referral_id == N.referral_id).where(declined, *_fact_where(filters)).group_by(N.need, F.lad_code)):
-        result[("need", code, lad)] += int(n)
+    R = weekly_source(InsightReferralWeek, filters)
+    result: dict[tuple[str, str, str], int] = {}
+    for facet, code, lad, n in _run(
+        select(R.c.facet, R.c.code, R.c.lad_code, _sum(R.c.declined_no_capacity + R.c.declined_not_eligible))
+        .where(R.c.facet != "").group_by(R.c.facet, R.c.code, R.c.lad_code)
+    ):
+        if n:
+            result[(facet, code, lad)] = int(n)
     return result
 
 
 def _supply_by_topic(filters: Filters) -> dict[tuple[str, str, str], tuple[int, int]]:
     """Return (facet, code, council) → (active listings taking new people, active listings full or waiting)."""
     result: dict[tuple[str, str, str], tuple[int, int]] = {}
-    rows = db.session.execute(
+    rows = _run(
         select(SK.facet, SK.code, SK.area, _flag(SV.capacity == "taking_new_people"),
                _flag(SV.capacity.in_(("full", "waiting_list"))))
         .select_from(SK).join(SV, SV.service_id == SK.service_id)
@@ -341,9 +411,10 @@ def unmet_need(filters: Filters) -> Page:
                        Headline("With no result", dc.count(zero)), Headline("With 1 to 3 results", dc.count(few)),
                        Headline("Share with no or few results", dc.rate(zero + few, searches))]
     demand: dict[tuple[str, str, str], list[int]] = {}
-    for facet, code, lad, s, z, f in db.session.execute(
-        select(SD.facet, SD.code, SD.lad_code, _sum(SD.searches), _sum(SD.zero_results), _sum(SD.few_results))
-        .where(SD.facet != "", *_search_where(filters)).group_by(SD.facet, SD.code, SD.lad_code)
+    S = weekly_source(InsightSearchWeek, filters)
+    for facet, code, lad, s, z, f in _run(
+        select(S.c.facet, S.c.code, S.c.lad_code, _sum(S.c.searches), _sum(S.c.zero_results), _sum(S.c.few_results))
+        .where(S.c.facet != "").group_by(S.c.facet, S.c.code, S.c.lad_code)
     ):
         demand[(facet, code, lad)] = [int(s), int(z), int(f)]
     declines = _declines_by_topic(filters)
@@ -366,32 +437,20 @@ def unmet_need(filters: Filters) -> Page:
                  note="Ranked by searches with no or few results plus capacity and eligibility declines, for each "
                       "listing taking new people in that council. The evidence is beside each row.",
                  screen_rows=25, heat=(4, 5, 6))
+    councils = _council_labels(key[2] for _score, key, *_rest in scored)
     for _score, (facet, code, lad), s, z, f, d, open_, closed in scored:
         gaps.add([names.get((facet, code), code or "None"), "Category" if facet == "category" else "Need",
-                  council_label(lad)], dc.count(s), dc.count(z), dc.count(f), dc.count(d), dc.count(open_),
-                 dc.count(closed))
+                  councils[lad]], *(dc.count(v, rule) for v in (s, z, f, d, open_, closed)))
     page.tables.append(gaps)
 
-    weekly_total = Table("no-result-weekly", "Searches with no or few results, by week",
-                         ["Week starting", "Searches", "No result", "1 to 3 results"])
-    mondays = weeks(filters)
-    index = {monday: i for i, monday in enumerate(mondays)}
-    counts = [[0, 0, 0] for _ in mondays]
-    for day, s_, z_, f_ in db.session.execute(
-        select(SD.day, _sum(SD.searches), _sum(SD.zero_results), _sum(SD.few_results))
-        .where(SD.facet == "", *_search_where(filters)).group_by(SD.day)
-    ):
-        row = counts[index[day - timedelta(days=day.weekday())]]
-        row[0], row[1], row[2] = row[0] + int(s_), row[1] + int(z_), row[2] + int(f_)
-    for monday, (s_, z_, f_) in zip(mondays, counts, strict=True):
-        weekly_total.add(f"{monday:%-d %b %Y}", dc.count(s_), dc.count(z_), dc.count(f_))
-    weekly_total.total = [dc.text("Total"), *(dc.total(row[i] for row in counts) for i in range(3))]
+    mondays, counts = _by_week(_run(
+        select(S.c.week, _sum(S.c.searches), _sum(S.c.zero_results), _sum(S.c.few_results)).where(S.c.facet == "")
+        .group_by(S.c.week)), filters, 3)
+    weekly_total = _week_table("no-result-weekly", "Searches with no or few results, by week",
+                               ["Searches", "No result", "1 to 3 results"], mondays, counts)
     page.tables.append(weekly_total)
-    labels = [row[0].hidden_text for row in weekly_total.rows]
-    page.charts.append(line_chart(
-        "no-result-trend", "Searches with no result and with 1 to 3 results, by week",
-        _trend_summary("searches with no result", [row[2] for row in weekly_total.rows]), weekly_total.id, labels,
-        [("No result", [row[2] for row in weekly_total.rows]), ("1 to 3 results", [row[3] for row in weekly_total.rows])]))
+    page.charts.append(_week_chart("no-result-trend", "Searches with no result and with 1 to 3 results, by week",
+                                   "searches with no result", weekly_total, [("No result", 2), ("1 to 3 results", 3)]))
 
     by_topic = Table("no-result-by-topic", "Searches with no or few results by need or category",
                      ["Need or category", "Kind", "Searches", "No result", "1 to 3 results", "Share no or few"])
@@ -411,7 +470,7 @@ def unmet_need(filters: Filters) -> Page:
     queries = Table("zero-result-queries",
                     f"Most frequent searches with no result (only words searched at least {least} times)", ["Words searched", "Searches with no result"],
                     note="Free text can carry personal details, so words searched fewer times are never shown.")
-    for query, n in db.session.execute(
+    for query, n in _run(
         select(ZQ.query, _sum(ZQ.searches).label("n")).where(*_zq_where(filters)).group_by(ZQ.query)
         .having(func.sum(ZQ.searches) >= least).order_by(func.sum(ZQ.searches).desc(), ZQ.query)
         .limit(50)
@@ -427,29 +486,25 @@ def no_result_by_week(filters: Filters) -> Table:
     weekly = Table("no-result-by-week", "Searches with no or few results by need or category, council and week",
                    ["Week starting", "Need or category", "Kind", "Council", "Searches", "No result",
                     "1 to 3 results"], screen_rows=0)
-    week_rows: dict[tuple[date, str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for day, facet, code, lad, s, z, f in db.session.execute(
-        select(SD.day, SD.facet, SD.code, SD.lad_code, _sum(SD.searches), _sum(SD.zero_results),
-               _sum(SD.few_results)).where(SD.facet != "", *_search_where(filters))
-        .group_by(SD.day, SD.facet, SD.code, SD.lad_code)
-    ):
-        row = week_rows[(day - timedelta(days=day.weekday()), facet, code, lad)]
-        row[0] += int(s)
-        row[1] += int(z)
-        row[2] += int(f)
-    for (monday, facet, code, lad), (s, z, f) in sorted(week_rows.items()):
-        weekly.add([f"{monday:%Y-%m-%d}", names.get((facet, code), code), facet, council_label(lad)],
-                   dc.count(s), dc.count(z), dc.count(f))
+    S = weekly_source(InsightSearchWeek, filters)
+    rows = _run(
+        select(S.c.week, S.c.facet, S.c.code, S.c.lad_code, _sum(S.c.searches), _sum(S.c.zero_results),
+               _sum(S.c.few_results)).where(S.c.facet != "")
+        .group_by(S.c.week, S.c.facet, S.c.code, S.c.lad_code))
+    councils = _council_labels(row[3] for row in rows)
+    r = dc.rule()
+    for monday, facet, code, lad, s, z, f in sorted(tuple(row) for row in rows):
+        weekly.add([f"{monday:%Y-%m-%d}", names.get((facet, code), code), facet, councils[lad]],
+                   dc.count(s, r), dc.count(z, r), dc.count(f, r))
     return weekly
 
 
 def _zq_where(filters: Filters) -> list[Any]:
-    where = [ZQ.day >= filters.start, ZQ.day <= filters.end]
-    if filters.lad_code:
-        where.append(ZQ.lad_code == filters.lad_code)
-    if filters.outcode:
-        where.append(ZQ.outcode == filters.outcode)
-    return where
+    return [ZQ.day >= filters.start, ZQ.day <= filters.end, *area_where(ZQ, filters)]
+
+
+def _council_labels(codes: Iterable[str]) -> dict[str, str]:
+    return {code: council_label(code) for code in set(codes)}
 
 
 # ---- 3. coverage -----------------------------------------------------------------------------------------------
@@ -462,13 +517,13 @@ def coverage(filters: Filters, now: Any = None) -> Page:
     table = Table("services-by-category-council", "Listings by category and council, as they stand today",
                   ["Category", "Council", "Active", "Verified", "Micro-provider", "Taking new people",
                    "Waiting list", "Full"])
-    rows = db.session.execute(
+    rows = _run(
         select(SK.code, SK.area, _flag(SV.active), _flag(and_(SV.active, SV.verified)),
                _flag(and_(SV.active, SV.micro_provider)), _flag(and_(SV.active, SV.capacity == "taking_new_people")),
                _flag(and_(SV.active, SV.capacity == "waiting_list")), _flag(and_(SV.active, SV.capacity == "full")))
         .select_from(SK).join(SV, SV.service_id == SK.service_id)
         .where(SK.facet == "category", SK.area.like("lad:%"), *_service_area_where(filters))
-        .group_by(SK.code, SK.area).order_by(SK.code, SK.area)).all()
+        .group_by(SK.code, SK.area).order_by(SK.code, SK.area))
     for code, area, *counts in rows:
         table.add([names.get(("category", code), code), council_label(area[4:])], *(dc.count(c) for c in counts))
     table.total = [dc.text("Total"), dc.text(""),
@@ -479,10 +534,11 @@ def coverage(filters: Filters, now: Any = None) -> Page:
 
     per_council = Table("searches-and-listings-by-council", "Searches and active listings per council",
                         ["Council", "Searches", "No result", "Active listings covering it"])
-    searches = {lad: (int(s), int(z)) for lad, s, z in db.session.execute(
-        select(SD.lad_code, _sum(SD.searches), _sum(SD.zero_results)).where(SD.facet == "", *_search_where(filters))
-        .group_by(SD.lad_code))}
-    listings = {area[4:]: int(n) for area, n in db.session.execute(
+    S = weekly_source(InsightSearchWeek, filters)
+    searches = {lad: (int(s), int(z)) for lad, s, z in _run(
+        select(S.c.lad_code, _sum(S.c.searches), _sum(S.c.zero_results)).where(S.c.facet == "")
+        .group_by(S.c.lad_code))}
+    listings = {area[4:]: int(n) for area, n in _run(
         select(SK.area, func.count(func.distinct(SK.service_id))).select_from(SK).join(SV, SV.service_id == SK.service_id)
         .where(SV.active, SK.facet == "", SK.area.like("lad:%"), *_service_area_where(filters)).group_by(SK.area))}
     for lad in sorted(set(searches) | set(listings), key=council_label):
@@ -490,16 +546,15 @@ def coverage(filters: Filters, now: Any = None) -> Page:
         per_council.add(council_label(lad), dc.count(s), dc.count(z), dc.count(listings.get(lad, 0)))
     page.tables.append(per_council)
 
-    area_ids = select(SK.service_id).where(*_service_area_where(filters)).distinct()
     six, twelve = now - timedelta(days=182), now - timedelta(days=365)
     published = SV.listing_status == "published"
-    row = db.session.execute(select(
+    row = _one(select(
         _flag(published), _flag(and_(published, SV.confirmed_at >= six)), _flag(and_(published, SV.confirmed_at >= twelve)),
         _flag(SV.stale_hidden), _flag(SV.listing_status == "suspended"),
-    ).where(SV.service_id.in_(area_ids))).one()
+    ).where(*_listing_in_area(filters)))
     published_n, six_n, twelve_n, stale_n, suspended_n = (int(v) for v in row)
-    pending = db.session.execute(select(func.count(), func.min(ListingRevision.submitted_at))
-                                 .where(ListingRevision.status == RevisionStatus.PENDING)).one()
+    pending = _one(select(func.count(), func.min(ListingRevision.submitted_at))
+                                 .where(ListingRevision.status == RevisionStatus.PENDING))
     expired = db.session.scalar(select(func.count()).select_from(QualityCheck)
                                 .where(QualityCheck.expires_on < now.date())) or 0
     health = Table("directory-health", "Directory health", ["Measure", "Figure"])
@@ -526,31 +581,32 @@ FUNNEL_COLUMNS = ["Sent", "Accepted", "First contact", "Engaged", "Completed", "
                   "Share accepted"]
 
 
-def _funnel_row(totals: dict[str, int]) -> list[dc.Figure]:
-    return [dc.count(totals["sent"]), dc.count(totals["accepted"]), dc.count(totals["first_contact"]),
-            dc.count(totals["engaged"]), dc.count(totals["completed"]), dc.count(totals["declined"]),
-            dc.count(totals["expired"]), dc.count(totals["withdrawn"]), dc.rate(totals["accepted"], totals["sent"])]
+FUNNEL_KEYS = ("sent", "accepted", "first_contact", "engaged", "completed", "declined", "expired", "withdrawn")
 
 
-def _funnel_columns() -> list[Any]:
+def _funnel_row(totals: dict[str, int], r: dc.Rule) -> list[dc.Figure]:
+    return [*(dc.count(totals[key], r) for key in FUNNEL_KEYS), dc.rate(totals["accepted"], totals["sent"], r)]
+
+
+def _funnel_fact_columns() -> list[Any]:
+    """The funnel's counts from the facts themselves (for groups the weekly roll-ups do not keep)."""
     return [func.count(), _flag(F.accepted), _flag(F.first_contact), _flag(F.engaged), _flag(F.completed),
             _flag(F.status == "declined"), _flag(F.status == "expired"), _flag(F.status == "withdrawn")]
 
 
 def _funnel_totals(values: Iterable[Any]) -> dict[str, int]:
-    keys = ("sent", "accepted", "first_contact", "engaged", "completed", "declined", "expired", "withdrawn")
-    return {k: int(v or 0) for k, v in zip(keys, values, strict=True)}
+    return {k: int(v or 0) for k, v in zip(FUNNEL_KEYS, values, strict=True)}
 
 
 def _funnel_table(table_id: str, caption: str, label: str, rows: list[tuple[str, dict[str, int]]],
                   screen_rows: int | None = None) -> Table:
     table = Table(table_id, caption, [label, *FUNNEL_COLUMNS], screen_rows=screen_rows)
+    r = dc.rule()
     for name, totals in sorted(rows, key=lambda item: (-item[1]["sent"], item[0])):
-        table.add(name, *_funnel_row(totals))
-    summed = {k: sum(t[k] for _n, t in rows) for k in ("sent", "accepted", "first_contact", "engaged", "completed",
-                                                       "declined", "expired", "withdrawn")}
-    table.total = [dc.text("Total"), *(dc.total([summed[k]]) for k in summed),
-                   dc.rate(summed["accepted"], summed["sent"])]
+        table.add(name, *_funnel_row(totals, r))
+    summed = {k: sum(t[k] for _n, t in rows) for k in FUNNEL_KEYS}
+    table.total = [dc.text("Total"), *(dc.total([summed[k]], r) for k in summed),
+                   dc.rate(summed["accepted"], summed["sent"], r)]
     return table
 
 
@@ -562,11 +618,9 @@ def funnel(filters: Filters) -> Page:
     main = Table("funnel", "Referral funnel", ["Stage", "Referrals", "Share of those sent"])
     for name, n in stages:
         main.add(name, dc.count(n), dc.rate(n, totals["sent"]))
-    reasons = dict(db.session.execute(select(F.decline_reason, func.count()).where(
-        F.status == "declined", *_fact_where(filters)).group_by(F.decline_reason)).tuples().all())
     for code, label in DECLINE_LABELS.items():
-        main.add(f"Declined: {label.lower()}", dc.count(int(reasons.get(code, 0))),
-                 dc.rate(int(reasons.get(code, 0)), totals["sent"]))
+        declined = totals[f"declined_{code}"]
+        main.add(f"Declined: {label.lower()}", dc.count(declined), dc.rate(declined, totals["sent"]))
     for key, label in (("expired", "Expired unanswered"), ("withdrawn", "Withdrawn")):
         main.add(label, dc.count(totals[key]), dc.rate(totals[key], totals["sent"]))
     page.tables.append(main)
@@ -579,27 +633,32 @@ def funnel(filters: Filters) -> Page:
                       Headline("Share completed", dc.rate(totals["completed"], totals["sent"]))]
 
     names = topic_names()
-    cols = _funnel_columns()
-    by_category = [(names.get(("category", code), code or "No category"), _funnel_totals(values)) for code, *values in
-                   db.session.execute(select(F.category, *cols).where(*_fact_where(filters)).group_by(F.category))]
-    page.tables.append(_funnel_table("by-category", "By category of service", "Category", by_category))
-    by_need = [(names.get(("need", code), code), _funnel_totals(values)) for code, *values in db.session.execute(
-        select(N.need, *cols).select_from(N).join(F, F.referral_id == N.referral_id).where(*_fact_where(filters)).group_by(N.need))]
-    table = _funnel_table("by-need", "By need (a referral for two needs counts under each)", "Need", by_need)
+    R = weekly_source(InsightReferralWeek, filters)
+    weekly_cols = [_sum(R.c[key]) for key in FUNNEL_KEYS]
+    by_topic: dict[str, list[tuple[str, dict[str, int]]]] = {"category": [], "need": [], "": []}
+    for facet, code, *values in _run(
+        select(R.c.facet, R.c.code, *weekly_cols).group_by(R.c.facet, R.c.code)
+    ):
+        if facet:
+            by_topic[facet].append((names.get((facet, code), code or ("No category" if facet == "category" else "")),
+                                    _funnel_totals(values)))
+    page.tables.append(_funnel_table("by-category", "By category of service", "Category", by_topic["category"]))
+    table = _funnel_table("by-need", "By need (a referral for two needs counts under each)", "Need", by_topic["need"])
     table.total = None  # a referral is in several rows, so a total would double count
     page.tables.append(table)
-    by_council = [(council_label(lad), _funnel_totals(values)) for lad, *values in
-                  db.session.execute(select(F.lad_code, *cols).where(*_fact_where(filters)).group_by(F.lad_code))]
+    by_council = [(council_label(lad), _funnel_totals(values)) for lad, *values in _run(
+        select(R.c.lad_code, *weekly_cols).where(R.c.facet == "").group_by(R.c.lad_code))]
     page.tables.append(_funnel_table("by-council", "By council of the service", "Council", by_council))
-    team_rows = db.session.execute(select(F.team_id, F.team_kind, *cols).where(*_fact_where(filters))
-                                   .group_by(F.team_id, F.team_kind)).all()
+    cols = _funnel_fact_columns()
+    team_rows = _run(select(F.team_id, F.team_kind, *cols).where(*_fact_where(filters))
+                                   .group_by(F.team_id, F.team_kind))
     team_names = _names(Team, (r[0] for r in team_rows))
     by_team = [(f"{team_names.get(team_id, 'Team no longer listed')} ({TEAM_KIND_LABELS.get(kind, kind)})",
                 _funnel_totals(values)) for team_id, kind, *values in team_rows]
     page.tables.append(_funnel_table("by-team", "By referring team (GP practice or council team)", "Referring team",
                                      by_team, screen_rows=50))
-    org_rows = db.session.execute(select(F.organization_id, *cols).where(*_fact_where(filters))
-                                  .group_by(F.organization_id)).all()
+    org_rows = _run(select(F.organization_id, *cols).where(*_fact_where(filters))
+                                  .group_by(F.organization_id))
     org_names = _names(Organization, (r[0] for r in org_rows))
     by_org = [(org_names.get(org_id, "Provider no longer listed"), _funnel_totals(values))
               for org_id, *values in org_rows]
@@ -610,18 +669,27 @@ def funnel(filters: Filters) -> Page:
 # ---- 5. timeliness ---------------------------------------------------------------------------------------------
 
 
-def _grouped_histograms(group: Any, column: Any, filters: Filters) -> dict[str, list[tuple[float, int]]]:
-    query = select(group, column, func.count()).where(column.is_not(None), *_fact_where(filters))
-    result: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    for key, value, n in db.session.execute(query.group_by(group, column)):
-        result[key].append((float(value), int(n)))
+def _provider_histograms(column: Any, filters: Filters, *flags: Any) -> dict[str, tuple[list[tuple[float, int]], list[int]]]:
+    """Return provider → (days taken: (days, referrals), the sums of ``flags``) in one scan of the facts.
+
+    Referrals not yet answered (days None) count in the sums but not in the days."""
+    result: dict[str, tuple[list[tuple[float, int]], list[int]]] = {}
+    for org_id, value, n, *sums in _run(
+        select(F.organization_id, column, func.count(), *(_flag(flag) for flag in flags))
+        .where(*_fact_where(filters)).group_by(F.organization_id, column)
+    ):
+        hist, totals = result.setdefault(org_id, ([], [0] * (len(flags) + 1)))
+        if value is not None:
+            hist.append((float(value), int(n)))
+        for i, v in enumerate([n, *sums]):
+            totals[i] += int(v or 0)
     return result
 
 
-def _timeliness_cells(answer: list[tuple[float, int]], in_rule: int) -> list[dc.Figure]:
+def _timeliness_cells(answer: list[tuple[float, int]], in_rule: int, r: dc.Rule) -> list[dc.Figure]:
     n = stats.histogram_size(answer)
-    return [dc.count(n), dc.statistic(stats.median(answer), n, unit="days"),
-            dc.statistic(stats.percentile(answer, 90), n, unit="days"), dc.rate(in_rule, n)]
+    return [dc.count(n, r), dc.statistic(stats.median(answer), n, unit="days", r=r),
+            dc.statistic(stats.percentile(answer, 90), n, unit="days", r=r), dc.rate(in_rule, n, r)]
 
 
 def timeliness(filters: Filters) -> Page:
@@ -634,14 +702,14 @@ def timeliness(filters: Filters) -> Page:
         f"holidays of {region}); a reminder goes at {rule_days}, the link worker is told at "
         f"{config['REFERRAL_ESCALATE_WORKING_DAYS']} and it expires at {config['REFERRAL_EXPIRE_WORKING_DAYS']}. "
         f"Medians and 90th percentiles are in working days unless the row says calendar days.")
-    answer_w = answer_histogram(filters, F.answer_working_days)
-    answer_c = answer_histogram(filters, F.answer_days)
-    contact_w = answer_histogram(filters, F.contact_working_days)
-    contact_c = answer_histogram(filters, F.contact_days)
+    histograms = days_histograms(filters)
+    answer_w, answer_c = histograms["answer_working_days"], histograms["answer_days"]
+    contact_w, contact_c = histograms["contact_working_days"], histograms["contact_days"]
     in_rule = referral_totals(filters)["answered_in_rule"]
+    r = dc.rule()
     overall = Table("timeliness", "How quickly referrals are answered and people contacted",
                     ["Measure", "Referrals", "Median", "90th percentile", "Share answered within the rule"])
-    overall.add("Sent to answer (working days)", *_timeliness_cells(answer_w, in_rule))
+    overall.add("Sent to answer (working days)", *_timeliness_cells(answer_w, in_rule, r))
     n = stats.histogram_size(answer_c)
     overall.add("Sent to answer (calendar days)", dc.count(n), dc.statistic(stats.median(answer_c), n, unit="days"),
                 dc.statistic(stats.percentile(answer_c, 90), n, unit="days"), dc.text(""))
@@ -657,23 +725,29 @@ def timeliness(filters: Filters) -> Page:
 
     names = topic_names()
     columns = ["Referrals answered", "Median working days to answer", "90th percentile", "Share within the rule"]
-    in_rule_by_cat = dict(db.session.execute(select(F.category, _flag(F.answered_in_rule)).where(
-        F.answered, *_fact_where(filters)).group_by(F.category)).tuples().all())
+    R, T = weekly_source(InsightReferralWeek, filters), weekly_source(InsightTimingWeek, filters)
+    in_rule_by_cat = dict(_run(select(R.c.code, _sum(R.c.answered_in_rule)).where(
+        R.c.facet == "category").group_by(R.c.code)))
+    by_cat: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    for code, days, n in _run(
+        select(T.c.code, T.c.days, _sum(T.c.referrals)).where(T.c.facet == "category",
+                                                              T.c.measure == "answer_working_days")
+        .group_by(T.c.code, T.c.days).order_by(T.c.code, T.c.days)
+    ):
+        by_cat[code].append((float(days), int(n)))
     by_category = Table("by-category", "By category of service", ["Category", *columns])
-    for code, hist in sorted(_grouped_histograms(F.category, F.answer_working_days, filters).items()):
+    for code, hist in sorted(by_cat.items()):
         by_category.add(names.get(("category", code), code or "No category"),
-                        *_timeliness_cells(hist, int(in_rule_by_cat.get(code, 0))))
+                        *_timeliness_cells(hist, int(in_rule_by_cat.get(code, 0)), r))
     page.tables.append(by_category)
-    in_rule_by_org = dict(db.session.execute(select(F.organization_id, _flag(F.answered_in_rule)).where(
-        F.answered, *_fact_where(filters)).group_by(F.organization_id)).tuples().all())
-    hists = _grouped_histograms(F.organization_id, F.answer_working_days, filters)
+    hists = {org_id: (hist, sums[1]) for org_id, (hist, sums) in
+             _provider_histograms(F.answer_working_days, filters, F.answered_in_rule).items() if hist}
     org_names = _names(Organization, hists)
     by_provider = Table("by-provider", "By receiving provider (most referrals first)", ["Provider", *columns],
                         screen_rows=50)
-    for org_id, hist in sorted(hists.items(), key=lambda kv: (-stats.histogram_size(kv[1]),
-                                                              org_names.get(kv[0], ""))):
-        by_provider.add(org_names.get(org_id, "Provider no longer listed"),
-                        *_timeliness_cells(hist, int(in_rule_by_org.get(org_id, 0))))
+    for org_id, (hist, in_rule_n) in sorted(hists.items(), key=lambda kv: (-stats.histogram_size(kv[1][0]),
+                                                                           org_names.get(kv[0], ""))):
+        by_provider.add(org_names.get(org_id, "Provider no longer listed"), *_timeliness_cells(hist, in_rule_n, r))
     page.tables.append(by_provider)
     return page
 
@@ -696,11 +770,11 @@ def _outcome_cells(n: int, total: float, squares: float, lower_is_better: bool) 
 
 def outcomes(filters: Filters) -> Page:
     page = Page()
-    diff = P.close - P.baseline
     closed = referral_totals(filters)["closed"]
-    with_pairs = {scale: int(n) for scale, n in db.session.execute(
-        select(P.scale, func.count(func.distinct(P.referral_id))).select_from(P).join(F, F.referral_id == P.referral_id)
-        .where(F.closed, *_fact_where(filters)).group_by(P.scale))}
+    W = weekly_source(InsightOutcomeWeek, filters)
+    change = [_sum(W.c.people), _sum(W.c.change_sum), _sum(W.c.change_squares)]
+    with_pairs = {scale: int(n) for scale, n in _run(
+        select(W.c.scale, _sum(W.c.people)).where(W.c.facet == "", W.c.item == "").group_by(W.c.scale))}
     columns = ["People with both scores", "Mean change", "95% CI low", "95% CI high", "Direction"]
     names = topic_names()
     for scale in scales.scales().values():
@@ -710,23 +784,19 @@ def outcomes(filters: Filters) -> Page:
                       ["Question", *columns],
                       note=f"Follow-up rate: {follow_up.text} of closed referrals have both a baseline and a close "
                            f"score. Only people with both are counted. {scale.licence}.")
-        rows = {item: (int(n), float(t), float(q)) for item, n, t, q in db.session.execute(
-            select(P.item, func.count(), _sum(diff), _sum(diff * diff)).select_from(P).join(F, F.referral_id == P.referral_id)
-            .where(P.scale == scale.code, *_fact_where(filters)).group_by(P.item))}
+        rows = {item: (int(n), float(t), float(q)) for item, n, t, q in _run(
+            select(W.c.item, *change).where(W.c.facet == "", W.c.scale == scale.code).group_by(W.c.item))}
         for code, item in items.items():
             n, t, q = rows.get(code, (0, 0.0, 0.0))
             table.add(item.question, *_outcome_cells(n, t, q, item.lower_is_better))
         page.tables.append(table)
         page.headlines.append(Headline(f"{scale.name}: follow-up rate", follow_up))
         for facet in ("category", "need"):
-            group = F.category if facet == "category" else N.need
-            query = (select(group, P.item, func.count(), _sum(diff), _sum(diff * diff)).select_from(P)
-                     .join(F, F.referral_id == P.referral_id).where(P.scale == scale.code, *_fact_where(filters)))
-            if facet == "need":
-                query = query.join(N, N.referral_id == P.referral_id)
+            query = (select(W.c.code, W.c.item, *change).where(W.c.facet == facet, W.c.scale == scale.code)
+                     .group_by(W.c.code, W.c.item).order_by(W.c.code, W.c.item))
             by = Table(f"{scale.code}-by-{facet}", f"{scale.name}: paired change by {facet}",
                        ["Category" if facet == "category" else "Need", "Question", *columns])
-            for key, item_code, n, t, q in db.session.execute(query.group_by(group, P.item).order_by(group, P.item)):
+            for key, item_code, n, t, q in _run(query):
                 if item_code not in items:
                     continue
                 by.add([names.get((facet, key), key or "None"), items[item_code].question],
@@ -739,8 +809,8 @@ def outcomes(filters: Filters) -> Page:
                note="Codes: " + ("; ".join(f"{key}: {value.get('code', '')} {value.get('term', '')}"
                                            for key, value in codes.items() if isinstance(value, dict))
                                  or "none are set for this deployment (GP_RECORD_CODES)."))
-    team_rows = db.session.execute(select(F.team_id, func.count(), _flag(F.status == "declined"), _flag(F.completed))
-                                   .where(*_fact_where(filters)).group_by(F.team_id)).all()
+    team_rows = _run(select(F.team_id, func.count(), _flag(F.status == "declined"), _flag(F.completed))
+                                   .where(*_fact_where(filters)).group_by(F.team_id))
     team_names = _names(Team, (r[0] for r in team_rows))
     for team_id, referred, declined, completed in sorted(team_rows, key=lambda r: team_names.get(r[0], "")):
         gp.add(team_names.get(team_id, "Team no longer listed"), dc.count(referred), dc.count(declined),
@@ -756,22 +826,23 @@ def outcomes(filters: Filters) -> Page:
 
 def providers(filters: Filters) -> Page:
     page = Page()
-    rows = db.session.execute(select(F.organization_id, func.count(), _flag(F.accepted), _flag(F.completed))
-                              .where(*_fact_where(filters)).group_by(F.organization_id)).all()
-    hists = _grouped_histograms(F.organization_id, F.answer_days, filters)
+    found = _provider_histograms(F.answer_days, filters, F.accepted, F.completed)
+    rows: list[tuple[str, int, int, int]] = [(org_id, sums[0], sums[1], sums[2]) for org_id, (_hist, sums) in found.items()]
+    hists = {org_id: hist for org_id, (hist, _sums) in found.items()}
     org_ids = [r[0] for r in rows]
     names = _names(Organization, org_ids)
-    micro = {org_id: bool(flag) for org_id, flag in db.session.execute(
+    micro = {org_id: bool(flag) for org_id, flag in _run(
         select(SV.organization_id, func.max(case((SV.micro_provider, 1), else_=0))).group_by(SV.organization_id))}
     table = Table("providers", "Providers: referrals received and how they went (most referrals first)",
                   ["Provider", "Micro-provider", "Referrals received", "Share accepted", "Median days to answer",
                    "Share completed"], screen_rows=100)
-    for org_id, received, accepted, completed in sorted(rows, key=lambda r: (-r[1], names.get(r[0], ""))):
+    r = dc.rule()
+    for org_id, received, accepted, completed in sorted(rows, key=lambda row: (-row[1], names.get(row[0], ""))):
         hist = hists.get(org_id, [])
         n = stats.histogram_size(hist)
         table.add([names.get(org_id, "Provider no longer listed"), "Yes" if micro.get(org_id) else "No"],
-                  dc.count(received), dc.rate(accepted, received),
-                  dc.statistic(stats.median(hist), n, unit="days"), dc.rate(completed, received))
+                  dc.count(received, r), dc.rate(accepted, received, r),
+                  dc.statistic(stats.median(hist), n, unit="days", r=r), dc.rate(completed, received, r))
     table.total = [dc.text("Total"), dc.text(""), dc.total(r[1] for r in rows),
                    dc.rate(sum(r[2] for r in rows), sum(r[1] for r in rows)), dc.text(""),
                    dc.rate(sum(r[3] for r in rows), sum(r[1] for r in rows))]

@@ -6,6 +6,8 @@
   Only anonymous columns are read (status, dates, service, team, needs, decline reason, outcome, scores): never a
   personal field, so the figures are the same before and after the retention purge.
 - Listings: rebuilt whole each run (one row per listing; 10,000 listings take about a second).
+- Weekly roll-ups (what the pages read): only the weeks that gained searches or whose referrals changed are rolled
+  up again, from the daily search rows and the referral facts; the first run after an upgrade rolls up every week.
 
 Idempotent: running it twice in a row changes nothing the second time.
 """
@@ -15,11 +17,29 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import (
+    Date,
+    Float,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    text,
+    type_coerce,
+    union_all,
+    update,
+)
 
 from ..domain.listings import assess_micro_provider
 from ..domain.referrals import is_working_day
@@ -27,13 +47,17 @@ from ..extensions import db
 from ..models import (
     Address,
     Attribute,
+    InsightOutcomeWeek,
     InsightReferralFact,
     InsightReferralNeed,
+    InsightReferralWeek,
     InsightScorePair,
     InsightSearchDay,
+    InsightSearchWeek,
     InsightService,
     InsightServiceKey,
     InsightState,
+    InsightTimingWeek,
     InsightZeroQuery,
     Location,
     MicroProviderProfile,
@@ -150,10 +174,12 @@ def refresh_searches() -> int:
         ON CONFLICT (day, lad_code, outcode, query) DO UPDATE SET
           searches = insight_zero_query.searches + excluded.searches
     """), {"low": position, "high": last})
-    read = db.session.scalar(select(db.func.count()).select_from(SearchLog).where(
-        SearchLog.id > position, SearchLog.id <= last)) or 0
+    read, first_at, last_at = db.session.execute(select(func.count(), func.min(SearchLog.at), func.max(SearchLog.at))
+                                                 .where(SearchLog.id > position, SearchLog.id <= last)).one()
+    if first_at is not None and last_at is not None:
+        rebuild_search_weeks(weeks_between(first_at.date(), last_at.date()))
     _set_position("search_log", last)
-    return int(read)
+    return int(read or 0)
 
 
 # ---- listings --------------------------------------------------------------------------------------------------
@@ -174,7 +200,10 @@ def _outcode(postcode: str) -> str:
 
 
 def refresh_services(now: datetime | None = None) -> int:
-    """Rebuild the listing summaries; return how many listings there are."""
+    """Bring the listing summaries up to date; return how many listings' summaries changed (new, changed or gone).
+
+    Every listing is worked out again (being stale or verified changes with time alone), but only the rows that
+    differ are written: writing all 10,000 listings' rows each run cost more than working them out."""
     now = now or utcnow()
     config = current_app.config
     hide_after = timedelta(days=int(config["STALE_HIDE_DAYS"]))
@@ -219,8 +248,6 @@ def refresh_services(now: datetime | None = None) -> int:
         select(QualityCheck.organization_id).where(QualityCheck.checked_on.is_not(None))
         .where((QualityCheck.expires_on.is_(None)) | (QualityCheck.expires_on >= today))
     ))
-    db.session.execute(delete(InsightServiceKey))
-    db.session.execute(delete(InsightService))
     rows, keys = [], []
     for sid, org_id, listing_status, capacity, verified_at, published_at, created_at in services:
         confirmed = verified_at or published_at or created_at
@@ -235,10 +262,28 @@ def refresh_services(now: datetime | None = None) -> int:
         for area in areas.get(sid) or {""}:
             for facet, code in {("", ""), *topics.get(sid, set())}:
                 keys.append({"service_id": sid, "facet": facet, "code": code, "area": area})
-    _insert(InsightService, rows)
-    _insert(InsightServiceKey, keys)
+    return _write_changed_services(rows, keys)
+
+
+def _write_changed_services(rows: list[dict[str, Any]], keys: list[dict[str, Any]]) -> int:
+    connection = db.session.connection()
+    stored = {row["service_id"]: dict(row) for row in connection.execute(select(InsightService.__table__)).mappings()}
+    stored_keys = set(connection.execute(select(InsightServiceKey.service_id, InsightServiceKey.facet,
+                                                InsightServiceKey.code, InsightServiceKey.area)).tuples())
+    new_keys = {(k["service_id"], k["facet"], k["code"], k["area"]) for k in keys}
+    current = {row["service_id"] for row in rows}
+    changed_rows = [row for row in rows if stored.get(row["service_id"]) != row]
+    gone = set(stored) - current
+    rekeyed = {key[0] for key in stored_keys ^ new_keys}
+    for table, ids in ((InsightService, gone | {row["service_id"] for row in changed_rows}),
+                       (InsightServiceKey, rekeyed)):
+        wanted = sorted(ids)
+        for start in range(0, len(wanted), 2000):
+            db.session.execute(delete(table).where(table.service_id.in_(wanted[start:start + 2000])))
+    _insert(InsightService, changed_rows)
+    _insert(InsightServiceKey, [k for k in keys if k["service_id"] in rekeyed])
     db.session.flush()
-    return len(rows)
+    return len(changed_rows) + len(gone)
 
 
 def service_places() -> dict[str, tuple[str, str, str]]:
@@ -303,6 +348,14 @@ def _fact(referral: Any, events: list[tuple[datetime, ReferralStatus]], team_kin
     }
 
 
+def _analyze(*tables: Any) -> None:
+    """Let PostgreSQL see how many rows tables have after a large rewrite, before rolling them up: with the
+    statistics of the empty tables it planned the first roll-up of 100,000 referrals past the statement timeout."""
+    if db.engine.dialect.name == "postgresql":
+        for table in tables:
+            db.session.execute(text(f"ANALYZE {table.__tablename__}"))
+
+
 def rebuild_referral_facts(referral_ids: Iterable[str], places: dict[str, tuple[str, str, str]] | None = None) -> int:
     """Rebuild the fact rows of these referrals from their anonymous columns; return how many were written."""
     config = current_app.config
@@ -340,7 +393,9 @@ def rebuild_referral_facts(referral_ids: Iterable[str], places: dict[str, tuple[
             place = places.get(referral.service_id, ("", "", ""))
             facts.append(_fact(referral, events[referral.id], teams.get(referral.team_id, ""), place, region,
                                rule_days))
-            needs.extend({"referral_id": referral.id, "need": str(n)[:100]} for n in dict.fromkeys(referral.needs or []))
+            sent_day = facts[-1]["sent_day"]
+            needs.extend({"referral_id": referral.id, "need": str(n)[:100], "sent_day": sent_day}
+                         for n in dict.fromkeys(referral.needs or []))
             held = scores.get(referral.id, {})
             for (scale, stage), items in held.items():
                 if stage != "referral" or (scale, "close") not in held:
@@ -348,7 +403,7 @@ def rebuild_referral_facts(referral_ids: Iterable[str], places: dict[str, tuple[
                 after = held[(scale, "close")]
                 for item, before_value in items.items():
                     if item in after and before_value is not None and after[item] is not None:
-                        pairs.append({"referral_id": referral.id, "scale": scale, "item": item,
+                        pairs.append({"referral_id": referral.id, "scale": scale, "item": item, "sent_day": sent_day,
                                       "baseline": float(before_value), "close": float(after[item])})
         _insert(InsightReferralFact, facts)
         _insert(InsightReferralNeed, needs)
@@ -369,7 +424,11 @@ def refresh_referrals() -> int:
         WellbeingScore.id > score_position, WellbeingScore.id <= last_score)))
     if score_position > last_score:  # scores were replaced (new ids are reused on SQLite): rebuild from the start
         changed.update(db.session.scalars(select(WellbeingScore.referral_id)))
+    weeks = _sent_weeks(changed)  # before and after: a referral whose facts go still leaves its week changed
     written = rebuild_referral_facts(sorted(changed)) if changed else 0
+    if written > 10_000:
+        _analyze(InsightReferralFact, InsightReferralNeed, InsightScorePair)
+    rebuild_referral_weeks(weeks | _sent_weeks(changed))
     _set_position("referral_event", last_event)
     _set_position("wellbeing_score", last_score)
     return written
@@ -377,22 +436,220 @@ def refresh_referrals() -> int:
 
 def refresh_all(now: datetime | None = None) -> dict[str, int]:
     """Bring every summary up to date; the caller commits."""
-    result = {"search-log rows": refresh_searches(), "listings": refresh_services(now),
+    # First run, or the weekly roll-ups are new since the last run: roll every week up.
+    rolled = rebuild_all_weeks() if _position("weekly") < WEEKLY_VERSION else 0
+    result = {"search-log rows": refresh_searches(), "listings changed": refresh_services(now),
               "referrals": refresh_referrals()}
-    _mark_refreshed()
+    if rolled or any(result.values()) or refresh_marker() is None:  # nothing new: cached pages stay good
+        _mark_refreshed()
     return result
 
 
 def rebuild_everything() -> dict[str, int]:
     """Empty every summary and build it again from the start (``flask insights rebuild``)."""
-    for table in (InsightSearchDay, InsightZeroQuery, InsightReferralFact, InsightReferralNeed, InsightScorePair):
+    for table in (InsightSearchDay, InsightZeroQuery, InsightReferralFact, InsightReferralNeed, InsightScorePair,
+                  *WEEKLY_TABLES):
         db.session.execute(delete(table))
     db.session.execute(update(InsightState).values(position=0))
     db.session.flush()
-    result = {"search-log rows": refresh_searches(), "listings": refresh_services()}
+    result = {"search-log rows": refresh_searches(), "listings changed": refresh_services()}
     ids = list(db.session.scalars(select(Referral.id).where(Referral.sent_at.is_not(None))))
     result["referrals"] = rebuild_referral_facts(ids)
+    _analyze(InsightSearchDay, InsightReferralFact, InsightReferralNeed, InsightScorePair)
     _set_position("referral_event", db.session.scalar(select(db.func.max(ReferralEvent.id))) or 0)
     _set_position("wellbeing_score", db.session.scalar(select(db.func.max(WellbeingScore.id))) or 0)
+    result["weeks"] = rebuild_all_weeks()
     _mark_refreshed()
     return result
+
+
+# ---- weekly roll-ups -------------------------------------------------------------------------------------------
+#
+# Each roll-up is written once, as SELECTs over the daily rows (search days, referral facts) of some days of one
+# week. The job inserts them for whole weeks; a page runs the same SELECTs for the few days at either end of its
+# period that do not make a whole week (``queries.weekly_source``), so a figure is the same whichever way it is read.
+
+WEEKLY_VERSION = 1  # raise it when a roll-up changes: the next run rolls every week up again
+F, N, P, SD = InsightReferralFact, InsightReferralNeed, InsightScorePair, InsightSearchDay
+TIMING_MEASURES = ("answer_days", "answer_working_days", "contact_days", "contact_working_days")
+DECLINE_REASONS = ("no_capacity", "not_eligible", "could_not_contact", "other")
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def weeks_between(first: date, last: date) -> list[date]:
+    """Return the Mondays of the weeks from ``first`` to ``last``."""
+    start = monday(first)
+    return [start + timedelta(weeks=i) for i in range((monday(last) - start).days // 7 + 1)]
+
+
+def _flag(condition: Any) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def week_of(day: Any) -> Any:
+    """The Monday of a date column's week, in SQL."""
+    if db.engine.dialect.name == "postgresql":
+        return cast(func.date_trunc(literal_column("'week'"), day), Date)
+    name = f"{day.table.name}.{day.name}"
+    return type_coerce(literal_column(
+        f"date({name}, '-' || ((CAST(strftime('%w', {name}) AS INTEGER) + 6) % 7) || ' days')"), Date)
+
+
+def _week_key(week: date | None, day: Any) -> tuple[Any, list[Any]]:
+    """Return the week column of a roll-up and what to group by for it: one given week (a literal), or each day's
+    own week (the job, rolling up a run of weeks in one statement)."""
+    if week is not None:
+        return literal(week, Date), []
+    key = week_of(day)
+    return key, [key]
+
+
+def _keys(week: Any, facet: str, code: Any, lad_code: Any, outcode: Any) -> list[Any]:
+    return [week.label("week"), lad_code.label("lad_code"), outcode.label("outcode"),
+            literal(facet, String).label("facet"), (code if facet else literal("", String)).label("code")]
+
+
+def referral_rollup(week: date | None, first: date, last: date, where: Sequence[Any] = ()) -> list[Select[Any]]:
+    """The rows of ``insight_referral_week`` for ``week`` from the facts of referrals sent ``first`` to ``last``."""
+    days = [F.sent_day >= first, F.sent_day <= last, *where]
+    wk, by_week = _week_key(week, F.sent_day)
+    declined = F.status == "declined"
+    measures = [
+        func.count().label("sent"), _flag(F.accepted).label("accepted"),
+        _flag(F.first_contact).label("first_contact"), _flag(F.engaged).label("engaged"),
+        _flag(F.completed).label("completed"), _flag(declined).label("declined"),
+        _flag(F.status == "expired").label("expired"), _flag(F.status == "withdrawn").label("withdrawn"),
+        _flag(F.closed).label("closed"), _flag(F.answered).label("answered"),
+        _flag(F.answered_in_rule).label("answered_in_rule"),
+        *(_flag(and_(declined, F.decline_reason == reason)).label(f"declined_{reason}") for reason in DECLINE_REASONS),
+    ]
+    return [
+        select(*_keys(wk, "", None, F.lad_code, F.outcode), *measures).where(*days)
+        .group_by(*by_week, F.lad_code, F.outcode),
+        select(*_keys(wk, "category", F.category, F.lad_code, F.outcode), *measures).where(*days)
+        .group_by(*by_week, F.lad_code, F.outcode, F.category),
+        select(*_keys(wk, "need", N.need, F.lad_code, F.outcode), *measures).select_from(N)
+        .join(F, F.referral_id == N.referral_id).where(N.sent_day >= first, N.sent_day <= last, *days)
+        .group_by(*by_week, F.lad_code, F.outcode, N.need),
+    ]
+
+
+def timing_rollup(week: date | None, first: date, last: date, where: Sequence[Any] = ()) -> list[Select[Any]]:
+    """The rows of ``insight_timing_week``: how many referrals took each number of days, per measure."""
+    days = [F.sent_day >= first, F.sent_day <= last, *where]
+    wk, by_week = _week_key(week, F.sent_day)
+    parts = []
+    for facet, measure in [("", m) for m in TIMING_MEASURES] + [("category", "answer_working_days")]:
+        column = getattr(F, measure)
+        groups = [*by_week, F.lad_code, F.outcode, *([F.category] if facet else []), column]
+        parts.append(select(*_keys(wk, facet, F.category, F.lad_code, F.outcode),
+                            literal(measure, String).label("measure"), column.label("days"),
+                            func.count().label("referrals")).where(column.is_not(None), *days).group_by(*groups))
+    return parts
+
+
+def outcome_rollup(week: date | None, first: date, last: date, where: Sequence[Any] = ()) -> list[Select[Any]]:
+    """The rows of ``insight_outcome_week``: paired change per scale and question, and (item "") the closed
+    referrals with a pair on the scale."""
+    # The pairs' own copy of the day keeps both sides of the join to those days (not every pair ever).
+    days = [F.sent_day >= first, F.sent_day <= last, P.sent_day >= first, P.sent_day <= last, *where]
+    wk, by_week = _week_key(week, F.sent_day)
+    diff = P.close - P.baseline
+    change: list[Any] = [func.count().label("people"), func.sum(diff).label("change_sum"),
+              func.sum(diff * diff).label("change_squares")]
+    paired = select().select_from(P).join(F, F.referral_id == P.referral_id)
+    parts = [
+        paired.add_columns(*_keys(wk, "", None, F.lad_code, F.outcode), P.scale, P.item, *change).where(*days)
+        .group_by(*by_week, F.lad_code, F.outcode, P.scale, P.item),
+        paired.add_columns(*_keys(wk, "category", F.category, F.lad_code, F.outcode), P.scale, P.item, *change)
+        .where(*days).group_by(*by_week, F.lad_code, F.outcode, F.category, P.scale, P.item),
+        paired.join(N, N.referral_id == P.referral_id)
+        .add_columns(*_keys(wk, "need", N.need, F.lad_code, F.outcode), P.scale, P.item, *change)
+        .where(N.sent_day >= first, N.sent_day <= last, *days).group_by(*by_week, F.lad_code, F.outcode, N.need, P.scale, P.item),
+        paired.add_columns(*_keys(wk, "", None, F.lad_code, F.outcode), P.scale,
+                           literal("", String).label("item"), func.count(func.distinct(P.referral_id)).label("people"),
+                           literal(0.0, Float).label("change_sum"), literal(0.0, Float).label("change_squares"))
+        .where(F.closed, *days).group_by(*by_week, F.lad_code, F.outcode, P.scale),
+    ]
+    return parts
+
+
+def search_rollup(week: date | None, first: date, last: date, where: Sequence[Any] = ()) -> list[Select[Any]]:
+    """The rows of ``insight_search_week`` from the daily search rows ``first`` to ``last``."""
+    wk, by_week = _week_key(week, SD.day)
+    return [select(*_keys(wk, "", None, SD.lad_code, SD.outcode)[:3], SD.facet, SD.code,
+                   func.sum(SD.searches).label("searches"), func.sum(SD.zero_results).label("zero_results"),
+                   func.sum(SD.few_results).label("few_results"))
+            .where(SD.day >= first, SD.day <= last, *where).group_by(*by_week, SD.lad_code, SD.outcode, SD.facet, SD.code)]
+
+
+WEEKLY_ROLLUPS: dict[Any, Any] = {
+    InsightReferralWeek: referral_rollup, InsightTimingWeek: timing_rollup, InsightOutcomeWeek: outcome_rollup,
+    InsightSearchWeek: search_rollup,
+}
+WEEKLY_TABLES = tuple(WEEKLY_ROLLUPS)
+
+
+RUN_WEEKS = 13  # weeks rolled up by one statement at most: a quarter keeps each well inside the statement timeout
+
+
+def _runs(weeks: Iterable[date]) -> list[tuple[date, date]]:
+    """Group Mondays into runs of up to RUN_WEEKS consecutive weeks: (first Monday, last Monday)."""
+    runs: list[tuple[date, date]] = []
+    for week in sorted(set(weeks)):
+        if runs and week - runs[-1][1] == timedelta(weeks=1) and (week - runs[-1][0]).days < 7 * RUN_WEEKS:
+            runs[-1] = (runs[-1][0], week)
+        else:
+            runs.append((week, week))
+    return runs
+
+
+def _rebuild_weeks(tables: Sequence[Any], weeks: Iterable[date]) -> int:
+    """Delete these weeks' rows and roll them up again: one INSERT … SELECT a table per run of consecutive weeks
+    (a year of weeks is one statement, not 52)."""
+    wanted = sorted(set(weeks))
+    for table in tables:
+        for start in range(0, len(wanted), 500):
+            db.session.execute(delete(table).where(table.week.in_(wanted[start:start + 500])))
+        for first, last in _runs(wanted):
+            parts = WEEKLY_ROLLUPS[table](None, first, last + timedelta(days=6))
+            names = [column.name for column in parts[0].selected_columns]
+            db.session.execute(insert(table).from_select(names, union_all(*parts)))
+    db.session.flush()
+    return len(wanted)
+
+
+def rebuild_search_weeks(weeks: Iterable[date]) -> int:
+    """Roll these weeks' daily search rows up again; return how many weeks."""
+    return _rebuild_weeks([InsightSearchWeek], weeks)
+
+
+def rebuild_referral_weeks(weeks: Iterable[date]) -> int:
+    """Roll these weeks' referral facts up again (counts, days taken, paired change); return how many weeks."""
+    return _rebuild_weeks([InsightReferralWeek, InsightTimingWeek, InsightOutcomeWeek], weeks)
+
+
+def _sent_weeks(referral_ids: Iterable[str]) -> set[date]:
+    ids = list(referral_ids)
+    found: set[date] = set()
+    for start in range(0, len(ids), 2000):
+        found.update(monday(day) for day in db.session.scalars(
+            select(F.sent_day).where(F.referral_id.in_(ids[start:start + 2000])).distinct()))
+    return found
+
+
+def rebuild_all_weeks() -> int:
+    """Roll every week up again (the first run, ``flask insights rebuild``); return how many weeks."""
+    for table in WEEKLY_TABLES:
+        db.session.execute(delete(table))
+    total = 0
+    for tables, column in (([InsightSearchWeek], SD.day), ([InsightReferralWeek, InsightTimingWeek,
+                                                             InsightOutcomeWeek], F.sent_day)):
+        first, last = db.session.execute(select(func.min(column), func.max(column))).one()
+        if first is not None:
+            total += _rebuild_weeks(tables, weeks_between(first, last))
+    _set_position("weekly", WEEKLY_VERSION)
+    return total

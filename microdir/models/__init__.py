@@ -39,15 +39,19 @@ from .directory import (
     VerifiedHow,
 )
 from .insights import (
+    InsightOutcomeWeek,
     InsightReferralFact,
     InsightReferralNeed,
+    InsightReferralWeek,
     InsightReportSent,
     InsightScorePair,
     InsightSearchDay,
+    InsightSearchWeek,
     InsightService,
     InsightServiceKey,
     InsightState,
     InsightSubscription,
+    InsightTimingWeek,
     InsightZeroQuery,
 )
 from .jobs import JobLease
@@ -58,6 +62,7 @@ from .providers import (
     LegalForm,
     MicroProviderProfile,
     QualityCheck,
+    QualityCheckDocument,
     QualityCheckType,
 )
 from .referrals import (

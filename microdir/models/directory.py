@@ -9,16 +9,13 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, ForeignKey, Integer, Numeric, String, Text, Time, and_
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from ..extensions import Model
 from .base import utcnow, uuid_pk
-
-if TYPE_CHECKING:
-    from .providers import QualityCheck
 
 
 def enum_column(enum_cls: type[enum.Enum], **kw: Any) -> Any:
@@ -107,10 +104,12 @@ class Organization(Model):
     services: Mapped[list[Service]] = relationship(back_populates="organization", cascade="all, delete-orphan")
     identifiers: Mapped[list[OrganizationIdentifier]] = relationship(cascade="all, delete-orphan")
     locations: Mapped[list[Location]] = relationship(back_populates="organization")
+    # microdir's own tables (models/providers.py) build on these ORUK ones: named here, never imported, so the
+    # ORUK layer does not depend on what sits above it.
     profile: Mapped[Any] = relationship(
         "MicroProviderProfile", back_populates="organization", uselist=False, cascade="all, delete-orphan"
     )
-    quality_checks: Mapped[list[QualityCheck]] = relationship(
+    quality_checks: Mapped[list[Any]] = relationship(
         "QualityCheck", back_populates="organization", cascade="all, delete-orphan"
     )
 

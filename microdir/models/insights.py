@@ -111,6 +111,7 @@ class InsightReferralNeed(Model):
 
     referral_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     need: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+    sent_day: Mapped[date | None] = mapped_column(Date, index=True)  # the fact's, so a few days are read alone
 
 
 class InsightScorePair(Model):
@@ -123,6 +124,115 @@ class InsightScorePair(Model):
     item: Mapped[str] = mapped_column(String(60), primary_key=True)
     baseline: Mapped[float] = mapped_column(Float)
     close: Mapped[float] = mapped_column(Float)
+    sent_day: Mapped[date | None] = mapped_column(Date, index=True)  # the fact's, so a few days are read alone
+
+
+class InsightReferralWeek(Model):
+    """Referral facts rolled up per week sent × council × postcode district × topic: what the pages read.
+
+    ``facet`` is "" for every referral (the total), "category" (the service's category) or "need" (a referral for
+    two needs counts under each). The pages add whole weeks from here and the days at either end of a period from
+    the facts, so a page reads a few thousand rows whatever the number of referrals.
+    """
+
+    __tablename__ = "insight_referral_week"
+    __table_args__ = (
+        UniqueConstraint("week", "lad_code", "outcode", "facet", "code", name="uq_insight_referral_week_key"),
+        Index("ix_insight_referral_week_facet_week", "facet", "week"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[date] = mapped_column(Date)  # the Monday
+    lad_code: Mapped[str] = mapped_column(String(12), default="")
+    outcode: Mapped[str] = mapped_column(String(8), default="")
+    facet: Mapped[str] = mapped_column(String(10), default="")
+    code: Mapped[str] = mapped_column(String(100), default="")
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    first_contact: Mapped[int] = mapped_column(Integer, default=0)
+    engaged: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    declined: Mapped[int] = mapped_column(Integer, default=0)
+    expired: Mapped[int] = mapped_column(Integer, default=0)
+    withdrawn: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    answered_in_rule: Mapped[int] = mapped_column(Integer, default=0)
+    declined_no_capacity: Mapped[int] = mapped_column(Integer, default=0)
+    declined_not_eligible: Mapped[int] = mapped_column(Integer, default=0)
+    declined_could_not_contact: Mapped[int] = mapped_column(Integer, default=0)
+    declined_other: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InsightTimingWeek(Model):
+    """How many referrals took how many days, per week sent × area × topic: medians and percentiles come from these.
+
+    ``measure`` is the fact column counted (answer_days, answer_working_days, contact_days, contact_working_days);
+    ``facet`` "" is every referral, "category" is kept for answer_working_days only (the by-category table).
+    """
+
+    __tablename__ = "insight_timing_week"
+    __table_args__ = (
+        UniqueConstraint("week", "lad_code", "outcode", "facet", "code", "measure", "days",
+                         name="uq_insight_timing_week_key"),
+        Index("ix_insight_timing_week_measure_week", "measure", "facet", "week"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[date] = mapped_column(Date)
+    lad_code: Mapped[str] = mapped_column(String(12), default="")
+    outcode: Mapped[str] = mapped_column(String(8), default="")
+    facet: Mapped[str] = mapped_column(String(10), default="")
+    code: Mapped[str] = mapped_column(String(100), default="")
+    measure: Mapped[str] = mapped_column(String(30))
+    days: Mapped[int] = mapped_column(Integer)
+    referrals: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InsightOutcomeWeek(Model):
+    """Paired wellbeing change per week sent × area × topic × scale × question: n, sum and sum of squares of the
+    change (enough for the mean and its confidence interval). ``item`` "" counts the closed referrals with a pair
+    on the scale (the follow-up rate's numerator)."""
+
+    __tablename__ = "insight_outcome_week"
+    __table_args__ = (
+        UniqueConstraint("week", "lad_code", "outcode", "facet", "code", "scale", "item",
+                         name="uq_insight_outcome_week_key"),
+        Index("ix_insight_outcome_week_scale_week", "scale", "facet", "week"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[date] = mapped_column(Date)
+    lad_code: Mapped[str] = mapped_column(String(12), default="")
+    outcode: Mapped[str] = mapped_column(String(8), default="")
+    facet: Mapped[str] = mapped_column(String(10), default="")
+    code: Mapped[str] = mapped_column(String(100), default="")
+    scale: Mapped[str] = mapped_column(String(40))
+    item: Mapped[str] = mapped_column(String(60), default="")
+    people: Mapped[int] = mapped_column(Integer, default=0)
+    change_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    change_squares: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class InsightSearchWeek(Model):
+    """``insight_search_day`` rolled up per week (the Monday): the pages add whole weeks from here, the days at either
+    end of a period from the daily rows."""
+
+    __tablename__ = "insight_search_week"
+    __table_args__ = (
+        UniqueConstraint("week", "lad_code", "outcode", "facet", "code", name="uq_insight_search_week_key"),
+        Index("ix_insight_search_week_facet_week", "facet", "week"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[date] = mapped_column(Date)
+    lad_code: Mapped[str] = mapped_column(String(12), default="")
+    outcode: Mapped[str] = mapped_column(String(8), default="")
+    facet: Mapped[str] = mapped_column(String(10), default="")
+    code: Mapped[str] = mapped_column(String(100), default="")
+    searches: Mapped[int] = mapped_column(Integer, default=0)
+    zero_results: Mapped[int] = mapped_column(Integer, default=0)
+    few_results: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class InsightService(Model):

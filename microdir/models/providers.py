@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -50,6 +51,9 @@ class MicroProviderProfile(Model):
     independent: Mapped[bool] = mapped_column(Boolean, default=False)  # declared independent of any larger body
     independence_declared_at: Mapped[datetime | None] = mapped_column(DateTime)
     parent_body: Mapped[str | None] = mapped_column(String(255))  # named when not independent
+    # The people behind the figures above, as the provider gave them: [{"paid": true, "hours": "12.5"}, ...], one per
+    # person, no names. None for figures given before people were asked about one by one (they stay as they were).
+    people: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # A moderator may override the verdict, with a recorded reason (audited).
     moderator_override: Mapped[bool | None] = mapped_column(Boolean)
     moderator_override_reason: Mapped[str | None] = mapped_column(Text)
@@ -93,6 +97,9 @@ class QualityCheck(Model):
 
     organization: Mapped[Organization] = relationship(back_populates="quality_checks")
     checked_by = relationship("User")
+    document: Mapped[QualityCheckDocument | None] = relationship(
+        back_populates="quality_check", cascade="all, delete-orphan", uselist=False
+    )
 
     @property
     def label(self) -> str:
@@ -101,3 +108,26 @@ class QualityCheck(Model):
     def in_force(self, today: date) -> bool:
         """Return True when a moderator has checked it and it has not expired."""
         return self.checked_on is not None and (self.expires_on is None or self.expires_on >= today)
+
+
+class QualityCheckDocument(Model):
+    """A file backing a quality check (an insurance certificate, a DBS letter).
+
+    The file lives outside the static folder under a random name (``stored_name``, see ``microdir/documents.py``);
+    only the organisation's members and moderators may download it.
+    """
+
+    __tablename__ = "quality_check_document"
+
+    id: Mapped[str] = uuid_pk()
+    quality_check_id: Mapped[str] = mapped_column(
+        ForeignKey("quality_check.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)  # random; never anything the uploader chose
+    filename: Mapped[str] = mapped_column(String(255))  # the uploader's name for it, cleaned, for the download
+    content_type: Mapped[str] = mapped_column(String(50))  # as read from the file's first bytes
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    quality_check: Mapped[QualityCheck] = relationship(back_populates="document")

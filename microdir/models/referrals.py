@@ -2,7 +2,7 @@
 
 Personal fields are encrypted at rest (``crypto.EncryptedText``); everything else is an anonymous fact kept
 for reports after the personal fields are erased. Statuses and the transition table live in
-``domain/referrals.py``; only that module changes ``status``.
+``domain/referrals/``; only its ``transition`` changes ``status``.
 """
 
 from __future__ import annotations

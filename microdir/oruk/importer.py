@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from ..domain import audit
+from ..domain.listings import transition_listing
 from ..extensions import Model, db
 from ..models import (
     Accessibility,
@@ -515,18 +516,38 @@ def _cost_type(data: dict[str, Any], amount: Decimal | None) -> CostType:
 _FACT_TERM_IDS = frozenset(serialise.fact_terms_by_id())
 
 
+def _arrival(publish: bool, now: datetime) -> dict[str, Any]:
+    """Return the status fields of a listing a feed brings in: it arrives pending review, and a trusted feed's
+    (``publish``) is approved at once, through the lifecycle's own move (which stamps first publication)."""
+    arriving = Service(listing_status=ListingStatus.PENDING_REVIEW, first_published_at=None)  # never added
+    if publish:
+        transition_listing(arriving, ListingStatus.PUBLISHED, now)
+    return {"listing_status": arriving.listing_status, "first_published_at": arriving.first_published_at}
+
+
+def _republish(service: Service, now: datetime) -> None:
+    """A trusted feed publishes a listing it had brought in before, whatever became of it since.
+
+    A draft goes through review first, as the table asks of every draft.
+    """
+    if service.listing_status is ListingStatus.DRAFT:
+        transition_listing(service, ListingStatus.PENDING_REVIEW, now)
+    transition_listing(service, ListingStatus.PUBLISHED, now)
+
+
 def _apply(w: _Writer, record: dict[str, Any], *, publish: bool, source: str | None) -> tuple[Service, bool]:
     service, created = w.get(Service, record["id"], "service")
     organization = _service_organization(w, record)
     now = utcnow()
     if created:
-        service.listing_status = ListingStatus.PUBLISHED if publish else ListingStatus.PENDING_REVIEW
-        service.first_published_at = now if publish else None
+        for name, value in _arrival(publish, now).items():
+            setattr(service, name, value)
         service.last_modified = _datetime(record.get("last_modified")) or now
         service.created_at = now
         db.session.add(service)
     elif publish and service.listing_status is not ListingStatus.PUBLISHED:
-        w.set(service, listing_status=ListingStatus.PUBLISHED, first_published_at=service.first_published_at or now)
+        _republish(service, now)
+        w.changed = True
     # Foreign keys rather than relationships, here and for venues: through the relationship, adding a service
     # to an organisation (or a venue) marks that organisation changed, and the change log then re-dates and
     # re-indexes every other service it has (measured: 190 extra UPDATEs per 300 services of the benchmark).
@@ -774,8 +795,7 @@ def _add_new(w: _Writer, record: dict[str, Any], out: _NewRows, *, publish: bool
     service_id = mine.add(
         Service, record.get("id"), "service",
         organization_id=organization_id,
-        listing_status=ListingStatus.PUBLISHED if publish else ListingStatus.PENDING_REVIEW,
-        first_published_at=now if publish else None,
+        **_arrival(publish, now),
         last_modified=_datetime(record.get("last_modified")) or now,
         created_at=now,
         **_service_values(record, source),

@@ -7,6 +7,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the providers' pages."""
+    from ..documents import TYPE_NAMES
     from .routes import bp
 
     app.register_blueprint(bp)
+    app.jinja_env.globals["document_type_names"] = TYPE_NAMES

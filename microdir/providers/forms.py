@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
+from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
     GovDateInput,
+    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovTextArea,
@@ -30,8 +32,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from .. import documents
 from ..domain.listing_edits import (
     COST_LABELS,
+    HOW_TO_JOIN_MAX,
     LANGUAGES,
     SECTION_FIELDS,
     TERM_LISTS,
@@ -43,7 +47,7 @@ from ..domain.listing_edits import (
     parse_website,
     venue_text,
 )
-from ..domain.provider_profiles import Workforce
+from ..domain.provider_profiles import Person, Workforce
 from ..domain.schedules import DAY_NAMES, SCHEDULE_KINDS, WEEKDAY_CODES, WEEKS_OF_MONTH, parse_time_text, time_words
 from ..forms import (
     EMAIL_ERROR,
@@ -70,6 +74,7 @@ from ..phones import PhoneError, national_number, parse_phone
 from ..wording import CAPACITY_LABELS
 
 MAX_ROWS = 20  # sessions or venues on one listing
+MAX_WEEKLY_HOURS = Decimal("100")  # a person's usual hours in a week
 
 
 class ListingForm(BaseForm):
@@ -202,25 +207,104 @@ class VersionForm(BaseForm):
             return -1
 
 
-class WorkforceForm(BaseForm):
+MAX_PEOPLE = 60  # rows on the workforce page; a micro-provider with many volunteers fits
+BLANK_PEOPLE_ROWS = 3  # rows shown to someone answering for the first time
+HOURS_HINT = "like 12 or 7.5"
+
+
+class PersonRowForm(RowForm):
+    """One person: paid or unpaid, and their usual weekly hours. No names."""
+
+    paid = RadioField("Paid or unpaid", widget=GovRadioInput(), validate_choice=False,
+                      choices=choices([("paid", "Paid"), ("unpaid", "Unpaid, for example a volunteer")]))
+    hours = StringField("Usual hours a week", widget=GovTextInput(),
+                        render_kw={"inputmode": "decimal", "spellcheck": "false"})
+
+    def is_blank(self) -> bool:
+        return not ((self.hours.data or "").strip() or self.paid.data)
+
+    def check(self, number: int) -> Decimal | None:
+        """Put a message naming person ``number`` on each bad answer; return the hours when the row is good."""
+        hours = None
+        text = (self.hours.data or "").strip()
+        if self.paid.data not in ("paid", "unpaid"):
+            self.paid.errors = [f"Select whether person {number} is paid or unpaid"]
+        if not text:
+            self.hours.errors = [f"Enter the hours person {number} usually works in a week, {HOURS_HINT}"]
+            return None
+        try:
+            hours = Decimal(text)
+        except InvalidOperation:
+            hours = None
+        exponent = hours.as_tuple().exponent if hours is not None else None
+        if hours is None or not hours.is_finite() or not isinstance(exponent, int) or -exponent > 2 \
+                or not Decimal("0") < hours <= MAX_WEEKLY_HOURS:
+            self.hours.errors = [f"Hours for person {number} must be a number more than 0 and no more than "
+                                 f"{MAX_WEEKLY_HOURS}, {HOURS_HINT}"]
+            return None
+        return hours if not self.paid.errors else None
+
+    def fill(self, person: Person) -> None:
+        self.paid.data = "paid" if person.paid else "unpaid"
+        self.hours.data = format(person.hours.normalize(), "f") if person.hours > 0 else ""
+
+
+def _people_field() -> Any:
+    return FieldList(FormField(PersonRowForm), min_entries=BLANK_PEOPLE_ROWS, max_entries=MAX_PEOPLE)
+
+
+class PeopleForm(BaseForm):
+    """Who works for the organisation, one row per person (GOV.UK "add another", without JavaScript)."""
+
+    people = _people_field()
+    submit = submit_button("Save")
+
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            # Repeated rows take no filters themselves; their own fields strip spaces (see RowForm).
+            if unbound_field.field_class in (FieldList, FormField):
+                return unbound_field.bind(form=form, **options)
+            return BaseForm.Meta.bind_field(self, form, unbound_field, options)  # type: ignore[arg-type]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        self.checked_people: list[Person] = []
+        rows = [entry.form for entry in self.people.entries]
+        for number, row in enumerate(rows, start=1):
+            row.hours.errors, row.paid.errors = [], []
+            if row.is_blank():
+                continue
+            hours = row.check(number)
+            if hours is not None:
+                self.checked_people.append(Person(paid=row.paid.data == "paid", hours=hours))
+        if not any(not row.is_blank() for row in rows) and rows:
+            rows[0].hours.errors = ["Enter the usual weekly hours of at least one person, counting yourself"]
+        for row in rows:
+            row._errors = None  # wtforms caches a form's errors; the messages above were set after it did
+        self.people.errors = [row.errors for row in rows]
+        self._errors = None
+        return ok and not any(self.people.errors)
+
+    def fill_people(self, people: list[Person]) -> None:
+        """Show the people as last given (on GET), with a blank row to add one more when there is room."""
+        while len(self.people.entries) < min(len(people) + 1, MAX_PEOPLE):
+            self.people.append_entry()
+        for entry, person in zip(self.people.entries, people, strict=False):
+            entry.form.fill(person)
+
+    def people_answers(self) -> tuple[Person, ...]:
+        return tuple(getattr(self, "checked_people", []))
+
+
+class WorkforceForm(PeopleForm):
+    """The whole workforce page under "Your listings": kind of organisation, its people, and independence."""
+
     legal_form = RadioField(
         "What kind of organisation are you?", widget=GovRadioInput(),
         choices=choices([(f.value, LEGAL_FORM_LABELS[f]) for f in LegalForm]),
         validators=[InputRequired("Select what kind of organisation you are")],
     )
-    paid_workers = WholeNumberField("How many paid workers?", message="Paid workers must be a whole number, like 2",
-                                    validators=[DataRequired("Enter how many paid workers you have, or 0")])
-    paid_workers_fte = DecimalTextField(
-        "Paid workers’ hours, as full-time equivalents", message="Paid workers’ full-time equivalent must be a number, like 1.5",
-        maximum=Decimal("999"), validators=[DataRequired("Enter your paid workers’ full-time equivalent, or 0")],
-    )
-    unpaid_workers = WholeNumberField("How many volunteers or other unpaid workers?",
-                                      message="Unpaid workers must be a whole number, like 4",
-                                      validators=[DataRequired("Enter how many unpaid workers you have, or 0")])
-    unpaid_workers_fte = DecimalTextField(
-        "Unpaid workers’ hours, as full-time equivalents", message="Unpaid workers’ full-time equivalent must be a number, like 0.5",
-        maximum=Decimal("999"), validators=[DataRequired("Enter your unpaid workers’ full-time equivalent, or 0")],
-    )
+    people = _people_field()  # made again here, so errors are listed in the order the page asks
     independent = RadioField(
         "Are you independent of any larger or parent organisation?", widget=GovRadioInput(),
         choices=choices([("yes", "Yes, we are independent"), ("no", "No, we are part of or run by a larger organisation")]),
@@ -232,35 +316,29 @@ class WorkforceForm(BaseForm):
     )
     submit = submit_button("Save")
 
-    def validate_paid_workers_fte(self, field: Any) -> None:
-        if field.number is not None and self.paid_workers.number is not None and field.number > self.paid_workers.number:
-            raise ValidationError("Paid workers’ full-time equivalent cannot be more than the number of paid workers")
-
-    def validate_unpaid_workers_fte(self, field: Any) -> None:
-        if field.number is not None and self.unpaid_workers.number is not None and field.number > self.unpaid_workers.number:
-            raise ValidationError("Unpaid workers’ full-time equivalent cannot be more than the number of unpaid workers")
-
     def fill(self, profile: Any) -> None:
         if profile is None:
             return
         self.legal_form.data = profile.legal_form.value
-        self.paid_workers.data = str(profile.paid_workers)
-        self.paid_workers_fte.data = format(Decimal(profile.paid_workers_fte).normalize(), "f")
-        self.unpaid_workers.data = str(profile.unpaid_workers)
-        self.unpaid_workers_fte.data = format(Decimal(profile.unpaid_workers_fte).normalize(), "f")
         self.independent.data = "yes" if profile.independent else "no"
         self.parent_body.data = profile.parent_body or ""
 
     def answers(self) -> Workforce:
         return Workforce(
             legal_form=LegalForm(self.legal_form.data),
-            paid_workers=self.paid_workers.number or 0,
-            paid_workers_fte=self.paid_workers_fte.number or Decimal("0"),
-            unpaid_workers=self.unpaid_workers.number or 0,
-            unpaid_workers_fte=self.unpaid_workers_fte.number or Decimal("0"),
+            people=self.people_answers(),
             independent=self.independent.data == "yes",
             parent_body=self.parent_body.data or None,
         )
+
+
+class NewServiceForm(BaseForm):
+    name = StringField(
+        "What is the service called?", widget=GovTextInput(),
+        validators=[DataRequired("Enter the name of the service"),
+                    Length(max=255, message="Name must be 255 characters or fewer")],
+    )
+    submit = submit_button("Continue")
 
 
 class QualityCheckForm(BaseForm):
@@ -289,6 +367,11 @@ class QualityCheckForm(BaseForm):
     def validate_cover_amount(self, field: Any) -> None:
         if self.check_type.data == QualityCheckType.PUBLIC_LIABILITY.value and field.number is None and not field.errors:
             raise ValidationError("Enter how much your public liability insurance covers, like 5000000")
+
+
+class DocumentForm(BaseForm):
+    file = FileField("Upload a file", widget=GovFileInput(), validators=[FileRequired(documents.NO_FILE)])
+    submit = submit_button("Upload document")
 
 
 class RejectForm(BaseForm):
@@ -600,6 +683,17 @@ class ContactForm(SectionForm):
     section = "contact"
     name = description = eligibility_description = minimum_age = maximum_age = None  # type: ignore[assignment]
     capacity_status = capacity_places = costs = fixed_amount = None  # type: ignore[assignment]
+    application_process = TextAreaField(
+        "How does someone join? (optional)", widget=GovTextArea(),
+        validators=[Length(max=HOW_TO_JOIN_MAX,
+                           message=f"How to join must be {HOW_TO_JOIN_MAX:,} characters or fewer")],
+    )
+
+    def _fill_application_process(self, data: ListingData) -> None:
+        self.application_process.data = data.get("application_process") or ""
+
+    def _answer_application_process(self) -> Any:
+        return self.application_process.data or ""
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)

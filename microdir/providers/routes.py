@@ -5,20 +5,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .. import wording
-from ..domain import listing_edits, listing_holds, provider_profiles, revisions
+from .. import documents, wording
+from ..domain import listing_edits, listing_holds, provider_profiles, registration, revisions
 from ..domain.listing_edits import EditConflict, EditError, ListingData
-from ..domain.listings import assess_micro_provider, checked_ago
+from ..domain.listings import FULL_TIME_HOURS, assess_micro_provider, checked_ago
 from ..extensions import db
-from ..models import ListingStatus, Organization, QualityCheckType, Role, Service, utcnow
+from ..forms import BaseForm, apply_row_action
+from ..models import ListingStatus, Organization, QualityCheck, QualityCheckType, Role, Service, utcnow
 from ..permissions import require, requires
 from ..transactions import transaction
 from . import submission
-from .forms import SECTION_FORMS, ListingForm, QualityCheckForm, SectionForm, WorkforceForm
+from .forms import (
+    SECTION_FORMS,
+    DocumentForm,
+    ListingForm,
+    NewServiceForm,
+    QualityCheckForm,
+    SectionForm,
+    WorkforceForm,
+)
 
 bp = Blueprint("providers", __name__, url_prefix="/provider")
 
@@ -177,18 +186,8 @@ def _render_section(service: Service, section: str, form: SectionForm, conflict:
 
 def _row_action(form: SectionForm) -> bool:
     """Handle "Add another" / "Remove" buttons (no JavaScript): change the rows and re-render; True if one was pressed."""
-    action = request.form.get("row_action", "")
     rows = getattr(form, "schedules", None) or getattr(form, "venues", None)
-    if rows is None or not action:
-        return False
-    if action == "add" and len(rows.entries) < (rows.max_entries or 20):
-        rows.append_entry()
-    elif action.startswith("remove-") and action[7:].isdigit():
-        index = int(action[7:])
-        rows.entries = [e for i, e in enumerate(rows.entries) if i != index]
-        if not rows.entries:
-            rows.append_entry()
-    return True
+    return rows is not None and apply_row_action(rows, request.form.get("row_action", ""))
 
 
 @bp.route("/services/<service_id>/edit/<section>", methods=["GET", "POST"])
@@ -231,8 +230,12 @@ def submit_for_review(service_id: str) -> Any:
 def workers(organization_id: str) -> Any:
     organization = _load_organization(organization_id)
     form = WorkforceForm()
+    people, estimated = provider_profiles.people_of(organization.profile)
     if not form.is_submitted():
         form.fill(organization.profile)
+        form.fill_people(people)
+    elif apply_row_action(form.people, request.form.get("row_action", "")):
+        pass  # a row was added or removed: show the page again
     elif form.validate():
         with transaction():
             verdict = provider_profiles.update_workforce(organization, form.answers(), _me())
@@ -240,8 +243,25 @@ def workers(organization_id: str) -> Any:
         return redirect(url_for(".workers", organization_id=organization.id))
     return render_template(
         "providers/workers.html", title=f"Who works for {organization.name}", organization=organization,
-        form=form, verdict=assess_micro_provider(organization.profile),
+        form=form, verdict=assess_micro_provider(organization.profile), estimated=estimated,
+        full_time_hours=FULL_TIME_HOURS,
     )
+
+
+@bp.route("/organisations/<organization_id>/services/new", methods=["GET", "POST"])
+@requires("listing.manage")
+def new_service(organization_id: str) -> Any:
+    """Add another service to an organisation; it is set up with the same task list as the first."""
+    organization = _load_organization(organization_id)
+    form = NewServiceForm()
+    if form.validate_on_submit():
+        with transaction(registration.RegistrationError) as done:
+            service = registration.add_service(organization, form.name.data or "", _me())
+        if not done.refused:
+            return redirect(url_for("registration.tasks", service_id=service.id))
+        form.name.errors.append(done.message)
+    return render_template("providers/new_service.html", title=f"Add a service to {organization.name}",
+                           organization=organization, form=form)
 
 
 @bp.route("/organisations/<organization_id>/checks/new", methods=["GET", "POST"])
@@ -259,3 +279,77 @@ def new_check(organization_id: str) -> Any:
         flash("Your check has been saved. A moderator will verify it.", "success")
         return redirect(url_for(".listings"))
     return render_template("providers/new_check.html", title="Add a quality check", organization=organization, form=form)
+
+
+# ---- documents backing quality checks -------------------------------------------------------------------------
+
+def _load_check(check_id: str) -> QualityCheck:
+    """The check, for its organisation's members, moderators and admins only (never link workers or the public)."""
+    check = db.session.get(QualityCheck, check_id) if len(check_id) <= 36 else None
+    if check is None:
+        abort(404)
+    require("listing.manage", check.organization)
+    return check
+
+
+def _back_from_check() -> str:
+    return _safe_next(request.args.get("next")) or url_for(".listings")
+
+
+@bp.route("/checks/<check_id>/document", methods=["GET", "POST"])
+@requires("listing.manage")
+def check_document(check_id: str) -> Any:
+    """Upload (or replace) the document backing a quality check: an insurance certificate, a DBS letter."""
+    check = _load_check(check_id)
+    form = DocumentForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.stream.read(documents.max_bytes() + 1)  # one byte over is enough to know it is too big
+        with transaction(documents.DocumentError) as done:
+            provider_profiles.attach_document(check, data, upload.filename or "", _me())
+        if not done.refused:
+            flash(f"Your document for the {wording.in_sentence(check.label)} has been uploaded. "
+                  "A moderator will look at it when they verify the check.", "success")
+            return redirect(_back_from_check())
+        form.file.errors = [*form.file.errors, done.message]
+    return render_template("providers/check_document.html", title=f"Upload a document for {wording.in_sentence(check.label)}",
+                           check=check, form=form, back=_back_from_check(),
+                           max_megabytes=documents.max_bytes() // (1024 * 1024))
+
+
+@bp.route("/checks/<check_id>/document/file")
+@requires("listing.manage")
+def download_document(check_id: str) -> Any:
+    """The document itself, always as a download and never sniffed into something a browser would run."""
+    check = _load_check(check_id)
+    document = check.document
+    if document is None:
+        abort(404)
+    try:
+        path = documents.path_of(document.stored_name)
+    except FileNotFoundError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=document.content_type, as_attachment=True,
+                         download_name=document.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/checks/<check_id>/delete", methods=["GET", "POST"])
+@requires("listing.manage")
+def delete_check(check_id: str) -> Any:
+    check = _load_check(check_id)
+    form = BaseForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        label = check.label
+        with transaction():
+            provider_profiles.delete_quality_check(check, _me())
+        flash(f"The {wording.in_sentence(label)} has been deleted.", "success")
+        return redirect(_back_from_check())
+    return render_template("providers/delete_check.html", title=f"Delete the {wording.in_sentence(check.label)}", check=check,
+                           form=form, back=_back_from_check())

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
@@ -18,7 +18,7 @@ from ..domain.listings import is_publicly_visible
 from ..domain.schedules import service_next_sessions
 from ..extensions import db, limiter
 from ..mail import email_link
-from ..models import ACCESSIBILITY_FEATURES, CostType, Organization, Service, utcnow
+from ..models import ACCESSIBILITY_FEATURES, CostType, Organization, Service, TaxonomyTerm, utcnow
 from ..permissions import can, public
 from ..wording import CAPACITY_LABELS, session_in_words
 from .forms import EmailShortlistForm, ReportProblemForm, ShortlistForm
@@ -91,14 +91,21 @@ def _visible_or_404(service_id: str, *, allow_staff: bool = False) -> tuple[Serv
 
 # ---- search ---------------------------------------------------------------------------------------------------
 
+def _term_names() -> dict[str, str]:
+    """Return category and need names by code, read once per request (one query per label was ~80 a page)."""
+    if "term_names" not in g:
+        g.term_names = dict(db.session.execute(db.select(TaxonomyTerm.code, TaxonomyTerm.name).where(TaxonomyTerm.code.is_not(None))).tuples().all())
+    return g.term_names  # type: ignore[no-any-return]
+
+
 def facet_label(facet: str, value: str) -> str:
     """Return the words for a facet value, e.g. "dementia" -> "Dementia and memory"."""
     if facet == "age":
         return f"Age {value}"
     if facet in ("category", "need"):
-        term = taxonomy.term_by_code(value)
-        if term is not None:
-            return term.name
+        name = _term_names().get(value)
+        if name is not None:
+            return name
     known = VALUE_LABELS.get(facet, {}).get(value.lower())
     if known:
         return known

@@ -14,22 +14,16 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..domain import outcomes
-from ..domain.referrals import (
-    CLOSE_OUTCOMES,
-    CONTACT_METHOD_LABELS,
-    DECLINE_REASON_LABELS,
-    DID_NOT_START_OUTCOMES,
-    OUTCOME_LABELS,
-    ReferralDetails,
-)
-from ..forms import BaseForm, submit_button
+from ..domain.referrals import CLOSE_OUTCOMES, DID_NOT_START_OUTCOMES, ReferralDetails
+from ..forms import BaseForm, OptionalDateField, submit_button
 from ..models import CloseOutcome, ContactMethod, DeclineReason, Referral
 from ..submissions import token_field
+from ..wording import CLOSE_OUTCOME_LABELS, CONTACT_METHOD_LABELS, DECLINE_REASON_LABELS
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
@@ -47,27 +41,7 @@ class VersionedForm(BaseForm):
             return -1  # never matches: treated as "changed by someone else"
 
 
-class OptionalDateField(DateField):
-    """A GOV.UK date input (day, month, year) that may be left empty."""
-
-    invalid_message = "Date of birth must be a real date, for example 27 3 1948"
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        # The widget redraws exactly three boxes from raw_data; a crafted post may send fewer or more.
-        self.raw_data = ([*valuelist, "", "", ""][:3]) if valuelist else None
-        if not valuelist or all(not (v or "").strip() for v in valuelist):
-            self.data = None
-            return
-        parts = [(v or "").strip() for v in valuelist]
-        if len(parts) != 3 or not all(p.isdigit() for p in parts):
-            self.data = None
-            raise ValueError(self.invalid_message)
-        day, month, year = (int(p) for p in parts)
-        try:
-            self.data = date(year, month, day)
-        except ValueError as error:
-            self.data = None
-            raise ValueError(self.invalid_message) from error
+DATE_OF_BIRTH_MESSAGE = "Date of birth must be a real date, for example 27 3 1948"
 
 
 class ReferralDetailsForm(VersionedForm):
@@ -90,7 +64,7 @@ class ReferralDetailsForm(VersionedForm):
     contact_address = TextAreaField("Postal address", widget=GovTextArea(), validators=[Optional(), Length(max=500)],
                                     render_kw={"autocomplete": "off"})
     date_of_birth = OptionalDateField(
-        "Date of birth (optional)", widget=GovDateInput(), format="%d %m %Y",
+        "Date of birth (optional)", widget=GovDateInput(), format="%d %m %Y", message=DATE_OF_BIRTH_MESSAGE,
         description="For example, 27 3 1948. Only if the provider needs it, for example for an age-limited group.",
     )
     needs = SelectMultipleField("What matters to the person?", widget=GovCheckboxesInput(), choices=[],
@@ -241,10 +215,43 @@ class WellbeingForm(VersionedForm):
             return None
 
 
+RESERVED_FIELD_NAMES = frozenset({"csrf_token", "expected_version", "submit", "meta"})
+
+
+def scale_form(scale: outcomes.Scale) -> Any:
+    """Return a form asking ``scale``'s questions, one field per item named by its code (ONS4 as WellbeingForm)."""
+    if scale.code == outcomes.ONS4.code:
+        return WellbeingForm()
+    clashing = [item.code for item in scale.items
+                if item.code in RESERVED_FIELD_NAMES or not item.code.isidentifier() or item.code.startswith("_")]
+    if clashing:
+        raise outcomes.ScaleConfigError(f"Outcome scale {scale.code!r}: item codes {clashing} cannot name form fields")
+    fields: dict[str, Any] = {item.code: _score_field(item, number) for number, item in enumerate(scale.items, 1)}
+    form_class = type(f"{scale.code.title()}Form", (ScaleScoresForm,), {**fields, "scale": scale})
+    return form_class()
+
+
+class ScaleScoresForm(VersionedForm):
+    """The scores of a configured scale; ``scale_form`` makes one class per scale."""
+
+    scale: outcomes.Scale
+    submit = submit_button("Save scores")
+
+    def scores_or_errors(self) -> dict[str, int] | None:
+        """Return validated scores, or None after putting a message on each bad field."""
+        answers = {item.code: getattr(self, item.code).data or "" for item in self.scale.items}
+        try:
+            return outcomes.validate_scores(self.scale, answers)
+        except outcomes.ScoreError as error:
+            for code, message in error.errors.items():
+                getattr(self, code).errors = [*getattr(self, code).errors, message]
+            return None
+
+
 class CloseForm(WellbeingForm):
     outcome = RadioField(
         "What was the outcome?", widget=GovRadioInput(),
-        choices=[SelectChoice(o.value, OUTCOME_LABELS[o]) for o in CloseOutcome if o in CLOSE_OUTCOMES],
+        choices=[SelectChoice(o.value, CLOSE_OUTCOME_LABELS[o]) for o in CloseOutcome if o in CLOSE_OUTCOMES],
         validators=[InputRequired("Select the outcome of the referral")],
     )
     note = TextAreaField("Note for the link worker (optional)", widget=GovTextArea(),
@@ -287,7 +294,7 @@ class FindMyReferralForm(BaseForm):
                             validators=[InputRequired("Enter your reference number"), Length(max=30)],
                             render_kw={"autocomplete": "off", "spellcheck": "false", "class": "govuk-input--width-10"})
     date_of_birth = OptionalDateField("Date of birth", widget=GovDateInput(), format="%d %m %Y",
-                                      description="For example, 27 3 1948")
+                                      message=DATE_OF_BIRTH_MESSAGE, description="For example, 27 3 1948")
     phone_last4 = StringField("Last 4 digits of your phone number", widget=GovTextInput(),
                               validators=[Optional(), Length(max=10)],
                               render_kw={"inputmode": "numeric", "class": "govuk-input--width-4", "autocomplete": "off"})
@@ -334,7 +341,7 @@ class SubjectAccessForm(BaseForm):
     person_name = StringField("Full name", widget=GovTextInput(), validators=[Optional(), Length(max=200)],
                               render_kw={"autocomplete": "off", "spellcheck": "false"})
     date_of_birth = OptionalDateField("Date of birth", widget=GovDateInput(), format="%d %m %Y",
-                                      description="For example, 27 3 1948")
+                                      message=DATE_OF_BIRTH_MESSAGE, description="For example, 27 3 1948")
     submit = submit_button("Find what we hold")
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -351,7 +358,7 @@ class DidNotStartForm(VersionedForm):
 
     outcome = RadioField(
         "Why did they not start?", widget=GovRadioInput(),
-        choices=[SelectChoice(o.value, OUTCOME_LABELS[o].removeprefix("Did not start: ").capitalize())
+        choices=[SelectChoice(o.value, CLOSE_OUTCOME_LABELS[o].removeprefix("Did not start: ").capitalize())
                  for o in CloseOutcome if o in DID_NOT_START_OUTCOMES],
         validators=[InputRequired("Select why the person did not start")],
     )
@@ -363,7 +370,7 @@ class DidNotStartForm(VersionedForm):
 class TeamCloseForm(VersionedForm):
     outcome = RadioField(
         "What was the outcome?", widget=GovRadioInput(),
-        choices=[SelectChoice(o.value, OUTCOME_LABELS[o]) for o in CloseOutcome if o in CLOSE_OUTCOMES],
+        choices=[SelectChoice(o.value, CLOSE_OUTCOME_LABELS[o]) for o in CloseOutcome if o in CLOSE_OUTCOMES],
         validators=[InputRequired("Select the outcome of the referral")],
     )
     note = TextAreaField("Note for the provider (optional)", widget=GovTextArea(),
@@ -371,13 +378,10 @@ class TeamCloseForm(VersionedForm):
     submit = submit_button("Close referral")
 
 
-class FollowUpDateField(OptionalDateField):
-    invalid_message = "Follow-up date must be a real date, for example 27 3 2027"
-
-
 class FollowUpDateForm(VersionedForm):
-    follow_up_on = FollowUpDateField(
+    follow_up_on = OptionalDateField(
         "When will you ask the wellbeing questions again?", widget=GovDateInput(), format="%d %m %Y",
+        message="Follow-up date must be a real date, for example 27 3 2027",
         description="For example, 27 3 2027. Your caseload reminds you on the day.",
         validators=[InputRequired("Enter the follow-up date")],
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from .. import shortlist, submissions
-from ..domain import audit
+from .. import shortlist, submissions, wording
+from ..domain import audit, outcomes
 from ..domain import caseload as caseload_ops
 from ..domain import referrals as ops
 from ..domain import subject_access as sar_words
@@ -19,6 +20,7 @@ from ..extensions import db, limiter
 from ..models import CapacityStatus, CloseOutcome, DeclineReason, Referral, ReferralStatus, Service, utcnow
 from ..permissions import can, public, require, requires
 from ..signed_links import LinkInvalid, LinkPurpose, read_link_token
+from ..transactions import Outcome, transaction
 from .forms import (
     ActionForm,
     AdminReasonForm,
@@ -37,6 +39,7 @@ from .forms import (
     TeamCloseForm,
     VersionedForm,
     WellbeingForm,
+    scale_form,
 )
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
@@ -50,15 +53,15 @@ PROVIDER_BUTTONS = {"accept": "Accept referral", "first_contact": "Record first 
 @bp.app_context_processor
 def referral_labels() -> dict[str, Any]:
     return {
-        "status_labels": ops.STATUS_LABELS,
-        "status_tags": ops.STATUS_TAG_CLASSES,
-        "decline_labels": ops.DECLINE_REASON_LABELS,
-        "outcome_labels": ops.OUTCOME_LABELS,
-        "contact_labels": ops.CONTACT_METHOD_LABELS,
+        "status_labels": wording.REFERRAL_STATUS_LABELS,
+        "status_tags": wording.REFERRAL_STATUS_TAGS,
+        "decline_labels": wording.DECLINE_REASON_LABELS,
+        "outcome_labels": wording.CLOSE_OUTCOME_LABELS,
+        "contact_labels": wording.CONTACT_METHOD_LABELS,
         "ons4": ONS4,
         "wellbeing_shared_versions": ops.WELLBEING_SHARED_VERSIONS,
         "action_labels": ops.ACTION_LABELS,
-        "format_date": ops.format_date,
+        "format_date": wording.format_date,
         "referral_response_figures": _response_figures_for,
     }
 
@@ -86,9 +89,15 @@ def _details_form(**kwargs: Any) -> ReferralDetailsForm:
     return ReferralDetailsForm(needs=[(code, name) for code, name in _need_names().items()], **kwargs)
 
 
-def _conflict(error: ops.TransitionError | ops.ReferralError) -> None:
-    db.session.rollback()
-    flash(str(error), "error")
+# A refused step changes nothing: the transaction rolls back and the person is told why.
+REFUSED = (ops.TransitionError, ops.ReferralError)
+
+
+def _refused(done: Outcome) -> bool:
+    """Flash why the request was refused (nothing was changed); return True when it was."""
+    if done.refused:
+        flash(done.message, "error")
+    return done.refused
 
 
 # ---- link workers ------------------------------------------------------------------------------------------------
@@ -109,9 +118,9 @@ def caseload() -> Any:
     if overdue:
         rows = [row for row in rows if row.overdue]
     if rows:
-        audit.record("referral.view_personal_data", "team", team_id, page="caseload",
-                     referral_ids=[row.referral.id for row in rows])
-        db.session.commit()
+        with transaction():
+            audit.record("referral.view_personal_data", "team", team_id, page="caseload",
+                         referral_ids=[row.referral.id for row in rows])
     filters = {"status": status.value if status else "", "mine": "yes" if mine else "",
                "overdue": "yes" if overdue else "", "reference": reference}
     filters = {key: value for key, value in filters.items() if value}
@@ -136,15 +145,13 @@ def new() -> Any:
         earlier = submissions.claim(form.submission_token.data)
         if earlier is not None:  # the same form sent twice: the first one made the draft
             return redirect(earlier or url_for(".caseload"))
-        try:
+        with transaction(*REFUSED) as done:
             referral = ops.create_draft(service, current_user, form.details())
-        except ops.ReferralError as error:
-            _conflict(error)
+            next_page = url_for(".consent", referral_id=referral.id)
+            submissions.record_result(form.submission_token.data, next_page)
+        if _refused(done):
             return redirect(url_for(".new", service=service.id))
-        done = url_for(".consent", referral_id=referral.id)
-        submissions.record_result(form.submission_token.data, done)
-        db.session.commit()
-        return redirect(done)
+        return redirect(next_page)
     return render_template("referrals/details.html", title=f"Refer someone to {service.name}", form=form,
                            service=service, action=url_for(".new", service=service.id))
 
@@ -165,17 +172,15 @@ def details(referral_id: str) -> Any:
         return referral
     form = _details_form()
     if form.validate_on_submit():
-        try:
+        with transaction(*REFUSED) as done:
             ops.update_draft(referral, current_user, form.details(), expected_version=form.version())
-        except (ops.TransitionError, ops.ReferralError) as error:
-            _conflict(error)
+        if _refused(done):
             return redirect(url_for(".details", referral_id=referral_id))
-        db.session.commit()
         return redirect(url_for(".consent", referral_id=referral.id))
     if request.method == "GET":
         form.fill_from(referral)
-        ops.record_personal_data_view(referral, current_user, "details")
-        db.session.commit()
+        with transaction():
+            ops.record_personal_data_view(referral, current_user, "details")
     return render_template("referrals/details.html", title=f"Refer someone to {referral.service.name}", form=form,
                            service=referral.service, action=url_for(".details", referral_id=referral.id))
 
@@ -188,18 +193,16 @@ def consent(referral_id: str) -> Any:
         return referral
     form = ConsentForm()
     if form.validate_on_submit():
-        try:
+        with transaction(*REFUSED) as done:
             ops.record_consent(referral, current_user, expected_version=form.version(),
                                share_wellbeing=bool(form.share_wellbeing.data))
-        except (ops.TransitionError, ops.ReferralError) as error:
-            _conflict(error)
+        if _refused(done):
             return redirect(url_for(".consent", referral_id=referral_id))
-        db.session.commit()
         return redirect(url_for(".check", referral_id=referral.id))
     if request.method == "GET":
         form.expected_version.data = str(referral.version)
-        ops.record_personal_data_view(referral, current_user, "consent")
-        db.session.commit()
+        with transaction():
+            ops.record_personal_data_view(referral, current_user, "consent")
     return render_template("referrals/consent.html", title="Does the person agree to share their details?",
                            form=form, referral=referral, wording=ops.consent_wording(referral),
                            wellbeing_extra=ops.WELLBEING_SHARED.format(
@@ -224,16 +227,16 @@ def wellbeing(referral_id: str) -> Any:
     if form.validate_on_submit():
         scores = form.scores_or_errors()
         if scores is not None:
-            ops.record_scores(referral, current_user, "ons4", "referral", scores)
-            db.session.commit()
+            with transaction():
+                ops.record_scores(referral, current_user, "ons4", "referral", scores)
             flash("Wellbeing scores saved", "success")
             return redirect(url_for(".check", referral_id=referral.id))
     elif request.method == "GET":
         saved = ops.scores_at(referral, "ons4", "referral")
         for code, value in (saved.items if saved else {}).items():
             getattr(form, code).data = str(value)
-        ops.record_personal_data_view(referral, current_user, "wellbeing")  # recorded scores are health data
-        db.session.commit()
+        with transaction():
+            ops.record_personal_data_view(referral, current_user, "wellbeing")  # recorded scores are health data
     return render_template("referrals/wellbeing.html", title="Wellbeing at referral (optional)", form=form,
                            referral=referral, action=url_for(".wellbeing", referral_id=referral.id),
                            back=url_for(".check", referral_id=referral.id))
@@ -247,8 +250,8 @@ def check(referral_id: str) -> Any:
         return referral
     if referral.consent_given_at is None:
         return redirect(url_for(".consent", referral_id=referral.id))
-    ops.record_personal_data_view(referral, current_user, "check")
-    db.session.commit()
+    with transaction():
+        ops.record_personal_data_view(referral, current_user, "check")
     form = SendForm(expected_version=str(referral.version),
                     waiting_list_seen="yes" if referral.service.capacity_status is CapacityStatus.WAITING_LIST else "")
     return render_template("referrals/check.html", title="Check the referral before you send it", referral=referral,
@@ -265,20 +268,16 @@ def send(referral_id: str) -> Any:
     form = SendForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with transaction(*REFUSED) as done:
         ops.send(referral, current_user, expected_version=form.version(),
                  waiting_list_seen=form.waiting_list_seen.data == "yes")
-    except ops.NoConsent:
-        db.session.rollback()
+    if done.refused_by(ops.NoConsent):
         return redirect(url_for(".cannot_send", referral_id=referral_id))
-    except ops.ServiceFull as full:
-        db.session.rollback()
+    if isinstance(full := done.error, ops.ServiceFull):
         return render_template("referrals/service_full.html", title=f"{full.service.name} is full",
                                service=full.service, similar=full.similar)
-    except (ops.TransitionError, ops.ReferralError) as error:
-        _conflict(error)
+    if _refused(done):
         return redirect(url_for(".check", referral_id=referral_id))
-    db.session.commit()
     return render_template("referrals/sent.html", title="Referral sent", referral=referral)
 
 
@@ -286,8 +285,8 @@ def send(referral_id: str) -> Any:
 @requires("referral.create")
 def timeline(referral_id: str) -> Any:
     referral = _load(referral_id, "referral.create")
-    ops.record_personal_data_view(referral, current_user, "timeline")
-    db.session.commit()
+    with transaction():
+        ops.record_personal_data_view(referral, current_user, "timeline")
     return render_template(
         "referrals/timeline.html", title=f"Referral {referral.reference}", referral=referral,
         need_names=_need_names(),
@@ -297,6 +296,7 @@ def timeline(referral_id: str) -> Any:
         actions=ops.available_actions(referral, current_user),
         baseline=ops.scores_at(referral, "ons4", "referral"),
         follow_up_scores=ops.scores_at(referral, "ons4", "follow_up"),
+        follow_up_scales=ops.follow_up_scales(referral),
         follow_up_form=FollowUpDateForm(expected_version=str(referral.version),
                                         follow_up_on=referral.follow_up_on),
         can_follow_up=referral.status in ops.FOLLOW_UP_STATUSES and not referral.erased_at,
@@ -314,13 +314,10 @@ def _add_note(referral: Referral, back: str) -> Any:
         return redirect(back)
     if submissions.claim(form.submission_token.data) is not None:  # sent twice: the note is there once
         return redirect(back)
-    try:
+    with transaction(*REFUSED) as done:
         ops.add_note(referral, current_user, form.message.data or "")
-    except ops.ReferralError as error:
-        _conflict(error)
-        return redirect(back)
-    db.session.commit()
-    flash("Note added", "success")
+    if not _refused(done):
+        flash("Note added", "success")
     return redirect(back)
 
 
@@ -335,8 +332,8 @@ def note(referral_id: str) -> Any:
 @requires("referral.create")
 def gp_summary(referral_id: str) -> Any:
     referral = _load(referral_id, "referral.create")
-    ops.record_personal_data_view(referral, current_user, "gp_summary")
-    db.session.commit()
+    with transaction():
+        ops.record_personal_data_view(referral, current_user, "gp_summary")
     return render_template("referrals/gp_summary.html", title="Summary for the GP record", referral=referral,
                            summary=ops.gp_record_summary(referral),
                            codes_configured=bool(current_app.config.get("GP_RECORD_CODES")))
@@ -361,12 +358,10 @@ def from_shortlist() -> Any:
         chosen = [s for s in services if s.id in (form.services.data or [])]
         if submissions.claim(form.submission_token.data) is not None:  # sent twice: the drafts exist once
             return redirect(url_for(".caseload", status=ReferralStatus.DRAFT.value))
-        try:
+        with transaction(*REFUSED) as done:
             drafts = ops.create_drafts(chosen, current_user, form.details())
-        except ops.ReferralError as error:
-            _conflict(error)
+        if _refused(done):
             return redirect(url_for(".from_shortlist"))
-        db.session.commit()
         flash(f"{len(drafts)} draft referral{'' if len(drafts) == 1 else 's'} started. Check and send each one.",
               "success")
         return redirect(url_for(".caseload", status=ReferralStatus.DRAFT.value))
@@ -386,12 +381,10 @@ def delete_draft(referral_id: str) -> Any:
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        try:
+        with transaction(*REFUSED) as done:
             reference = ops.delete_draft(referral, current_user, expected_version=form.version())
-        except (ops.TransitionError, ops.ReferralError) as error:
-            _conflict(error)
+        if _refused(done):
             return redirect(url_for(".timeline", referral_id=referral_id))
-        db.session.commit()
         flash(f"Draft referral {reference} deleted", "success")
         return redirect(url_for(".caseload"))
     return render_template("referrals/delete_draft.html", title="Delete this draft referral", referral=referral,
@@ -402,13 +395,11 @@ def _close_with_outcome(item: Referral, action: str, form: Any, title: str, lead
                         back: str, done: str) -> Any:
     """Close a referral through ``action`` with the outcome and note the form asks for (either side may)."""
     if form.validate_on_submit():
-        try:
+        with transaction(*REFUSED) as outcome:
             ops.transition(item, action, actor=current_user, note=form.note.data,
                            outcome=CloseOutcome(form.outcome.data), expected_version=form.version())
-        except ops.TransitionError as error:
-            _conflict(error)
+        if _refused(outcome):
             return redirect(back)
-        db.session.commit()
         flash(done_message, "success")
         return redirect(done)
     if request.method == "GET":
@@ -453,35 +444,47 @@ def follow_up_date(referral_id: str) -> Any:
     if when is None:
         flash(next(iter(form.follow_up_on.errors), "Enter the follow-up date"), "error")
         return redirect(back)
-    try:
+    with transaction(*REFUSED) as done:
         ops.set_follow_up(referral, current_user, when, expected_version=form.version())
-    except (ops.TransitionError, ops.ReferralError) as error:
-        _conflict(error)
+    if _refused(done):
         return redirect(back)
-    db.session.commit()
-    flash(f"Follow-up set for {ops.format_date(when)}", "success")
+    flash(f"Follow-up set for {wording.format_date(when)}", "success")
     return redirect(back)
 
 
 @bp.route("/<referral_id>/follow-up", methods=["GET", "POST"])
 @requires("referral.create")
 def follow_up(referral_id: str) -> Any:
-    """The link worker records the follow-up wellbeing scores (ONS4)."""
+    """The link worker records the follow-up wellbeing scores: ONS4 or any scale in OUTCOME_SCALES (``?scale=``)."""
     referral = _load(referral_id, "referral.create")
     back = url_for(".timeline", referral_id=referral.id)
     if referral.status not in ops.FOLLOW_UP_STATUSES or referral.erased_at is not None:
         flash("Follow-up scores can be recorded once the provider has accepted the referral.", "error")
         return redirect(back)
-    form = WellbeingForm()
+    offered = outcomes.scales()
+    scale = offered.get(request.args.get("scale") or ONS4.code)
+    if scale is None:
+        abort(404)
+    form = scale_form(scale)
     if form.validate_on_submit():
         scores = form.scores_or_errors()
         if scores is not None:
-            ops.record_scores(referral, current_user, "ons4", "follow_up", scores)
-            db.session.commit()
-            flash("Follow-up wellbeing scores saved", "success")
+            with transaction():
+                ops.record_scores(referral, current_user, scale.code, "follow_up", scores)
+            flash(f"Follow-up wellbeing scores saved ({scale.name})", "success")
             return redirect(back)
-    return render_template("referrals/wellbeing.html", title="Wellbeing at follow-up", form=form,
-                           referral=referral, back=back, action=request.path, heading="Wellbeing at follow-up")
+    elif request.method == "GET":
+        saved = ops.scores_at(referral, scale.code, "follow_up")
+        if saved is not None:
+            for code, value in saved.items.items():
+                if code in form:
+                    form[code].data = str(value)
+            with transaction():  # recorded scores are health data: reading them is recorded
+                ops.record_personal_data_view(referral, current_user, "follow_up")
+    return render_template("referrals/wellbeing.html", title=f"Wellbeing at follow-up: {scale.name}", form=form,
+                           referral=referral, back=back, heading="Wellbeing at follow-up", scale=scale,
+                           action=url_for(".follow_up", referral_id=referral.id, scale=scale.code),
+                           scales=list(offered.values()))
 
 
 @bp.route("/<referral_id>/withdraw", methods=["POST"])
@@ -491,12 +494,9 @@ def withdraw(referral_id: str) -> Any:
     form = VersionedForm()  # no note: the withdrawal erases every note anyway
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with transaction(*REFUSED) as done:
         ops.withdraw_for_person(referral, current_user, expected_version=form.version())
-    except ops.TransitionError as error:
-        _conflict(error)
-    else:
-        db.session.commit()
+    if not _refused(done):
         flash(f"Referral {referral.reference} withdrawn and the person’s details deleted", "success")
     return redirect(url_for(".timeline", referral_id=referral_id))
 
@@ -508,8 +508,8 @@ def withdraw(referral_id: str) -> Any:
 def index() -> Any:
     rows = ops.organisation_inbox(current_user)
     if rows:
-        audit.record("referral.view_personal_data", "inbox", None, page="inbox", referral_ids=[r.id for r in rows])
-        db.session.commit()
+        with transaction():
+            audit.record("referral.view_personal_data", "inbox", None, page="inbox", referral_ids=[r.id for r in rows])
     return render_template("referrals/inbox.html", title="Referrals to your organisation", referrals=rows,
                            is_overdue=ops.is_overdue)
 
@@ -518,8 +518,8 @@ def index() -> Any:
 @requires("referral.respond")
 def referral(referral_id: str) -> Any:
     item = _load(referral_id, "referral.respond")
-    ops.record_personal_data_view(item, current_user, "inbox")
-    db.session.commit()
+    with transaction():
+        ops.record_personal_data_view(item, current_user, "inbox")
     actions = ops.available_actions(item, current_user)
     return render_template(
         "referrals/inbox_referral.html", title=f"Referral {item.reference}", referral=item, actions=actions,
@@ -546,12 +546,9 @@ def act(referral_id: str, action: str) -> Any:
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with transaction(*REFUSED) as done:
         ops.transition(item, action, actor=current_user, note=form.note.data, expected_version=form.version())
-    except ops.TransitionError as error:
-        _conflict(error)
-    else:
-        db.session.commit()
+    if not _refused(done):
         flash(f"Referral {item.reference}: {ops.ACTION_LABELS[action].lower()}", "success")
     return redirect(url_for(".referral", referral_id=referral_id))
 
@@ -562,13 +559,11 @@ def decline(referral_id: str) -> Any:
     item = _load(referral_id, "referral.respond")
     form = DeclineForm()
     if form.validate_on_submit():
-        try:
+        with transaction(*REFUSED) as done:
             ops.transition(item, "decline", actor=current_user, note=form.note.data,
                            reason=DeclineReason(form.reason.data), expected_version=form.version())
-        except ops.TransitionError as error:
-            _conflict(error)
+        if _refused(done):
             return redirect(url_for(".referral", referral_id=referral_id))
-        db.session.commit()
         flash(f"Referral {item.reference} declined. We have let the link worker know.", "success")
         return redirect(url_for(".index"))
     if request.method == "GET":
@@ -592,15 +587,13 @@ def close(referral_id: str) -> Any:
     if form.validate_on_submit():
         scores = form.scores_or_errors() if form.any_answered() else {}
         if scores is not None:
-            try:
+            with transaction(*REFUSED) as done:
                 ops.transition(item, "close", actor=current_user, note=form.note.data,
                                outcome=CloseOutcome(form.outcome.data), expected_version=form.version())
                 if scores:
                     ops.record_scores(item, current_user, "ons4", "close", scores)
-            except ops.TransitionError as error:
-                _conflict(error)
+            if _refused(done):
                 return redirect(url_for(".referral", referral_id=referral_id))
-            db.session.commit()
             flash(f"Referral {item.reference} closed", "success")
             return redirect(url_for(".referral", referral_id=referral_id))
     elif request.method == "GET":
@@ -654,12 +647,10 @@ def confirm(token: str) -> Any:
         return redirect(url_for(".done", outcome="nothing"))
     form = ConfirmWithdrawForm()
     if form.validate_on_submit():
-        try:
+        with transaction(*REFUSED) as done:
             outcome = ops.withdraw_by_person(referral)
-        except ops.TransitionError as error:
-            _conflict(error)
+        if _refused(done):
             return redirect(url_for(".confirm", token=token))
-        db.session.commit()
         return redirect(url_for(".done", outcome=outcome))
     return render_template("referrals/receipt_confirm.html", title="Withdraw your referral", form=form,
                            referral=referral, token=token,
@@ -689,6 +680,30 @@ def find() -> Any:
     return render_template("referrals/admin_find.html", title="Referrals", reference=reference, not_found=not_found)
 
 
+# An admin's grant lasts for this browser session only: it is kept here, in the session, never in the domain.
+ADMIN_GRANTS_SESSION_KEY = "referral_admin_access"
+
+
+def _keep_admin_grant(grant: ops.AdminGrant) -> None:
+    """Remember the grant in this browser session, dropping any that have run out."""
+    now = utcnow().isoformat()
+    grants = {key: value for key, value in dict(session.get(ADMIN_GRANTS_SESSION_KEY) or {}).items()
+              if isinstance(value, list) and len(value) == 2 and value[1] > now}
+    grants[grant.referral_id] = [grant.admin_id, grant.expires.isoformat()]
+    session[ADMIN_GRANTS_SESSION_KEY] = grants
+
+
+def _admin_grant_for(referral_id: str) -> ops.AdminGrant | None:
+    """Return the grant this browser session holds for the referral, if any (``can`` checks who and how long)."""
+    kept = (session.get(ADMIN_GRANTS_SESSION_KEY) or {}).get(referral_id)
+    if not isinstance(kept, list) or len(kept) != 2:
+        return None
+    try:
+        return ops.AdminGrant(referral_id=referral_id, admin_id=int(kept[0]), expires=datetime.fromisoformat(kept[1]))
+    except (TypeError, ValueError):
+        return None
+
+
 def _admin_load(referral_id: str) -> Referral:
     referral = db.session.get(Referral, referral_id)
     if referral is None:
@@ -702,8 +717,9 @@ def access(referral_id: str) -> Any:
     referral = _admin_load(referral_id)
     form = AdminReasonForm()
     if form.validate_on_submit():
-        ops.grant_admin_access(referral, current_user, form.reason.data or "")
-        db.session.commit()
+        with transaction():
+            grant = ops.grant_admin_access(referral, current_user, form.reason.data or "")
+        _keep_admin_grant(grant)
         return redirect(url_for(".view", referral_id=referral.id))
     return render_template("referrals/admin_access.html", title="Why do you need to see this referral?", form=form,
                            referral=referral, minutes=current_app.config["REFERRAL_ADMIN_ACCESS_MINUTES"])
@@ -713,10 +729,10 @@ def access(referral_id: str) -> Any:
 @requires("referral.admin")
 def view(referral_id: str) -> Any:
     referral = _admin_load(referral_id)
-    if not can(current_user, "referral.view", referral):
+    if not can(current_user, "referral.view", referral, grant=_admin_grant_for(referral.id)):
         return redirect(url_for(".access", referral_id=referral.id))
-    ops.record_personal_data_view(referral, current_user, "admin")
-    db.session.commit()
+    with transaction():
+        ops.record_personal_data_view(referral, current_user, "admin")
     return render_template("referrals/admin_referral.html", title=f"Referral {referral.reference}", referral=referral,
                            need_names=_need_names(), change=ops.wellbeing_change(referral))
 
@@ -730,8 +746,8 @@ def subject_access() -> Any:
         found = ops.find_for_subject_access(reference=form.reference.data, name=form.person_name.data,
                                             date_of_birth=form.date_of_birth.data)
         fmt = "json" if request.form.get("format") == "json" else "page"
-        export = ops.export_subject_access(found, current_user, form.reason.data or "", how=how, fmt=fmt)
-        db.session.commit()
+        with transaction():
+            export = ops.export_subject_access(found, current_user, form.reason.data or "", how=how, fmt=fmt)
         if fmt == "json":
             return Response(json.dumps(export, indent=2, ensure_ascii=False), mimetype="application/json",
                             headers={"Content-Disposition": "attachment; filename=subject-access.json",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, GovTextArea, GovTextInput
@@ -10,10 +9,11 @@ from wtforms import PasswordField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
 from ..domain import accounts
-from ..domain.registration import OrganisationAbout, WorkerCounts
-from ..forms import BaseForm, DecimalTextField, WholeNumberField, choices, submit_button
+from ..domain.provider_profiles import Workforce
+from ..domain.registration import OrganisationAbout
+from ..forms import BaseForm, choices, submit_button
 from ..models import LEGAL_FORM_LABELS, LegalForm
-from ..providers.forms import WorkforceForm
+from ..providers.forms import PeopleForm
 
 
 class EmailForm(BaseForm):
@@ -96,42 +96,14 @@ class AboutOrganisationForm(BaseForm):
         )
 
 
-class WorkersForm(BaseForm):
+class WorkersForm(PeopleForm):
     """The workforce questions alone: what kind of organisation and independence were asked in "About"."""
 
-    paid_workers = WholeNumberField("How many paid workers?", message="Paid workers must be a whole number, like 2",
-                                    validators=[DataRequired("Enter how many paid workers you have, or 0")])
-    paid_workers_fte = DecimalTextField(
-        "Paid workers’ hours, as full-time equivalents",
-        message="Paid workers’ full-time equivalent must be a number, like 1.5",
-        validators=[DataRequired("Enter your paid workers’ full-time equivalent, or 0")], maximum=Decimal("999"),
-    )
-    unpaid_workers = WholeNumberField("How many volunteers or other unpaid workers?",
-                                      message="Unpaid workers must be a whole number, like 4",
-                                      validators=[DataRequired("Enter how many unpaid workers you have, or 0")])
-    unpaid_workers_fte = DecimalTextField(
-        "Unpaid workers’ hours, as full-time equivalents",
-        message="Unpaid workers’ full-time equivalent must be a number, like 0.5",
-        validators=[DataRequired("Enter your unpaid workers’ full-time equivalent, or 0")], maximum=Decimal("999"),
-    )
     submit = submit_button("Save and continue")
 
-    validate_paid_workers_fte = WorkforceForm.validate_paid_workers_fte
-    validate_unpaid_workers_fte = WorkforceForm.validate_unpaid_workers_fte
-
-    def fill(self, profile: Any) -> None:
-        """Show the saved answers (on GET), once the provider has given them."""
-        self.paid_workers.data = str(profile.paid_workers)
-        self.paid_workers_fte.data = format(Decimal(profile.paid_workers_fte).normalize(), "f")
-        self.unpaid_workers.data = str(profile.unpaid_workers)
-        self.unpaid_workers_fte.data = format(Decimal(profile.unpaid_workers_fte).normalize(), "f")
-
-    def counts(self) -> WorkerCounts:
-        return WorkerCounts(
-            paid_workers=self.paid_workers.number or 0, paid_workers_fte=self.paid_workers_fte.number or Decimal("0"),
-            unpaid_workers=self.unpaid_workers.number or 0,
-            unpaid_workers_fte=self.unpaid_workers_fte.number or Decimal("0"),
-        )
+    def answers(self, profile: Any) -> Workforce:
+        return Workforce(legal_form=profile.legal_form, people=self.people_answers(),
+                         independent=bool(profile.independent), parent_body=profile.parent_body)
 
 
 class CompletedForm(BaseForm):

@@ -8,10 +8,10 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
-from ..domain import accounts, claims, registration
-from ..domain.listings import assess_micro_provider
+from ..domain import accounts, claims, provider_profiles, registration
+from ..domain.listings import FULL_TIME_HOURS, assess_micro_provider
 from ..extensions import db, limiter
-from ..forms import BaseForm
+from ..forms import BaseForm, apply_row_action
 from ..models import (
     LEGAL_FORM_LABELS,
     ListingClaim,
@@ -23,7 +23,7 @@ from ..models import (
     utcnow,
 )
 from ..permissions import public, require, requires
-from ..providers.forms import QualityCheckForm, VersionForm
+from ..providers.forms import QualityCheckForm, VersionForm, WorkforceForm
 from ..providers.submission import submit_for_review
 from ..signed_links import LinkExpired, LinkInvalid
 from ..transactions import transaction
@@ -152,18 +152,24 @@ def about(service_id: str) -> Any:
 def workers(service_id: str) -> Any:
     service = _load_service(service_id)
     organization = service.organization
-    form = WorkersForm()
+    # An organisation from an imported listing has no answers about itself yet: ask those here too.
+    form: WorkersForm | WorkforceForm = WorkersForm() if organization.profile is not None else WorkforceForm()
     answered = registration.workers_status(organization) == registration.COMPLETED
+    people, estimated = provider_profiles.people_of(organization.profile)
     if not form.is_submitted():
         if answered:
-            form.fill(organization.profile)
+            form.fill_people(people)
+    elif apply_row_action(form.people, request.form.get("row_action", "")):
+        pass  # a row was added or removed: show the page again
     elif form.validate():
+        workforce = form.answers(organization.profile) if isinstance(form, WorkersForm) else form.answers()
         with transaction():
-            verdict = registration.save_workers(organization, form.counts(), _me())
+            verdict = registration.save_workers(organization, workforce, _me())
         flash(f"Your answers have been saved. {verdict.summary}.", "success")
         return redirect(url_for(".tasks", service_id=service.id))
     return render_template("registration/workers.html", form=form, service=service, organization=organization,
-                           verdict=assess_micro_provider(organization.profile) if answered else None)
+                           verdict=assess_micro_provider(organization.profile) if answered else None,
+                           estimated=answered and estimated, full_time_hours=FULL_TIME_HOURS)
 
 
 def _section_link(service: Service, key: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -43,10 +42,12 @@ def _venue_lad(postcode: str | None) -> str | None:
 
 
 def _outcode(postcode: str | None) -> str | None:
-    if not postcode:
-        return None
-    compact = re.sub(r"\s+", "", postcode).upper()
-    return compact[:-3] if len(compact) >= 5 else None
+    from ..geo import PostcodeError, parse_postcode
+
+    try:
+        return parse_postcode(postcode or "").outward
+    except PostcodeError:
+        return None  # not a postcode (an imported listing's free text): no district to index
 
 
 def schedule_days(service: Service) -> set[str]:

@@ -43,6 +43,7 @@ from ..models import (
     utcnow,
 )
 from .documents import is_indexable, service_document
+from .postings import SegmentStore, leaves, segment_key
 from .schema import SCHEMA, SCHEMA_VERSION
 
 POSITION_FILE = "position.json"
@@ -147,6 +148,8 @@ class SearcherState:
     ix: FileIndex
     searcher: Searcher
     cache: dict[str | tuple[Any, ...], Any] = field(default_factory=dict)  # keys: a name, or (kind, *parts)
+    # Per-segment arrays that outlive this searcher: an update adds a segment, the others keep what was read.
+    store: SegmentStore = field(default_factory=SegmentStore)
 
 
 class IndexManager:
@@ -162,6 +165,7 @@ class IndexManager:
         self._lock = threading.RLock()
         self._state: SearcherState | None = None
         self.write_lock = threading.Lock()
+        self.store = SegmentStore()
         self._reopener: threading.Thread | None = None
         self._halt_reopening = threading.Event()
         self._opening = threading.Lock()  # held by the watching thread while it opens and warms a searcher
@@ -202,7 +206,9 @@ class IndexManager:
                 if state is not None:
                     state.searcher.close()
                 ix = self.open_index(create=True)
-                state = self._state = SearcherState(current_dir(self.root), ix, ix.searcher())
+                searcher = ix.searcher()
+                self.store.keep_only({key for sub, _ in leaves(searcher) if (key := segment_key(sub.reader()))})
+                state = self._state = SearcherState(current_dir(self.root), ix, searcher, store=self.store)
             yield state
 
     def close(self) -> None:

@@ -22,12 +22,12 @@ import heapq
 import math
 import re
 import time
-from array import array
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from flask import current_app, has_app_context
 from whoosh import query as Q
 from whoosh.idsets import DocIdSet
@@ -36,6 +36,7 @@ from whoosh.searching import Searcher
 
 from ..geo import METRES_PER_MILE, ResolvedPlace, format_distance
 from ..wording import MODE_LABELS
+from . import postings
 from .analysis import analyse, fold
 from .indexer import SearcherState, get_manager
 from .schema import FACETS, GEOCELL_DEGREES, NAME_BOOST, NAME_FIELD, TEXT_FIELD, TOPICS_BOOST, TOPICS_FIELD
@@ -181,22 +182,6 @@ def from_bits(bits: int) -> list[int]:
     return out
 
 
-def _live_bits(s: Searcher, size: int) -> int:
-    """Return the bitmap of the documents not deleted: every docnum, less each segment's deleted ones.
-
-    Asking ``is_deleted`` of each document (``all_doc_ids``) cost 76 ms at 10,000 listings on every new searcher,
-    that is after every edit; the deletions are a few per segment.
-    """
-    deleted: list[int] = []
-    for leaf, base in s.reader().leaf_readers():
-        if leaf.has_deletions():
-            found = getattr(leaf, "deleted_docs_set", None)
-            if found is None:  # not a segment reader: ask document by document
-                return to_bits(s.reader().all_doc_ids(), size)
-            deleted.extend(base + d for d in found)
-    return ((1 << size) - 1) & ~to_bits(deleted, size)
-
-
 class BitFilter(DocIdSet):
     """A bitmap as a Whoosh ``filter=`` (membership by byte lookup, no set to build)."""
 
@@ -234,6 +219,7 @@ class _Cache:
     def __init__(self, state: SearcherState) -> None:
         self.s: Searcher = state.searcher
         self.data = state.cache
+        self.store = state.store
         if "limits" not in self.data:
             self.data["limits"] = _cache_limits()
         self.query_cache_size, self.score_cache_postings, self.place_cache_size = self.data["limits"]
@@ -246,14 +232,14 @@ class _Cache:
 
     def live(self) -> int:
         if "live" not in self.data:
-            self.data["live"] = _live_bits(self.s, self.size)
+            self.data["live"] = postings.live_bits(self.s)
         return self.data["live"]
 
     def term_docs(self, fieldname: str, value: str) -> int:
         """Return the bitmap of a facet, geocell or area term (a small vocabulary: cached without limit)."""
         key = ("term", fieldname, value)
         if key not in self.data:
-            self.data[key] = to_bits(self.s.docs_for_query(Q.Term(fieldname, value)), self.size) & self.live()
+            self.data[key] = postings.term_bits(self.store, self.s, fieldname, value) & self.live()
         return self.data[key]
 
     def query_bits(self, q: Q.Query) -> int:
@@ -278,7 +264,10 @@ class _Cache:
         key = (type(q).__name__, repr(q.with_boost(1.0)) if hasattr(q, "with_boost") else repr(q))
         found = lru.get(key)
         if found is None:
-            found = to_bits(self.s.docs_for_query(q), self.size) & self.live()
+            if type(q) is Q.Term:  # per-segment postings, kept across reopens
+                found = postings.term_bits(self.store, self.s, q.fieldname, q.text) & self.live()
+            else:
+                found = to_bits(self.s.docs_for_query(q), self.size) & self.live()
             lru[key] = found
             if len(lru) > self.query_cache_size:
                 lru.popitem(last=False)
@@ -330,8 +319,17 @@ class _Cache:
     def place_lru(self) -> OrderedDict[Any, int]:
         return self.data.setdefault("places", OrderedDict())
 
+    def vocabularies(self, fieldname: str = TEXT_FIELD) -> list[frozenset[str]]:
+        """Return each segment's words in ``fieldname`` (kept across reopens for unchanged segments)."""
+        key = ("vocabularies", fieldname)
+        if key not in self.data:
+            self.data[key] = [postings.vocabulary(self.store, sub.reader(), fieldname)
+                              for sub, _ in self.s.leaf_searchers()]
+        return self.data[key]
+
     def word_known(self, stem: str) -> bool:
-        return (TEXT_FIELD, stem) in self.s.reader()  # type: ignore[operator]  # whoosh encodes str text itself
+        # The same answer as ``(TEXT_FIELD, stem) in reader``, by set lookups (the reader's test was ~120 µs).
+        return any(stem in vocab for vocab in self.vocabularies())
 
 
 # ---- text ---------------------------------------------------------------------------------------------------------
@@ -947,31 +945,20 @@ def score_docs(s: Searcher, query: Q.Query, docnums: list[int]) -> dict[int, flo
     return scores
 
 
-def _term_scores(cache: _Cache, fieldname: str, text: str) -> tuple[array, array]:
-    """Return (docnums ascending, scores) — Whoosh's own score at boost 1 — for every posting of a term.
+def _term_scores(cache: _Cache, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return (docnums ascending, scores) — Whoosh's own BM25F score at boost 1 — for every posting of a term.
 
-    Cached per searcher in compact arrays (12 bytes a posting), in an LRU bounded by the postings it holds.
+    Computed over numpy arrays from the segments' postings (``postings.term_scores``); cached per searcher in an
+    LRU bounded by the postings it holds (idf and average lengths change with every update).
     """
-    lru: OrderedDict[tuple[str, str], tuple[array, array]] = cache.data.setdefault("scores", OrderedDict())
+    lru: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = cache.data.setdefault("scores", OrderedDict())
     key = (fieldname, text)
     found = lru.get(key)
     if found is not None:
         lru.move_to_end(key)
         return found
-    docs, values = array("I"), array("d")
-    s = cache.s
-    context = s.context()
-    term = Q.Term(fieldname, text)
-    for sub, offset in s.leaf_searchers():
-        if (fieldname, text) not in sub.reader():
-            continue
-        matcher = term.matcher(sub, context)
-        while matcher.is_active():
-            docs.append(matcher.id() + offset)
-            values.append(float(matcher.score() or 0.0))
-            matcher.next()
-    found = lru[key] = (docs, values)
-    held = cache.data["score_postings"] = cache.data.get("score_postings", 0) + len(docs)
+    found = lru[key] = postings.term_scores(cache.store, cache.s, fieldname, text)
+    held = cache.data["score_postings"] = cache.data.get("score_postings", 0) + len(found[0])
     while held > cache.score_cache_postings and len(lru) > 1:
         _, (old_docs, _) = lru.popitem(last=False)
         held -= len(old_docs)
@@ -989,14 +976,18 @@ def _tree_scores(cache: _Cache, q: Q.Query, allowed: set[int]) -> dict[int, floa
     boost = float(getattr(q, "boost", 1.0) or 1.0)
     if isinstance(q, Q.Term):
         docs, values = _term_scores(cache, q.fieldname, q.text)
-        if len(allowed) * 8 < len(docs):  # few candidates: look each one up (binary search in C)
-            out: dict[int, float] = {}
-            for d in allowed:
-                i = bisect.bisect_left(docs, d)
-                if i < len(docs) and docs[i] == d:
-                    out[d] = values[i] * boost
-            return out
-        return {d: v * boost for d, v in zip(docs, values, strict=True) if d in allowed}
+        if not len(docs) or not allowed:
+            return {}
+        wanted = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+        if len(wanted) * 8 < len(docs):  # few candidates: look each one up (binary search in C)
+            wanted.sort()
+            at = np.minimum(np.searchsorted(docs, wanted), len(docs) - 1)
+            hit = docs[at] == wanted
+            picked_docs, picked_values = wanted[hit], values[at[hit]]
+        else:
+            mask = np.isin(docs, wanted)
+            picked_docs, picked_values = docs[mask], values[mask]
+        return dict(zip(picked_docs.tolist(), (picked_values * boost).tolist(), strict=True))
     if isinstance(q, Q.And) and q.subqueries:
         total: dict[int, float] | None = None
         for sub in q.subqueries:
@@ -1042,6 +1033,8 @@ def _words_within(cache: _Cache, text: str, maxdist: int, prefix: int = 1, field
     letters as one edit while a several-segment reader does, so the same index split differently (a rebuild
     with two processes, or edits) corrected "wlaking" to "woke" or to "walk".
     """
+    if maxdist == 1:  # one edit: look the variants up (postings.words_within_one), the same words as the walk
+        return sorted(postings.words_within_one(cache.vocabularies(fieldname), text, prefix))
     found = IndexReader.terms_within(cache.s.reader(), fieldname, text, maxdist, prefix=prefix)
     return sorted({w.decode("utf-8") if isinstance(w, bytes) else w for w in found})
 
@@ -1061,44 +1054,11 @@ def _expand_words(cache: _Cache, q: Q.Query) -> Q.Query:
     return terms[0] if len(terms) == 1 else Q.Or(terms)
 
 
-def _term_leaves(cache: _Cache, q: Q.Query) -> list[tuple[str, str]]:
-    """Return the (field, word) terms whose scores ``_tree_scores`` would read for ``q``."""
-    if isinstance(q, Q.Term):
-        return [(q.fieldname, q.text)]
-    if isinstance(q, (Q.And, Q.Or)):
-        return [leaf for sub in q.subqueries for leaf in _term_leaves(cache, sub)]
-    if isinstance(q, Q.MultiTerm) and not q.constantscore:
-        expanded = _expand(cache, q)
-        return _term_leaves(cache, expanded) if isinstance(expanded, (Q.Term, Q.Or)) else []
-    return []
-
-
-def _worth_caching(cache: _Cache, query: Q.Query) -> bool:
-    """Return True when every term's scores are cached or the term was asked for before ("second hit" admission).
-
-    Caching a term's scores walks its whole posting list once; for a handful of candidates that costs more than
-    stepping a matcher to each, so a term is cached only once it has been asked for twice on this searcher.
-    """
-    scores: OrderedDict[Any, Any] = cache.data.setdefault("scores", OrderedDict())
-    seen: OrderedDict[tuple[str, str], None] = cache.data.setdefault("seen_terms", OrderedDict())
-    worth = True
-    for leaf in _term_leaves(cache, query):
-        if leaf in scores:
-            continue
-        if leaf not in seen:
-            worth = False
-        seen[leaf] = None
-        seen.move_to_end(leaf)
-        if len(seen) > cache.query_cache_size * 4:
-            seen.popitem(last=False)
-    return worth
-
-
 def _scores(cache: _Cache, query: Q.Query, final: int, limit: int | None) -> dict[int, float]:
     """Return the scores of every document in ``final`` (``limit`` is a hint for the caller's top N)."""
-    count = final.bit_count()
-    if count <= 64 and not _worth_caching(cache, query):
-        return score_docs(cache.s, query, from_bits(final))
+    # Always from posting arrays (kept per segment across updates): stepping Whoosh's matchers to a few candidates
+    # looked cheaper, but an Or of many words makes Whoosh score whole posting lists in Python, and after an update
+    # that was most of the time (bench/search.py at 10k: warm 19 → 13-17 ms/query, after an update 71 → 39-45).
     return _tree_scores(cache, query, set(from_bits(final)))
 
 
@@ -1152,7 +1112,7 @@ def _rank(cache: _Cache, query: Q.Query | None, final: int, request: SearchReque
 
     if request.order == "nearest" or query is None:
         ordered = heapq.nsmallest(end, docs, key=lambda d: (_tier(tiers, d), effective(d), d))[start:end]
-        scores = score_docs(cache.s, query, sorted(ordered)) if query is not None else {}
+        scores = _scores(cache, query, to_bits(ordered, cache.size), None) if query is not None and ordered else {}
         return [_hit(cache, d, scores.get(d, 0.0), distances, modes, True) for d in ordered]
     scores = _adjusted(_scores(cache, query, final, None), tiers)
     best = max(scores.values(), default=0.0) or 1.0

@@ -14,7 +14,8 @@ from tests import factories
 
 
 def changes_for(service_id: str) -> list[DirectoryChange]:
-    return list(db.session.scalars(db.select(DirectoryChange).where(DirectoryChange.service_id == service_id)))
+    return list(db.session.scalars(db.select(DirectoryChange).where(DirectoryChange.service_id == service_id)
+                                  .order_by(DirectoryChange.id)))
 
 
 def test_creating_a_service_logs_it(app_ctx: Any) -> None:

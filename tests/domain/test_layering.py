@@ -1,4 +1,4 @@
-"""The domain is below the pages: no module in microdir/domain imports a blueprint's module."""
+"""The domain is below the pages: no module in microdir/domain (or its packages) imports a blueprint's module."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ PAGE_PACKAGES = {"admin", "auth", "moderation", "providers", "public", "referral
 
 def _imported_modules(path: Path) -> set[str]:
     """Every module ``path`` imports, as an absolute dotted name (imports inside functions too)."""
-    module = "microdir.domain." + path.stem
+    module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)  # "." is the module's package
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
@@ -34,8 +34,8 @@ def _is_page_module(name: str) -> bool:
 
 def test_no_domain_module_imports_a_page_module() -> None:
     offenders = {
-        f"{path.name} imports {name}"
-        for path in sorted((PACKAGE / "domain").glob("*.py"))
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in sorted((PACKAGE / "domain").rglob("*.py"))
         for name in _imported_modules(path)
         if _is_page_module(name)
     }

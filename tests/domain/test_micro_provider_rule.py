@@ -73,3 +73,30 @@ def test_unknown_workforce_is_not_a_micro_provider_yet() -> None:
     verdict = assess_micro_provider(None)
     assert not verdict.is_micro_provider
     assert verdict.reasons == ["We do not know yet how many people work for it or who runs it."]
+
+
+def test_weekly_hours_become_full_time_equivalents_paid_and_unpaid_apart() -> None:
+    from microdir.domain.listings import WorkforceFigures, workforce_figures
+
+    people = [(True, Decimal("37.5")), (True, Decimal("18.75")), (False, Decimal("7.5")), (False, Decimal("3"))]
+    assert workforce_figures(people) == WorkforceFigures(2, Decimal("1.50"), 2, Decimal("0.28"))  # 10.5 / 37.5 = 0.28
+    assert workforce_figures([]) == WorkforceFigures(0, Decimal("0"), 0, Decimal("0"))
+
+
+def test_rounding_never_brings_a_workforce_within_the_limit() -> None:
+    from microdir.domain.listings import workforce_figures
+
+    # 187.6 hours is 5.0027 full-time equivalents: rounded to the hundredth the profile keeps, it must stay over 5.
+    figures = workforce_figures([(True, Decimal("37.5"))] * 4 + [(True, Decimal("37.6"))])
+    assert figures.paid_workers_fte == Decimal("5.01")
+    assert not assess_micro_provider(profile(str(figures.paid_workers_fte))).is_micro_provider
+    exactly = workforce_figures([(True, Decimal("37.5"))] * 4 + [(False, Decimal("37.5"))])
+    assert assess_micro_provider(profile(str(exactly.paid_workers_fte), str(exactly.unpaid_workers_fte))).is_micro_provider
+
+
+def test_figures_from_before_are_split_evenly_into_weekly_hours() -> None:
+    from microdir.domain.listings import weekly_hours_of
+
+    assert weekly_hours_of(3, Decimal("1")) == [Decimal("12.50")] * 3
+    assert weekly_hours_of(0, Decimal("0.5")) == [Decimal("18.75")]
+    assert weekly_hours_of(0, Decimal("0")) == []

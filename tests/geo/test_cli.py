@@ -49,3 +49,18 @@ def test_load_rejects_bad_areas(empty_geo_app: Flask, sample_csv: Path) -> None:
     )
     assert result.exit_code == 1
     assert "Postcode areas are one or two letters" in result.output
+
+
+def test_load_if_missing_rebuilds_a_database_from_before_villages(empty_geo_app: Flask, sample_csv: Path) -> None:
+    import sqlite3
+
+    runner = empty_geo_app.test_cli_runner()
+    assert runner.invoke(args=["geo", "load", "--postcodes-csv", str(sample_csv)]).exit_code == 0
+    result = runner.invoke(args=["geo", "load", "--if-missing", "--postcodes-csv", str(sample_csv)])
+    assert "already loaded" in result.output
+    conn = sqlite3.connect(empty_geo_app.config["GEO_DATABASE"])
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    result = runner.invoke(args=["geo", "load", "--if-missing", "--postcodes-csv", str(sample_csv)])
+    assert result.exit_code == 0 and "villages and localities" in result.output, result.output

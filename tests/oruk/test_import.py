@@ -131,8 +131,26 @@ def test_imported_listings_are_marked_and_queued_or_published(app_ctx: Any) -> N
     importer.import_services([record], publish=True, source="file:feed.json")
     db.session.commit()
     assert db.session.get(Service, record["id"]).listing_status is ListingStatus.PUBLISHED
-    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "oruk.import")).all()
+    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "oruk.import")
+                                .order_by(AuditEvent.id)).all()
     assert [(e.detail["created"], e.detail["updated"]) for e in events] == [(1, 0), (0, 1)]
+
+
+def test_a_trusted_feed_publishes_its_listings_through_the_lifecycle(app_ctx: Any) -> None:
+    """New listings are published at once; a draft or suspended one it brought in before is published again."""
+    record = _example()
+    importer.import_services([record], publish=True, source="file:feed.json")
+    db.session.commit()
+    service = db.session.get(Service, record["id"])
+    first_published = service.first_published_at
+    assert service.listing_status is ListingStatus.PUBLISHED and first_published is not None
+    for earlier in (ListingStatus.DRAFT, ListingStatus.SUSPENDED, ListingStatus.ARCHIVED):
+        service.listing_status = earlier
+        db.session.commit()
+        importer.import_services([record], publish=True, source="file:feed.json")
+        db.session.commit()
+        service = db.session.get(Service, record["id"])
+        assert (service.listing_status, service.first_published_at) == (ListingStatus.PUBLISHED, first_published)
 
 
 @pytest.mark.parametrize("shape", ["page", "array", "ndjson"])

@@ -51,3 +51,12 @@ def form_fields(service: Service, **changes: str) -> dict[str, Any]:
     }
     fields.update(changes)
     return fields
+
+
+def people_data(*people: tuple[str, str]) -> dict[str, str]:
+    """Return the workforce rows as a browser posts them: ("paid" or "unpaid", usual weekly hours) per person."""
+    data: dict[str, str] = {}
+    for index, (paid, hours) in enumerate(people):
+        data[f"people-{index}-paid"] = paid
+        data[f"people-{index}-hours"] = hours
+    return data

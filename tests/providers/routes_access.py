@@ -34,8 +34,24 @@ def _objects(objects: dict[str, Any]) -> dict[str, str]:
         objects["providers"] = {
             "mine": published.id, "org": mine.id, "theirs": theirs.id, "theirs_org": theirs_org.id,
             "revision": revision.id, "new_revision": new_revision.id, "draft": draft.id,
+            "check": _check_with_document(mine, owner), "check_to_delete": _check_with_document(mine, owner),
+            "theirs_check": _check_with_document(theirs_org, owner),
+            "theirs_check_to_delete": _check_with_document(theirs_org, owner),
         }
     return objects["providers"]
+
+
+def _check_with_document(organization: Any, actor: Any) -> str:
+    from microdir.domain import provider_profiles
+    from microdir.extensions import db
+    from microdir.models import QualityCheck, QualityCheckType
+
+    check = QualityCheck(organization=organization, check_type=QualityCheckType.DBS, reference="001234567890")
+    db.session.add(check)
+    db.session.flush()
+    provider_profiles.attach_document(check, b"%PDF-1.4\n%%EOF\n", "dbs.pdf", actor)
+    db.session.commit()
+    return check.id
 
 
 def _url(template: str) -> Any:
@@ -56,6 +72,10 @@ ROUTES = [
     Route("providers.workers", _url("/provider/organisations/{theirs_org}/workers"), MODERATORS),
     Route("providers.workers", _url("/provider/organisations/{theirs_org}/workers"), MODERATORS, method="POST",
           ok_statuses=FORM_STATUSES),
+    Route("providers.new_service", _url("/provider/organisations/{org}/services/new"), MANAGERS),
+    Route("providers.new_service", _url("/provider/organisations/{theirs_org}/services/new"), MODERATORS),
+    Route("providers.new_service", _url("/provider/organisations/{theirs_org}/services/new"), MODERATORS,
+          method="POST", ok_statuses=FORM_STATUSES),
     Route("providers.new_check", _url("/provider/organisations/{org}/checks/new"), MANAGERS),
     Route("providers.new_check", _url("/provider/organisations/{theirs_org}/checks/new"), MODERATORS),
     Route("providers.new_check", _url("/provider/organisations/{theirs_org}/checks/new"), MODERATORS, method="POST",
@@ -82,4 +102,21 @@ ROUTES += [
           ok_statuses=FORM_STATUSES),
     Route("providers.edit_section", _url("/provider/services/{theirs}/edit/when"), MODERATORS, method="POST",
           ok_statuses=FORM_STATUSES),
+]
+
+
+# Documents backing quality checks: the organisation's members, moderators and admins; never link workers or anyone
+# else. A POST without a file re-renders the form with its message; deleting goes back to the listings.
+ROUTES += [
+    Route("providers.check_document", _url("/provider/checks/{check}/document"), MANAGERS),
+    Route("providers.check_document", _url("/provider/checks/{theirs_check}/document"), MODERATORS),
+    Route("providers.check_document", _url("/provider/checks/{theirs_check}/document"), MODERATORS, method="POST",
+          ok_statuses=FORM_STATUSES),
+    Route("providers.download_document", _url("/provider/checks/{check}/document/file"), MANAGERS),
+    Route("providers.download_document", _url("/provider/checks/{theirs_check}/document/file"), MODERATORS),
+    Route("providers.delete_check", _url("/provider/checks/{check}/delete"), MANAGERS),
+    Route("providers.delete_check", _url("/provider/checks/{theirs_check}/delete"), MODERATORS),
+    Route("providers.delete_check", _url("/provider/checks/{check_to_delete}/delete"), MANAGERS, method="POST"),
+    Route("providers.delete_check", _url("/provider/checks/{theirs_check_to_delete}/delete"), MODERATORS,
+          method="POST"),
 ]

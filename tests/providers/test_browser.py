@@ -86,9 +86,12 @@ def test_other_provider_pages_are_accessible(app_ctx: Any, nojs_page: Any) -> No
     page.goto(f"/provider/organisations/{organization.id}/workers")
     expect(page.locator("#verdict")).to_contain_text("This is a micro-provider")
     assert_accessible(page)
-    page.get_by_label("How many paid workers?").fill("9")
-    page.get_by_label("Paid workers’ hours, as full-time equivalents", exact=True).fill("7")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Add another person").click()  # no JavaScript: the page comes back a row longer
+    expect(page.locator("#person-7")).to_be_visible()
+    for number in range(1, 8):
+        page.locator(f"#person-{number}").get_by_label("Paid", exact=True).check()
+        page.get_by_label(f"Person {number}’s usual hours a week").fill("37.5")
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("#verdict")).to_contain_text("This is not a micro-provider")
     assert_accessible(page)
 

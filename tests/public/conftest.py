@@ -36,3 +36,24 @@ def nojs_page(browser: Any, base_url: str) -> Iterator[Any]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def villages_geo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A gazetteer of the CB (Cambridge) postcode area from the pinned packages: villages, and two Church Ends."""
+    from microdir.geo import load_gazetteer
+
+    path = tmp_path_factory.mktemp("villages-geo") / "geo.sqlite"
+    load_gazetteer(str(path), areas=["CB"])
+    return str(path)
+
+
+@pytest.fixture
+def villages_geo(app: Flask, villages_geo_db: str) -> Iterator[str]:
+    """Search places against the CB gazetteer for one test, then go back to the suite's sample gazetteer."""
+    sample = app.config["GEO_DATABASE"]
+    app.config["GEO_DATABASE"] = villages_geo_db
+    try:
+        yield villages_geo_db
+    finally:
+        app.config["GEO_DATABASE"] = sample

@@ -119,7 +119,7 @@ def test_notes_go_both_ways_on_the_timeline_without_changing_the_status(
     db.session.expire_all()
     stored = db.session.get(type(referral), referral.id)
     assert stored.status is S.ACCEPTED and stored.version == version
-    audits = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "referral.note")).all()
+    audits = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "referral.note").order_by(AuditEvent.id)).all()
     assert [(a.actor_id, a.detail) for a in audits] == [(provider.id, {"actor_kind": "provider"}),
                                                          (link_worker.id, {"actor_kind": "team"})]
     assert all("2pm" not in str(a.detail) for a in audits)

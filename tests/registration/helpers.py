@@ -8,12 +8,14 @@ from typing import Any
 from microdir.extensions import db
 from microdir.models import Service, User
 from tests.pages import ClientRequest
+from tests.providers.helpers import people_data
 
 PASSWORD = "a long and unguessable passphrase"
 
 ABOUT = {"name": "Smethwick Knit and Natter", "description": "A small group that meets to knit and chat.",
          "legal_form": "unincorporated_group", "independent": "yes", "parent_body": ""}
-WORKERS = {"paid_workers": "1", "paid_workers_fte": "0.5", "unpaid_workers": "3", "unpaid_workers_fte": "1"}
+# One person paid for half a week (0.5 full-time equivalent) and three volunteers making one full-time worker.
+WORKERS = people_data(("paid", "18.75"), ("unpaid", "12.5"), ("unpaid", "12.5"), ("unpaid", "12.5"))
 # What a provider types into each section of the section editor (helper A's forms), in task-list order.
 SECTION_ANSWERS: dict[str, dict[str, Any]] = {
     "about": {"name": "Tuesday Knit and Natter", "description": "Knitting, tea and a chat for anyone who is lonely.",

@@ -54,10 +54,10 @@ def test_a_provider_registers_and_submits_a_listing_without_javascript(app_ctx: 
 
     expect(page.locator("h1")).to_have_text("Your workers")
     assert_accessible(page)
-    page.get_by_label("How many paid workers?").fill("1")
-    page.get_by_label("Paid workers’ hours, as full-time equivalents", exact=True).fill("0.5")
-    page.get_by_label("How many volunteers or other unpaid workers?").fill("3")
-    page.get_by_label("Unpaid workers’ hours, as full-time equivalents").fill("1")
+    for number, paid, hours in [(1, "Paid", "18.75"), (2, "Unpaid, for example a volunteer", "12.5"),
+                                (3, "Unpaid, for example a volunteer", "25")]:
+        page.locator(f"#person-{number}").get_by_label(paid, exact=True).check()
+        page.get_by_label(f"Person {number}’s usual hours a week").fill(hours)
     page.get_by_role("button", name="Save and continue").click()
 
     expect(page.locator("h1")).to_have_text("Register Smethwick Knit and Natter")

@@ -20,6 +20,7 @@ from microdir.models import (
 )
 from tests import factories
 from tests.pages import ClientRequest
+from tests.providers.helpers import people_data
 from tests.registration.helpers import (
     PASSWORD,
     SECTION_ANSWERS,
@@ -145,8 +146,13 @@ def test_bad_answers_get_clear_messages_and_change_nothing(app_ctx: Any, client_
     ]
     service = create_organisation(client_request)
     page = client_request.post(f"/register/services/{service.id}/workers",
-                               {**WORKERS, "paid_workers_fte": "3"}, expected_status=200)
-    assert page.error_summary() == ["Paid workers’ full-time equivalent cannot be more than the number of paid workers"]
+                               {**WORKERS, "people-1-hours": "lots", "people-2-paid": ""}, expected_status=200)
+    assert page.error_summary() == [
+        "Hours for person 2 must be a number more than 0 and no more than 100, like 12 or 7.5",
+        "Select whether person 3 is paid or unpaid",
+    ]
+    assert [a["href"] for a in page.select(".govuk-error-summary__list a")] == ["#people-1-hours", "#people-2-paid"]
+    assert page.soup.select_one("input[name=people-1-hours]")["value"] == "lots"
     assert statuses(client_request.get(f"/register/services/{service.id}/tasks"))["Your workers"] == "Not yet started"
 
 
@@ -156,10 +162,12 @@ def test_a_large_or_dependent_organisation_is_told_why_it_is_not_a_micro_provide
     register_account(client_request, smtpd, "big@example.com")
     service = create_organisation(client_request, independent="no", parent_body="Big Care Group Ltd")
     client_request.post(f"/register/services/{service.id}/workers",
-                        {"paid_workers": "9", "paid_workers_fte": "7", "unpaid_workers": "0", "unpaid_workers_fte": "0"})
+                        people_data(*[("paid", "35")] * 7, ("paid", "17.5"), ("paid", "10")))
     text = client_request.get(f"/register/services/{service.id}/check").text()
     assert "This is not a micro-provider" in text
-    assert "It has 7 full-time equivalent workers, paid and unpaid together. A micro-provider has 5 or fewer." in text
+    # 7 × 35 + 17.5 + 10 = 272.5 hours a week, / 37.5 = 7.27 (rounded up)
+    assert "It has 7.27 full-time equivalent workers, paid and unpaid together. A micro-provider has 5 or fewer." in text
+    assert "9 (7.27 full-time equivalent)" in text
     assert "run by, a larger organisation (Big Care Group Ltd)" in text
 
 

@@ -63,7 +63,8 @@ def test_the_embedded_setup_starts_no_watching_thread(app: Flask) -> None:
 
 
 def test_the_live_documents_of_a_new_searcher_leave_out_every_replaced_version(following: Flask) -> None:
-    from microdir.search.queries import _live_bits, to_bits
+    from microdir.search.postings import live_bits
+    from microdir.search.queries import to_bits
 
     services = [factories.create_service(name=f"Segment Walk {n}") for n in range(4)]
     indexer.update_index(following)
@@ -74,4 +75,4 @@ def test_the_live_documents_of_a_new_searcher_leave_out_every_replaced_version(f
     with indexer.get_manager(following).use() as state:
         size = state.searcher.doc_count_all()
         assert size > state.searcher.doc_count()  # there are deleted documents to leave out
-        assert _live_bits(state.searcher, size) == to_bits(state.searcher.reader().all_doc_ids(), size)
+        assert live_bits(state.searcher) == to_bits(state.searcher.reader().all_doc_ids(), size)
