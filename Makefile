@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
+# Two processes, a test file on one of them (tests/conftest.py gives each its own database).
+PYTEST_ARGS ?= -n 2 --dist loadfile
 export FLASK_APP := microdir:create_app
 
 .PHONY: demo test setup assets db bench bench-search bench-http lint clean relevance scale-check

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import current_app, has_app_context
 
@@ -129,8 +130,14 @@ def round_count(n: int, r: Rule | None = None) -> int | None:
 
 def count(n: int | None, r: Rule | None = None) -> Figure:
     """Return a count figure."""
-    r = r or rule()
-    value = round_count(n or 0, r)
+    return _count(int(n or 0), r or rule())
+
+
+@lru_cache(maxsize=8192)
+def _count(n: int, r: Rule) -> Figure:
+    # Figures are immutable and the same count under the same rule is the same figure: a long table (the
+    # week-by-topic CSV is 13,000 rows) makes the same few thousand again and again.
+    value = round_count(n, r)
     return Figure("count", None if value is None else float(value), f"fewer than {r.suppress_below}")
 
 
@@ -189,6 +196,7 @@ def statistic(value: float | None, n: int | None, *, kind: str = "days", unit: s
     return Figure(kind, round(float(value), decimals), "", unit, decimals)
 
 
+@lru_cache(maxsize=8192)
 def text(value: str) -> Figure:
     """Return a label cell (a name or code), shown as given; ``hidden_text`` carries the label."""
     return Figure("text", None, value)

@@ -348,6 +348,14 @@ def _fact(referral: Any, events: list[tuple[datetime, ReferralStatus]], team_kin
     }
 
 
+def _analyze(*tables: Any) -> None:
+    """Let PostgreSQL see how many rows tables have after a large rewrite, before rolling them up: with the
+    statistics of the empty tables it planned the first roll-up of 100,000 referrals past the statement timeout."""
+    if db.engine.dialect.name == "postgresql":
+        for table in tables:
+            db.session.execute(text(f"ANALYZE {table.__tablename__}"))
+
+
 def rebuild_referral_facts(referral_ids: Iterable[str], places: dict[str, tuple[str, str, str]] | None = None) -> int:
     """Rebuild the fact rows of these referrals from their anonymous columns; return how many were written."""
     config = current_app.config
@@ -418,6 +426,8 @@ def refresh_referrals() -> int:
         changed.update(db.session.scalars(select(WellbeingScore.referral_id)))
     weeks = _sent_weeks(changed)  # before and after: a referral whose facts go still leaves its week changed
     written = rebuild_referral_facts(sorted(changed)) if changed else 0
+    if written > 10_000:
+        _analyze(InsightReferralFact, InsightReferralNeed, InsightScorePair)
     rebuild_referral_weeks(weeks | _sent_weeks(changed))
     _set_position("referral_event", last_event)
     _set_position("wellbeing_score", last_score)
@@ -445,6 +455,7 @@ def rebuild_everything() -> dict[str, int]:
     result = {"search-log rows": refresh_searches(), "listings changed": refresh_services()}
     ids = list(db.session.scalars(select(Referral.id).where(Referral.sent_at.is_not(None))))
     result["referrals"] = rebuild_referral_facts(ids)
+    _analyze(InsightSearchDay, InsightReferralFact, InsightReferralNeed, InsightScorePair)
     _set_position("referral_event", db.session.scalar(select(db.func.max(ReferralEvent.id))) or 0)
     _set_position("wellbeing_score", db.session.scalar(select(db.func.max(WellbeingScore.id))) or 0)
     result["weeks"] = rebuild_all_weeks()
@@ -582,11 +593,14 @@ WEEKLY_ROLLUPS: dict[Any, Any] = {
 WEEKLY_TABLES = tuple(WEEKLY_ROLLUPS)
 
 
+RUN_WEEKS = 13  # weeks rolled up by one statement at most: a quarter keeps each well inside the statement timeout
+
+
 def _runs(weeks: Iterable[date]) -> list[tuple[date, date]]:
-    """Group Mondays into runs of consecutive weeks: (first Monday, last Monday)."""
+    """Group Mondays into runs of up to RUN_WEEKS consecutive weeks: (first Monday, last Monday)."""
     runs: list[tuple[date, date]] = []
     for week in sorted(set(weeks)):
-        if runs and week - runs[-1][1] == timedelta(weeks=1):
+        if runs and week - runs[-1][1] == timedelta(weeks=1) and (week - runs[-1][0]).days < 7 * RUN_WEEKS:
             runs[-1] = (runs[-1][0], week)
         else:
             runs.append((week, week))

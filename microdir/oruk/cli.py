@@ -22,7 +22,9 @@ oruk_cli = AppGroup("oruk", help="Open Referral UK 3.0 open data: import, export
 @oruk_cli.command("import")
 @click.argument("source")
 @click.option("--publish/--queue", default=False, help="Publish at once, or queue for review (the default).")
-def import_command(source: str, publish: bool) -> None:
+@click.option("--bulk", is_flag=True,
+              help="A big directory: batched inserts and one change-log mark; every node then rebuilds its index.")
+def import_command(source: str, publish: bool, bulk: bool) -> None:
     """Import ORUK/HSDS 3.0 services from SOURCE: a file (a /services page, a JSON array, or ndjson), or an
     http(s) address when ORUK_IMPORT_FROM_URL_ENABLED is on (every page of a /services feed is fetched)."""
     if "://" in source:  # a web address (anything but http and https is refused with a reason)
@@ -51,7 +53,8 @@ def import_command(source: str, publish: bool) -> None:
             click.echo(f"  {done:,}/{len(records):,}: {report.summary()}")
             last = now
 
-    report = importer.import_services(records, publish=publish, source=label[:255], progress=progress)
+    load = importer.bulk_load if bulk else importer.import_services
+    report = load(records, publish=publish, source=label[:255], progress=progress)
     report.rejections[:0] = problems
     db.session.commit()
     seconds = time.perf_counter() - started

@@ -168,6 +168,7 @@ class IndexManager:
         self.store = SegmentStore()
         self._reopener: threading.Thread | None = None
         self._halt_reopening = threading.Event()
+        self._opening = threading.Lock()  # held by the watching thread while it opens and warms a searcher
 
     def exists(self) -> bool:
         return os.path.exists(os.path.join(self.root, CURRENT))
@@ -183,9 +184,20 @@ class IndexManager:
             raise IndexOutdated("The search index was built by an older version: run `flask index rebuild`.")
         return whoosh_index.open_dir(directory)
 
+    def _in_step(self) -> bool:
+        with self._lock:
+            state = self._state
+            return (state is not None and self.exists() and state.directory == current_dir(self.root)
+                    and state.searcher.up_to_date())
+
     @contextmanager
     def use(self) -> Iterator[SearcherState]:
         """Yield an up-to-date searcher state, holding the lock so no other thread uses it meanwhile."""
+        if self._reopener is not None and not self._in_step():
+            # The watching thread may be opening the new searcher right now: wait for it rather than open a second
+            # one beside it (at 100,000 listings both took seconds of CPU, and the search waited for both).
+            with self._opening:
+                pass
         with self._lock:
             state = self._state
             directory = current_dir(self.root) if self.exists() else None
@@ -213,18 +225,19 @@ class IndexManager:
         stays in use until the new one is ready; the swap happens under the lock, between searches.
         Return True when it opened a new one.
         """
-        if not self.exists():
+        if not self.exists() or self._in_step():
             return False
-        with self._lock:
-            state = self._state
-            directory = current_dir(self.root)
-            if state is not None and state.directory == directory and state.searcher.up_to_date():
+        with self._opening:
+            if self._in_step():
                 return False
-        ix = self.open_index(create=False)
-        fresh = SearcherState(directory, ix, ix.searcher())
-        warm(fresh)
-        with self._lock:
-            old, self._state = self._state, fresh
+            directory = current_dir(self.root)
+            ix = self.open_index(create=False)
+            # unchanged segments' arrays carry over
+            fresh = SearcherState(directory, ix, ix.searcher(), store=self.store)
+            warm(fresh)
+            with self._lock:
+                old, self._state = self._state, fresh
+                self.store.keep_only({key for sub, _ in leaves(fresh.searcher) if (key := segment_key(sub.reader()))})
         if old is not None:
             old.searcher.close()
         return True

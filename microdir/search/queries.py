@@ -1054,44 +1054,11 @@ def _expand_words(cache: _Cache, q: Q.Query) -> Q.Query:
     return terms[0] if len(terms) == 1 else Q.Or(terms)
 
 
-def _term_leaves(cache: _Cache, q: Q.Query) -> list[tuple[str, str]]:
-    """Return the (field, word) terms whose scores ``_tree_scores`` would read for ``q``."""
-    if isinstance(q, Q.Term):
-        return [(q.fieldname, q.text)]
-    if isinstance(q, (Q.And, Q.Or)):
-        return [leaf for sub in q.subqueries for leaf in _term_leaves(cache, sub)]
-    if isinstance(q, Q.MultiTerm) and not q.constantscore:
-        expanded = _expand(cache, q)
-        return _term_leaves(cache, expanded) if isinstance(expanded, (Q.Term, Q.Or)) else []
-    return []
-
-
-def _worth_caching(cache: _Cache, query: Q.Query) -> bool:
-    """Return True when every term's scores are cached or the term was asked for before ("second hit" admission).
-
-    Caching a term's scores walks its whole posting list once; for a handful of candidates that costs more than
-    stepping a matcher to each, so a term is cached only once it has been asked for twice on this searcher.
-    """
-    scores: OrderedDict[Any, Any] = cache.data.setdefault("scores", OrderedDict())
-    seen: OrderedDict[tuple[str, str], None] = cache.data.setdefault("seen_terms", OrderedDict())
-    worth = True
-    for leaf in _term_leaves(cache, query):
-        if leaf in scores:
-            continue
-        if leaf not in seen:
-            worth = False
-        seen[leaf] = None
-        seen.move_to_end(leaf)
-        if len(seen) > cache.query_cache_size * 4:
-            seen.popitem(last=False)
-    return worth
-
-
 def _scores(cache: _Cache, query: Q.Query, final: int, limit: int | None) -> dict[int, float]:
     """Return the scores of every document in ``final`` (``limit`` is a hint for the caller's top N)."""
-    count = final.bit_count()
-    if count <= 64 and not _worth_caching(cache, query):
-        return score_docs(cache.s, query, from_bits(final))
+    # Always from posting arrays (kept per segment across updates): stepping Whoosh's matchers to a few candidates
+    # looked cheaper, but an Or of many words makes Whoosh score whole posting lists in Python, and after an update
+    # that was most of the time (bench/search.py at 10k: warm 19 → 13-17 ms/query, after an update 71 → 39-45).
     return _tree_scores(cache, query, set(from_bits(final)))
 
 
@@ -1145,7 +1112,7 @@ def _rank(cache: _Cache, query: Q.Query | None, final: int, request: SearchReque
 
     if request.order == "nearest" or query is None:
         ordered = heapq.nsmallest(end, docs, key=lambda d: (_tier(tiers, d), effective(d), d))[start:end]
-        scores = score_docs(cache.s, query, sorted(ordered)) if query is not None else {}
+        scores = _scores(cache, query, to_bits(ordered, cache.size), None) if query is not None and ordered else {}
         return [_hit(cache, d, scores.get(d, 0.0), distances, modes, True) for d in ordered]
     scores = _adjusted(_scores(cache, query, final, None), tiers)
     best = max(scores.values(), default=0.0) or 1.0

@@ -106,3 +106,17 @@ def test_services_of_one_organisation_share_it_across_batches(app_ctx: Any) -> N
     assert report.created == 3
     owners = {db.session.get(Service, r["id"]).organization_id for r in records}  # type: ignore[union-attr]
     assert owners == {organisation["id"]}
+
+
+def test_the_cli_loads_a_big_file_in_bulk_and_reports_rejections(app_ctx: Any, cli_runner: Any, tmp_path: Any) -> None:
+    import json
+
+    records = _copies(3)
+    feed = tmp_path / "national.ndjson"
+    feed.write_text("\n".join(json.dumps(r) for r in [*records, {"id": "bad", "name": "x"}]))
+    start = _position()
+    result = cli_runner.invoke(args=["oruk", "import", str(feed), "--publish", "--bulk"])
+    assert result.exit_code == 0, result.output
+    assert "3 created, 0 updated, 0 unchanged, 1 rejected" in result.output and "Rejected bad:" in result.output
+    assert _log_after(start) == [(EVERY_SERVICE, REINDEX)]
+    assert all(db.session.get(Service, r["id"]) is not None for r in records)

@@ -82,7 +82,8 @@ schema = schemathesis.pytest.from_fixture("oruk_schema")
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_matches_its_openapi_document(case: Any) -> None:
-    case.call_and_validate()
+    # The app gzips JSON for clients that ask; schemathesis' WSGI transport asks but does not unzip.
+    case.call_and_validate(headers={"Accept-Encoding": "identity"})
 
 
 def test_the_document_says_a_null_character_in_free_text_is_refused(app_ctx: Any, client: Any) -> None:

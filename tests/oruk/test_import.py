@@ -131,7 +131,8 @@ def test_imported_listings_are_marked_and_queued_or_published(app_ctx: Any) -> N
     importer.import_services([record], publish=True, source="file:feed.json")
     db.session.commit()
     assert db.session.get(Service, record["id"]).listing_status is ListingStatus.PUBLISHED
-    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "oruk.import")).all()
+    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "oruk.import")
+                                .order_by(AuditEvent.id)).all()
     assert [(e.detail["created"], e.detail["updated"]) for e in events] == [(1, 0), (0, 1)]
 
 

@@ -60,3 +60,19 @@ def test_a_web_process_of_a_following_node_watches_the_index_from_its_first_requ
 def test_the_embedded_setup_starts_no_watching_thread(app: Flask) -> None:
     assert app.config["SEARCH_SYNC_ON_COMMIT"] is True
     assert app.config["SEARCH_REOPEN_AHEAD_SECONDS"] == 0
+
+
+def test_the_live_documents_of_a_new_searcher_leave_out_every_replaced_version(following: Flask) -> None:
+    from microdir.search.postings import live_bits
+    from microdir.search.queries import to_bits
+
+    services = [factories.create_service(name=f"Segment Walk {n}") for n in range(4)]
+    indexer.update_index(following)
+    for service in services[:2]:  # each edit deletes the old document and adds a new one
+        service.description = "Changed, so the old document is deleted"
+        db.session.commit()
+        indexer.update_index(following)
+    with indexer.get_manager(following).use() as state:
+        size = state.searcher.doc_count_all()
+        assert size > state.searcher.doc_count()  # there are deleted documents to leave out
+        assert live_bits(state.searcher) == to_bits(state.searcher.reader().all_doc_ids(), size)
