@@ -112,6 +112,8 @@ def record_quality_check(
 def attach_document(check: QualityCheck, data: bytes, filename: str, actor: User) -> QualityCheckDocument:
     """Keep a file (PDF, PNG or JPEG, judged by its content) backing ``check``, replacing any it had; audit it.
 
+    A verified check goes back to waiting to be verified: the moderator vouched for what they saw, not for this
+    file, so it is in "Quality checks to verify" again and counts on the listing once they have looked.
     Raises ``documents.DocumentError`` with the person's message when the file is refused; nothing changes then.
     """
     stored = documents.save(data)
@@ -126,10 +128,13 @@ def attach_document(check: QualityCheck, data: bytes, filename: str, actor: User
         uploaded_by_id=actor.id,
     )
     db.session.add(document)
+    was_verified = check.checked_on is not None
+    check.checked_on = None
+    check.checked_by_id = None
     db.session.flush()
     audit.record("quality_check.document.upload", "quality_check", check.id, actor=actor,
                  organization_id=check.organization_id, document_id=document.id, content_type=stored.content_type,
-                 size_bytes=stored.size_bytes, replaced=replaced is not None)
+                 size_bytes=stored.size_bytes, replaced=replaced is not None, verification_withdrawn=was_verified)
     return document
 
 

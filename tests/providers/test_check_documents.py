@@ -181,3 +181,34 @@ def test_a_file_written_in_a_transaction_that_rolls_back_is_removed(app_ctx: Any
         raise RuntimeError("the request failed after the file was written")
     assert _documents(app_ctx) == before
     assert db.session.scalar(db.select(QualityCheckDocument)) is None
+
+
+def test_a_new_document_on_a_verified_check_puts_it_back_in_the_moderators_list(
+    app_ctx: Any, client_request: ClientRequest
+) -> None:
+    provider, _organization, check = _setting()
+    moderator = factories.create_user(Role.MODERATOR)
+    provider_profiles.verify_quality_check(check, moderator)
+    db.session.commit()
+    client_request.sign_in(moderator)
+    assert client_request.get("/moderation/revisions/quality-checks").select("#checks tbody tr") == []
+
+    client_request.sign_out()
+    client_request.sign_in(provider)
+    _upload(client_request, check, PDF, "Renewed certificate.pdf")
+    status = client_request.get("/provider/").soup.find("strong", string="Waiting to be verified")
+    assert status is not None  # the provider sees it will be looked at again
+
+    client_request.sign_out()
+    client_request.sign_in(moderator)
+    checks = client_request.get("/moderation/revisions/quality-checks")
+    (row,) = checks.select("#checks tbody tr")
+    assert "Public liability insurance" in row.get_text(" ", strip=True)
+    assert checks.soup.select_one(f"#document-{check.id}") is not None  # the new document is there to look at
+    upload = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "quality_check.document.upload"))
+    assert upload.actor_id == provider.id and upload.detail["verification_withdrawn"] is True
+
+    form = checks.form_data(f"form[action$='/quality-checks/{check.id}/verify']")
+    client_request.post(f"/moderation/revisions/quality-checks/{check.id}/verify", form,
+                        form_url="/moderation/revisions/quality-checks")
+    assert client_request.get("/moderation/revisions/quality-checks").select("#checks tbody tr") == []
