@@ -668,3 +668,14 @@ def diff(before: ListingData | None, after: ListingData) -> list[FieldChange]:
     return changes
 
 
+
+
+def changed_underneath(base: ListingData, proposed: ListingData, published: ListingData) -> list[FieldChange]:
+    """Return the fields the published listing changed since ``base`` (what the provider edited) that approving
+    ``proposed`` would not keep: a correction to a field the change also sets, or one the change would undo.
+
+    The rows are as the review table shows them (published, then proposed). Fields changed since but already as
+    proposed are left out: approving changes nothing there.
+    """
+    moved = {change.field for change in diff(base, published)}
+    return [change for change in diff(published, proposed) if change.field in moved]

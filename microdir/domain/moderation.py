@@ -26,7 +26,7 @@ from ..models import (
     utcnow,
 )
 from . import audit
-from .listing_edits import FieldChange, ListingData, apply_snapshot, diff, snapshot
+from .listing_edits import FieldChange, ListingData, apply_snapshot, changed_underneath, diff, snapshot
 from .listings import transition_listing
 from .revisions import ModerationError
 
@@ -92,6 +92,21 @@ def revision_diff(revision: ListingRevision) -> list[FieldChange]:
     if revision.is_new_listing:
         return diff(None, proposed(revision))
     return diff(snapshot(revision.service), revision.data)
+
+
+def changed_since_submitted(revision: ListingRevision) -> list[FieldChange] | None:
+    """Return the published fields that moved on since the provider made this change, or None if none did.
+
+    Compares the listing's fields, not its version: the version also moves for a document upload or an edit to the
+    organisation, which leaves the listing's fields (and the review table) as they were. A change saved before its
+    starting point was kept can only be judged by version; the list is then empty (which fields is not known).
+    """
+    if revision.is_new_listing:
+        return None
+    if revision.base_data is None:
+        return [] if revision.base_version != revision.service.version else None
+    moved = changed_underneath(revision.base_data, revision.data, snapshot(revision.service))
+    return moved or None
 
 
 def _check_decidable(revision: ListingRevision, expected_version: int) -> None:

@@ -91,6 +91,7 @@ def submit_revision(service: Service, data: ListingData, actor: User, *, base_ve
         submitted_by_id=actor.id,
         submitted_at=utcnow(),
         base_version=base_version,
+        base_data=snapshot(service),
         is_new_listing=False,
         data=data,
         status=RevisionStatus.PENDING,

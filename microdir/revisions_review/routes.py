@@ -46,7 +46,7 @@ def _render_revision(revision: ListingRevision, form: RejectForm, status: int = 
     return render_template(
         "revisions/revision.html", title=f"Review {service.name}", revision=revision, service=service,
         changes=moderation.revision_diff(revision), form=form,
-        out_of_date=not revision.is_new_listing and revision.base_version != service.version,
+        moved_on=moderation.changed_since_submitted(revision),
     ), status
 
 

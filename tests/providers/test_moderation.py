@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from microdir.domain import moderation
+from microdir.domain import moderation, provider_profiles, revisions
 from microdir.extensions import db
-from microdir.models import AuditEvent, ListingStatus, RevisionStatus, Role, VerifiedHow
+from microdir.models import AuditEvent, ListingStatus, QualityCheckType, RevisionStatus, Role, VerifiedHow
 from microdir.search.queries import SearchRequest, search_services
 from tests import factories
 from tests.conftest import Inbox
 from tests.pages import ClientRequest
-from tests.providers.helpers import new_listing, pending_change
+from tests.providers.helpers import edit_data, new_listing, pending_change
 
 
 def _setup() -> tuple[Any, Any, Any]:
@@ -184,3 +184,49 @@ def test_a_decided_revision_cannot_be_decided_again(app_ctx: Any) -> None:
         assert "already been decided" in str(error)
     else:
         raise AssertionError("a decided revision was rejected")
+
+
+def _warning(client_request: ClientRequest, revision: Any) -> str:
+    page = client_request.get(f"/moderation/revisions/{revision.id}")
+    found = page.soup.select_one("#moved-on")
+    return found.get_text(" ", strip=True) if found else ""
+
+
+def test_a_document_upload_or_organisation_edit_after_the_change_does_not_warn_the_moderator(
+    app_ctx: Any, client_request: ClientRequest
+) -> None:
+    organization, provider, service = _setup()
+    revision = pending_change(service, provider, name="Tuesday Tea and Chat")
+    check = provider_profiles.record_quality_check(
+        organization, QualityCheckType.DBS, provider, reference="001", description=None, cover_amount=None,
+        expires_on=None)
+    provider_profiles.attach_document(check, b"%PDF-1.4\n%%EOF\n", "dbs.pdf", provider)
+    organization.description = "Friendly groups in Smethwick."
+    db.session.commit()
+    assert service.version != revision.base_version  # the listing's version moved on; its fields did not
+    client_request.sign_in(factories.create_user(Role.MODERATOR))
+
+    assert _warning(client_request, revision) == ""
+    page = client_request.get(f"/moderation/revisions/{revision.id}")
+    assert "The published listing has changed" not in page.text()
+
+
+def test_a_moderators_correction_after_the_change_still_warns_and_names_the_field(
+    app_ctx: Any, client_request: ClientRequest
+) -> None:
+    _, provider, service = _setup()
+    revision = pending_change(service, provider, name="Tuesday Tea and Chat", description="Tea, cake and a chat.")
+    moderator = factories.create_user(Role.MODERATOR)
+    assert revisions.save_edit(service, edit_data(service, description="Tea and cake on Tuesdays."), moderator,
+                               expected_version=service.version, expected_revision=revision.id) == "published"
+    db.session.commit()
+    client_request.sign_in(moderator)
+
+    warning = _warning(client_request, revision)
+    assert "The published listing has changed since the provider made this change (Description)" in warning
+
+    # A correction the change would undo also warns: approving would put the old phone number back.
+    revisions.save_edit(service, edit_data(service, phone="+441214960000"), moderator,
+                        expected_version=service.version, expected_revision=revision.id)
+    db.session.commit()
+    assert "(Description, Phone number)" in _warning(client_request, revision)
