@@ -13,8 +13,9 @@ from ..extensions import db
 from ..mail import send_email
 from ..models import ListingHold, ListingStatus, MicroProviderProfile, Organization, Service, User, VerifiedHow, utcnow
 from . import audit
+from .listing_edits import ModerationError
 from .listings import MicroProviderVerdict, assess_micro_provider, transition_listing
-from .moderation import ModerationError, member_emails
+from .moderation import member_emails
 
 HOLD_STATUSES = frozenset({ListingStatus.SUSPENDED, ListingStatus.ARCHIVED})
 
