@@ -232,10 +232,12 @@ class IndexManager:
                 return False
             directory = current_dir(self.root)
             ix = self.open_index(create=False)
-            fresh = SearcherState(directory, ix, ix.searcher())
+            # unchanged segments' arrays carry over
+            fresh = SearcherState(directory, ix, ix.searcher(), store=self.store)
             warm(fresh)
             with self._lock:
                 old, self._state = self._state, fresh
+                self.store.keep_only({key for sub, _ in leaves(fresh.searcher) if (key := segment_key(sub.reader()))})
         if old is not None:
             old.searcher.close()
         return True

@@ -95,3 +95,17 @@ def test_one_edit_lookup_finds_the_words_whooshs_walk_finds(tmp_path: Path) -> N
                           for w in IndexReader.terms_within(state.searcher.reader(), "text", typo, 1, prefix=prefix)}
                 assert postings.words_within_one(vocabularies, typo, prefix) == walked, (typo, prefix)
     manager.close()
+
+
+def test_reopening_ahead_keeps_what_unchanged_segments_held(tmp_path: Path) -> None:
+    manager = _index(tmp_path)
+    with manager.use() as state:
+        run_search(state, SearchRequest(text="lunch club"), {})
+        kept = {key[:2] for key in state.store.postings}
+    with manager.open_index().writer(mergetype=NO_MERGE) as writer:
+        writer.update_document(**_doc(5, extra="zebrafinch"))
+    assert manager.reopen_ahead(lambda state: None)  # the warming thread's step
+    with manager.use() as state:
+        assert {key[:2] for key in state.store.postings} == kept
+        assert [hit.service_id for hit in run_search(state, SearchRequest(text="zebrafinch"), {}).hits] == ["svc-5"]
+    manager.close()
