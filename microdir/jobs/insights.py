@@ -6,7 +6,7 @@ Both are idempotent: the refresh reads only rows added since its last position, 
 
 from __future__ import annotations
 
-from . import register_job
+from .registry import register_job
 
 
 def refresh_insight_summaries() -> str:
