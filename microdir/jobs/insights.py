@@ -10,9 +10,13 @@ from . import register_job
 
 
 def refresh_insight_summaries() -> str:
+    from ..insights.cache import warm_shared_pages
     from ..insights.refresh import refresh_all
 
     counts = refresh_all()
+    # The web processes cannot see this one's page cache; the shared one lets the first commissioner after a
+    # refresh have the default pages at once.
+    counts["pages warmed"] = warm_shared_pages()
     return ", ".join(f"{count} {what}" for what, count in counts.items())
 
 
