@@ -3,9 +3,9 @@ for the same filters are the same until then.
 
 Two levels, both keyed on the page, the filters, the small-number rule, the settings the figures use and the job's
 last run (so nothing stale or differently rounded is ever served):
-- ``insight_page_cache``, shared by every web process and warmed by the job for the default periods over the whole
-  deployment, so the first commissioner after a refresh does not wait for the slow pages; each refresh that changes
-  the summaries empties it (``refresh``);
+- ``insight_page_cache``, for the picker's named periods (last 4 weeks, quarter, year), shared by every web process
+  and warmed by the job for those periods over the whole deployment, so the first commissioner after a refresh
+  does not wait for the slow pages; each refresh that changes the summaries empties it (``refresh``);
 - a bounded dictionary in each process in front of it, for repeats.
 
 What is kept is the page as shown, after disclosure control: no unrounded count is stored. The rows are pickled;
@@ -35,6 +35,7 @@ from .refresh import refresh_marker
 log = logging.getLogger(__name__)
 
 MAX_PAGES = 256
+WARMED_PERIODS = tuple(period for period in PERIODS if period != "custom")
 _lock = threading.Lock()
 _pages: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 
@@ -76,18 +77,19 @@ def cached_page(slug: str, filters: Filters, build: Callable[[Filters], Any] | N
         if page is not None:
             _pages.move_to_end(local_key)
             return page
-    page = _load_shared(key)
+    # Only the picker's named periods are shared: custom dates are rarely asked for twice, and sharing them would
+    # cost every one a write and let the table grow with each date a commissioner tries.
+    shared = filters.period in WARMED_PERIODS
+    page = _load_shared(key) if shared else None
     if page is None:
         page = (build or _builder(slug))(filters)
-        _save_shared(key, page)
+        if shared:
+            _save_shared(key, page)
     with _lock:
         _pages[local_key] = page
         while len(_pages) > MAX_PAGES:
             _pages.popitem(last=False)
     return page
-
-
-WARMED_PERIODS = tuple(period for period in PERIODS if period != "custom")
 
 
 def warm_shared_pages() -> int:

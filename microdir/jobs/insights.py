@@ -6,6 +6,8 @@ Both are idempotent: the refresh reads only rows added since its last position, 
 
 from __future__ import annotations
 
+import time
+
 from . import register_job
 
 
@@ -16,8 +18,10 @@ def refresh_insight_summaries() -> str:
     counts = refresh_all()
     # The web processes cannot see this one's page cache; the shared one lets the first commissioner after a
     # refresh have the default pages at once.
-    counts["pages warmed"] = warm_shared_pages()
-    return ", ".join(f"{count} {what}" for what, count in counts.items())
+    started = time.perf_counter()
+    warmed = warm_shared_pages()
+    return ", ".join([*(f"{count} {what}" for what, count in counts.items()),
+                      f"{warmed} pages warmed in {time.perf_counter() - started:.1f}s"])
 
 
 def send_insight_reports() -> str:

@@ -108,6 +108,9 @@ def test_a_refresh_that_changes_the_summaries_forgets_the_kept_pages(
             assert _cell(client_request.get("/insights/funnel?period=quarter"), "funnel") == "9"
             # … and the page a web process worked out is kept for the others
             assert db.session.scalar(select(func.count()).select_from(InsightPageCache)) == 1
+            custom = "/insights/funnel?period=custom&from=2026-03-01&to=2026-03-31"
+            assert _cell(client_request.get(custom), "funnel") == "9"  # custom dates: kept in this process only
+            assert db.session.scalar(select(func.count()).select_from(InsightPageCache)) == 1
             _refuse_to_compute(monkeypatch)
             assert _cell(client_request.get("/insights/funnel?period=quarter"), "funnel") == "9"
     finally:
