@@ -49,7 +49,9 @@ def _shared_key(slug: str, filters: Filters) -> str:
 
 def _builder(slug: str) -> Callable[[Filters], Any]:
     page_slug, _, table_id = slug.partition("/")
-    return queries.CSV_ONLY[(page_slug, table_id)] if table_id else queries.PAGES[page_slug][1]
+    if not table_id:
+        return queries.PAGES[page_slug][1]
+    return queries.CSV_ONLY.get((page_slug, table_id)) or queries.PARTS[(page_slug, table_id)]
 
 
 def _load_shared(key: str) -> Any:
@@ -97,7 +99,7 @@ def warm_shared_pages() -> int:
     shared cache, in the caller's transaction (the job's: they appear together with the summaries they come from).
     Return how many."""
     assert DEFAULT_PERIOD in WARMED_PERIODS
-    slugs = [*queries.PAGES, *(f"{page}/{table}" for page, table in queries.CSV_ONLY)]
+    slugs = [*queries.PAGES, *(f"{page}/{part}" for page, part in (*queries.CSV_ONLY, *queries.PARTS))]
     warmed = 0
     for period in WARMED_PERIODS:
         filters = parse_filters({"period": period})

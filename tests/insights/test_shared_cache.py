@@ -37,6 +37,7 @@ def _refuse_to_compute(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(queries, "PAGES", {slug: (title, refuse) for slug, (title, _build) in queries.PAGES.items()})
     monkeypatch.setattr(queries, "CSV_ONLY", dict.fromkeys(queries.CSV_ONLY, refuse))
+    monkeypatch.setattr(queries, "PARTS", dict.fromkeys(queries.PARTS, refuse))
 
 
 def _cell(page: Any, table: str) -> str:
@@ -48,8 +49,8 @@ def test_the_refresh_job_warms_the_default_pages_for_every_process(
     with time_machine.travel(TODAY, tick=False):
         result = _JOBS["insights.refresh"]()
         db.session.commit()
-        # 3 periods × (7 pages + the CSV-only week-by-topic table)
-        assert "24 pages warmed" in result
+        # 3 periods × (7 pages + the CSV-only week-by-topic table + the funnel's stages for the summary)
+        assert "27 pages warmed" in result
         client_request.sign_in(factories.create_user(Role.COMMISSIONER))
         _refuse_to_compute(monkeypatch)
         for period in ("4w", "quarter", "year"):
