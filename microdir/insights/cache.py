@@ -56,7 +56,13 @@ def _builder(slug: str) -> Callable[[Filters], Any]:
 
 def _load_shared(key: str) -> Any:
     figures = db.session.scalar(select(InsightPageCache.figures).where(InsightPageCache.key == key))
-    return pickle.loads(figures) if figures is not None else None  # noqa: S301  # written only by this module
+    if figures is None:
+        return None
+    try:
+        return pickle.loads(figures)  # noqa: S301  # written only by this module
+    except Exception:  # kept by an older release whose classes differ: work the page out again
+        log.info("insight page kept by another release not read")
+        return None
 
 
 def _save_shared(key: str, page: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from microdir.extensions import db
 from microdir.insights import cache, queries
@@ -116,3 +116,14 @@ def test_a_refresh_that_changes_the_summaries_forgets_the_kept_pages(
             assert _cell(client_request.get("/insights/funnel?period=quarter"), "funnel") == "9"
     finally:
         app_ctx.config.update(INSIGHTS_SUPPRESS_BELOW=8, INSIGHTS_ROUND_TO=5)
+
+
+def test_a_page_kept_by_an_older_release_is_worked_out_again(world: Any, client_request: ClientRequest) -> None:
+    with time_machine.travel(TODAY, tick=False):
+        _JOBS["insights.refresh"]()
+        db.session.commit()
+        db.session.execute(update(InsightPageCache).values(figures=b"not a page this release can read"))
+        db.session.commit()
+        cache.clear()
+        client_request.sign_in(factories.create_user(Role.COMMISSIONER))
+        assert _cell(client_request.get("/insights/funnel?period=quarter"), "funnel") == "10"
