@@ -80,7 +80,7 @@ def _referable(services: list[Service]) -> list[Service]:
 def _upload_certificate(provider: User) -> QualityCheck | None:
     """Upload an insurance certificate (a PDF) to the public liability check of the demo provider's first
     organisation, through the one place that keeps documents; record the check first if it has none."""
-    organization = min(provider.organizations, key=lambda o: o.name)
+    organization = min(provider.organizations, key=lambda o: o.name.lower())  # first on "Your listings"
     check = next((c for c in organization.quality_checks if c.check_type is QualityCheckType.PUBLIC_LIABILITY), None)
     if check is None:
         check = provider_profiles.record_quality_check(

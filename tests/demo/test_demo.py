@@ -193,7 +193,7 @@ def _check_demo_provider_sees_its_people_and_a_certificate(app: Flask, client_re
     with app.app_context():
         provider = db.session.scalar(db.select(User).where(User.email == "provider@demo.example.org"))
         moderator = db.session.scalar(db.select(User).where(User.email == "moderator@demo.example.org"))
-        organization = min(provider.organizations, key=lambda o: o.name)
+        organization = min(provider.organizations, key=lambda o: o.name.lower())
         people = organization.profile.people
         check = next(c for c in organization.quality_checks if c.document is not None)
         check_id, service_id, filename = check.id, organization.services[0].id, check.document.filename
