@@ -23,6 +23,7 @@ from microdir.models import (
     CostOption,
     CostType,
     ListingStatus,
+    MicroProviderProfile,
     Organization,
     QualityCheck,
     Role,
@@ -122,9 +123,10 @@ def _check_full_varied_directory(app: Flask) -> None:
 def _check_every_workforce_is_stored_person_by_person(app: Flask) -> None:
     """Each organisation lists its people (paid or not, weekly hours), and its figures are the ones they add up to."""
     with app.app_context():
-        profiles = [o.profile for o in db.session.scalars(db.select(Organization))]
+        profiles = list(db.session.scalars(db.select(MicroProviderProfile)))
+        assert len(profiles) == db.session.scalar(db.select(db.func.count(Organization.id)))
         for profile in profiles:
-            assert profile.people is not None, profile.organization.name
+            assert profile.people is not None, profile.organization_id
             people = [(p["paid"], Decimal(p["hours"])) for p in profile.people]
             assert all(Decimal("0") < hours <= Decimal("100") for _, hours in people)
             figures = workforce_figures(people)
