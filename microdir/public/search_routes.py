@@ -282,7 +282,6 @@ def search() -> Any:
         {"legend": FACETS[name], "label": facet_label(name, value), "href": args.without(name, value)}
         for name, values in args.filters.items() for value in values
     ]
-    db.session.commit()  # the search log
     return render_template(
         "resident/results.html",
         args=args,
