@@ -252,7 +252,7 @@ def search() -> Any:
     if place_error is not None:
         return render_template(
             "resident/results.html", args=args, place_error=place_error, results=None, views=[],
-            groups=[], selected=[], pagination=None, shortlist_ids=shortlist.ids(), categories=taxonomy.categories(),
+            groups=[], selected=[], pagination=None, shortlist_ids=shortlist.ids(),
         )
 
     order = args.order if place is not None else "relevance"
@@ -299,7 +299,6 @@ def search() -> Any:
         max_widen=float(current_app.config.get("SEARCH_MAX_WIDEN_MILES", 25)),
         order_urls={"relevance": args.url(order="relevance", page=1), "nearest": args.url(order="nearest", page=1)},
         shortlist_ids=shortlist.ids(),
-        categories=taxonomy.categories(),
     )
 
 

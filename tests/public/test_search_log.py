@@ -47,3 +47,4 @@ def test_an_old_waiting_row_is_written_at_the_next_search(app_ctx: Any, client_r
         assert logged() == [("lunch", None)]
     finally:
         search_log.flush()
+
