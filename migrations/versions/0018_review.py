@@ -4,14 +4,14 @@ Pending changes saved before this have no starting point (``base_data`` NULL): t
 version, as before.
 
 Revision ID: 0018_review
-Revises: 0018_insights
+Revises: 0019_insights2
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0018_review'
-down_revision = '0018_insights'
+down_revision = '0019_insights2'
 branch_labels = None
 depends_on = None
 
