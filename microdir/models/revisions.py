@@ -38,7 +38,7 @@ class ListingRevision(Model):
     is_new_listing: Mapped[bool] = mapped_column(Boolean, default=False)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)  # snapshot of the editable fields
     # The published listing's editable fields when the provider made this change, so a moderator is warned only
-    # when the listing itself moved on (not when the version moved for a document upload). None before 0018_review.
+    # when the listing itself moved on (not when the version moved for a document upload). None before 0020_review.
     base_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[RevisionStatus] = mapped_column(
         enum_column(RevisionStatus), default=RevisionStatus.PENDING, index=True

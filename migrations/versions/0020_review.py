@@ -3,14 +3,14 @@
 Pending changes saved before this have no starting point (``base_data`` NULL): the review page judges them by
 version, as before.
 
-Revision ID: 0018_review
+Revision ID: 0020_review
 Revises: 0019_insights2
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0018_review'
+revision = '0020_review'
 down_revision = '0019_insights2'
 branch_labels = None
 depends_on = None
