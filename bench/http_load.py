@@ -240,6 +240,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--urls", type=int, default=1000, help="distinct search URLs the timed run rotates through")
     parser.add_argument("--database-url", default="", help="PostgreSQL URL (emptied!); default SQLite in the cache")
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: any free one)")
     parser.add_argument("--cache-dir", default=os.path.join(tempfile.gettempdir(), "microdir-http-bench-cache"))
     args = parser.parse_args()
     if not Path(WRK).exists():
@@ -257,7 +258,7 @@ def main() -> None:
     else:
         print(f"directory of {args.n:,} services from {instance}")
 
-    port = free_port()
+    port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, **settings(instance, database_url, base)}
     # As deploy/systemd/microdir-web.service starts it.

@@ -88,6 +88,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     demo.init_app(app)
     devmail.init_app(app)
     cli.init_app(app)
+    # Other subsystems' /healthz checks are registered here, so none of them imports the public pages.
+    public.register_health_check(app, "search_index", search.index_health)
     _serve_govuk_assets(app)
     return app
 

@@ -30,6 +30,8 @@ class Config:
     SEARCH_PLACE_CACHE_SIZE = 256  # cached "areas that cover this place" bitmaps per searcher (LRU)
     SEARCH_MAX_WIDEN_MILES = 25  # the radius widens by itself (5 → 10 → …) never further than this
     GEO_DATABASE: str | None = None  # default: <instance>/geo.sqlite
+    SEARCH_LOG_BATCH = 20  # search-log rows written together (microdir/search/search_log.py: a crash loses < this)
+    SEARCH_LOG_MAX_AGE = 10.0  # seconds: an older waiting row is written at the next search
     # /healthz says "degraded" (503) when this node's index is further behind the change log than either of these.
     SEARCH_INDEX_MAX_BEHIND = 100  # change-log rows not yet applied
     SEARCH_INDEX_MAX_LAG_SECONDS = 30.0  # age of the oldest change not yet applied
@@ -169,6 +171,7 @@ class TestConfig(Config):
     MAIL_TIMEOUT = 5
     RESET_REQUEST_MIN_SECONDS = 0  # tests that need it set it (tests/auth/test_reset_timing.py)
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast for tests only; production uses scrypt
+    SEARCH_LOG_BATCH = 1  # each search is in the log when its page is returned (tests/public/test_search_log.py batches)
 
 
 class ProductionConfig(Config):

@@ -131,7 +131,9 @@ def _database_url(tmp: Path) -> str:
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
-    named = make_url(url)
+    from microdir.config import normalise_database_url
+
+    named = make_url(normalise_database_url(url))
     own = named.set(database=f"{named.database}_{worker}")
     engine = create_engine(named, isolation_level="AUTOCOMMIT")
     try:

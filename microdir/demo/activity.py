@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
-from ..domain import claims, reports, upkeep
+from ..domain import claims, provider_profiles, reports, upkeep
 from ..domain import referrals as ops
 from ..extensions import db
 from ..models import (
@@ -16,6 +17,8 @@ from ..models import (
     ContactMethod,
     DeclineReason,
     Organization,
+    QualityCheck,
+    QualityCheckType,
     Referral,
     Role,
     Service,
@@ -23,6 +26,7 @@ from ..models import (
     organization_membership,
     utcnow,
 )
+from .certificate import certificate_pdf
 
 PEOPLE = [
     ("Winifred Oyelaran", "07700 900982", "Lonely since her husband died; likes singing"),
@@ -71,6 +75,29 @@ def _referable(services: list[Service]) -> list[Service]:
     from ..models import CapacityStatus
 
     return [s for s in services if ops.can_refer_to(s) and s.capacity_status is not CapacityStatus.FULL]
+
+
+def _upload_certificate(provider: User) -> QualityCheck | None:
+    """Upload an insurance certificate (a PDF) to the public liability check of the demo provider's first
+    organisation, through the one place that keeps documents; record the check first if it has none."""
+    organization = min(provider.organizations, key=lambda o: o.name.lower())  # first on "Your listings"
+    check = next((c for c in organization.quality_checks if c.check_type is QualityCheckType.PUBLIC_LIABILITY), None)
+    if check is None:
+        check = provider_profiles.record_quality_check(
+            organization, QualityCheckType.PUBLIC_LIABILITY, provider, reference="PL-482913",
+            description="Public liability insurance", cover_amount=Decimal("5000000"),
+            expires_on=utcnow().date() + timedelta(days=200))
+    if check.document is not None:
+        return None
+    cover = f"£{check.cover_amount:,.0f}" if check.cover_amount is not None else "as the policy says"
+    pdf = certificate_pdf([
+        "Certificate of public liability insurance", "Demo only: a made-up certificate, not a real policy.",
+        f"Insured: {organization.name}", f"Policy number: {check.reference or 'not given'}",
+        f"Limit of indemnity: {cover} any one occurrence",
+        f"Valid until: {check.expires_on.isoformat() if check.expires_on else 'not given'}",
+    ])
+    provider_profiles.attach_document(check, pdf, "public-liability-certificate.pdf", provider)
+    return check
 
 
 def load_activity(seed: int = 1) -> dict[str, int]:
@@ -154,6 +181,8 @@ def load_activity(seed: int = 1) -> dict[str, int]:
                                           "The hall says the group stopped in the summer."), strict=False):
         reports.report_problem(service, reasons, details)
         counts["problem reports"] += 1
+    if _upload_certificate(provider):
+        counts["documents"] = 1
     outcome = upkeep.chase_stale_listings(now)
     counts["stale listings chased"] = outcome.reminders + outcome.escalated
     upkeep.remind_expiring_quality_checks(now.date())

@@ -22,6 +22,7 @@ from werkzeug.security import check_password_hash
 
 from ..domain import two_factor
 from ..domain.accounts import create_user, find_user_by_email, set_password
+from ..domain.listings import FULL_TIME_HOURS, workforce_figures
 from ..domain.moderation import queue_unreviewed_listings
 from ..domain.schedules import DAY_NAMES, WEEKDAY_CODES
 from ..domain.taxonomy import seed_taxonomy, term_id
@@ -547,10 +548,30 @@ class DemoBuilder:
         elif failing == "parent":
             form = LegalForm.CHARITY if form is LegalForm.SOLE_TRADER else form
             independent, parent = False, rng.choice(C.PARENT_BODIES)
+        people = self.people(org_key, True, paid, Decimal(paid_fte)) + self.people(org_key, False, unpaid,
+                                                                                    Decimal(unpaid_fte))
+        figures = workforce_figures((person["paid"], Decimal(person["hours"])) for person in people)
         return MicroProviderProfile(
-            id=self.id(org_key + "/profile"), legal_form=form, paid_workers=paid, paid_workers_fte=Decimal(paid_fte),
-            unpaid_workers=unpaid, unpaid_workers_fte=Decimal(unpaid_fte), independent=independent,
-            independence_declared_at=self.now - timedelta(days=rng.randrange(20, 700)), parent_body=parent)
+            id=self.id(org_key + "/profile"), legal_form=form, people=people,
+            paid_workers=figures.paid_workers, paid_workers_fte=figures.paid_workers_fte,
+            unpaid_workers=figures.unpaid_workers, unpaid_workers_fte=figures.unpaid_workers_fte,
+            independent=independent, independence_declared_at=self.now - timedelta(days=rng.randrange(20, 700)),
+            parent_body=parent)
+
+    def people(self, org_key: str, paid: bool, workers: int, fte: Decimal) -> list[dict[str, Any]]:
+        """Share ``fte`` full-time equivalents unevenly between ``workers`` people, as usual weekly hours in quarter
+        hours, so the hours add up to the figures exactly. Its own random stream, seeded from the organisation, so
+        the rest of the demo is the same as before people were stored one by one."""
+        quarters = int(fte * FULL_TIME_HOURS * 4)
+        if workers <= 0 or quarters < workers:
+            return []
+        rng = random.Random(f"{self.seed}/{org_key}/{'paid' if paid else 'unpaid'}")
+        weights = [rng.uniform(0.4, 1.6) for _ in range(workers)]
+        spare = quarters - workers  # a quarter hour each first, so nobody has none
+        shares = [1 + int(spare * weight / sum(weights)) for weight in weights]
+        for index in range(quarters - sum(shares)):
+            shares[index % workers] += 1
+        return [{"paid": paid, "hours": str(Decimal(share) / 4)} for share in shares]
 
     def quality_checks(self, org: Organization, org_key: str, kinds: list[str]) -> None:
         """Add checks: most current, some expired, some expiring within 30 days."""

@@ -132,6 +132,10 @@ class EditConflict(EditError):
         self.changes = changes
 
 
+class ModerationError(EditError):
+    """A decision about a listing that cannot be made as asked; the message is for the person."""
+
+
 @dataclass(frozen=True)
 class FieldChange:
     """One field that differs: its label and both values in words."""

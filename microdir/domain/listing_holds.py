@@ -13,10 +13,9 @@ from ..extensions import db
 from ..mail import send_email
 from ..models import ListingHold, ListingStatus, MicroProviderProfile, Organization, Service, User, VerifiedHow, utcnow
 from . import audit
-from .listings import MicroProviderVerdict, assess_micro_provider, transition_listing
-from .moderation import ModerationError, member_emails
-
-HOLD_STATUSES = frozenset({ListingStatus.SUSPENDED, ListingStatus.ARCHIVED})
+from .listing_edits import ModerationError
+from .listings import HOLD_STATUSES, MicroProviderVerdict, assess_micro_provider, transition_listing
+from .moderation import member_emails
 
 
 def _reason(reason: str | None, message: str) -> str:
@@ -34,15 +33,13 @@ def current_hold(service: Service) -> ListingHold | None:
 
 
 def _hold(service: Service, status: ListingStatus, reason: str, moderator: User) -> ListingHold:
-    hold = db.session.get(ListingHold, service.id)
-    if hold is None:
-        hold = ListingHold(service_id=service.id)
-        db.session.add(hold)
+    hold = db.session.get(ListingHold, service.id) or ListingHold(service_id=service.id)
     hold.status = status
     hold.reason = reason
     hold.decided_by_id = moderator.id
     hold.decided_by_label = moderator.email
     hold.decided_at = utcnow()
+    db.session.add(hold)  # whole: reading an expired moderator's id flushes the session, a half-made hold with it
     previous = transition_listing(service, status, hold.decided_at)
     suspended = status is ListingStatus.SUSPENDED
     audit.record(f"listing.{'suspend' if suspended else 'archive'}", "service", service.id,

@@ -131,6 +131,10 @@ LISTING_TRANSITIONS: dict[ListingStatus, frozenset[ListingStatus]] = {
 }
 
 
+# A moderator's hold: only a moderator suspends or archives a listing, and only a moderator reinstates it.
+HOLD_STATUSES = frozenset({ListingStatus.SUSPENDED, ListingStatus.ARCHIVED})
+
+
 class ListingTransitionError(ValueError):
     """A status move the lifecycle does not allow (a caller's precondition check missed it)."""
 
@@ -149,6 +153,21 @@ def transition_listing(service: Service, to: ListingStatus, now: datetime) -> Li
     if to is ListingStatus.PUBLISHED:
         service.first_published_at = service.first_published_at or now
     return previous
+
+
+def publish_from_trusted_feed(service: Service, now: datetime) -> bool:
+    """A trusted feed sends again a listing it brought in before: publish it again, unless a moderator holds it.
+
+    A moderator's decision wins: a suspended or archived listing keeps its status (the feed still updates its
+    content), and False says so. A draft goes through review first, as the table asks of every draft.
+    """
+    if service.listing_status in HOLD_STATUSES:
+        return False
+    if service.listing_status is ListingStatus.DRAFT:
+        transition_listing(service, ListingStatus.PENDING_REVIEW, now)
+    if service.listing_status is not ListingStatus.PUBLISHED:
+        transition_listing(service, ListingStatus.PUBLISHED, now)
+    return True
 
 
 def last_confirmed_at(service: Service) -> datetime:

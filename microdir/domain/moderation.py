@@ -26,9 +26,8 @@ from ..models import (
     utcnow,
 )
 from . import audit
-from .listing_edits import FieldChange, ListingData, apply_snapshot, diff, snapshot
+from .listing_edits import FieldChange, ListingData, ModerationError, apply_snapshot, diff, snapshot
 from .listings import transition_listing
-from .revisions import ModerationError
 
 
 def queue_unreviewed_listings(actor: User | None = None) -> int:

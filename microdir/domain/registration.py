@@ -250,6 +250,12 @@ def section_statuses(service: Service) -> dict[str, bool]:
     return listing_edits.section_status(revisions.editing_state(service)[0])
 
 
+def about_status(organization: Organization) -> str:
+    # An organisation claimed from an imported listing has no profile: its kind and independence are still to be
+    # asked (here or on "Your workers"), so the task is not done until one of them has saved a profile.
+    return COMPLETED if organization.profile is not None else NOT_STARTED
+
+
 def workers_status(organization: Organization) -> str:
     setup = _setup(organization)
     if setup is None:  # registered before the task list existed: the profile is their answer
@@ -272,7 +278,7 @@ def tasks(service: Service) -> list[Task]:
     organization = service.organization
     statuses = section_statuses(service)
     rows = [
-        Task("about", "About your organisation", COMPLETED),
+        Task("about", "About your organisation", about_status(organization)),
         Task("workers", "Your workers", workers_status(organization)),
     ]
     saved = set(db.session.scalars(db.select(DraftSectionSaved.section).where(DraftSectionSaved.service_id == service.id)))

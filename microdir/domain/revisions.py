@@ -3,8 +3,8 @@
 The one home of pending-revision handling: which revision is pending, superseding it, submitting a change or a
 new listing, and the provider's save (``save_edit`` / ``save_section``), which applies an edit directly to a listing
 nobody can see yet and turns it into a pending revision for a published one. ``listing_edits`` holds the data
-(snapshots, diffs, applying a snapshot); ``moderation`` holds the moderators' decisions. Neither imports this
-module back, so there is no circle.
+(snapshots, diffs, applying a snapshot) and the errors a change is refused with; ``moderation`` holds the
+moderators' decisions, and a moderator's save is published through it. Neither imports this module back.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from .listing_edits import (
     EditConflict,
     EditError,
     ListingData,
+    ModerationError,
     apply_snapshot,
     diff,
     merge_section,
@@ -39,10 +40,7 @@ from .listing_edits import (
     snapshot,
 )
 from .listings import transition_listing
-
-
-class ModerationError(EditError):
-    """A decision that cannot be made as asked; the message is for the person."""
+from .moderation import publish_moderator_edit
 
 
 def pending_revision(service: Service) -> ListingRevision | None:
@@ -174,8 +172,6 @@ def save_edit(
     if data == current:
         return "unchanged"
     if service.listing_status in NEEDS_REVIEW and actor.role in (Role.MODERATOR, Role.ADMIN):
-        from .moderation import publish_moderator_edit
-
         try:  # a moderator's correction is published at once (issue 15), audited, the provider told
             publish_moderator_edit(service, data, actor)
         except StaleDataError as error:

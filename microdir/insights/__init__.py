@@ -13,9 +13,11 @@ insights_cli = AppGroup("insights", help="Commissioner insight summaries.")
 def refresh_command() -> None:
     """Bring the summary tables up to date (the insights.refresh job does this on every run)."""
     from ..extensions import db
+    from .cache import warm_shared_pages
     from .refresh import refresh_all
 
     counts = refresh_all()
+    counts["pages warmed"] = warm_shared_pages()
     db.session.commit()
     click.echo(", ".join(f"{count} {what}" for what, count in counts.items()))
 

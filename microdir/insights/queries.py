@@ -610,7 +610,9 @@ def _funnel_table(table_id: str, caption: str, label: str, rows: list[tuple[str,
     return table
 
 
-def funnel(filters: Filters) -> Page:
+def funnel_stages(filters: Filters) -> Page:
+    """The funnel's stages, chart and headlines: all the printable summary shows of it, without the tables by
+    provider and by referring team (the slow part: they scan the referral facts)."""
     page = Page()
     totals = referral_totals(filters)
     stages = [("Sent", totals["sent"]), ("Accepted", totals["accepted"]), ("First contact", totals["first_contact"]),
@@ -631,7 +633,11 @@ def funnel(filters: Filters) -> Page:
     page.headlines = [Headline("Referrals sent", dc.count(totals["sent"])),
                       Headline("Share accepted", dc.rate(totals["accepted"], totals["sent"])),
                       Headline("Share completed", dc.rate(totals["completed"], totals["sent"]))]
+    return page
 
+
+def funnel(filters: Filters) -> Page:
+    page = funnel_stages(filters)
     names = topic_names()
     R = weekly_source(InsightReferralWeek, filters)
     weekly_cols = [_sum(R.c[key]) for key in FUNNEL_KEYS]
@@ -853,6 +859,8 @@ def providers(filters: Filters) -> Page:
 
 # Tables too long to build for the page: built only for their CSV download.
 CSV_ONLY = {("unmet-need", "no-result-by-week"): no_result_by_week}
+# Parts of a page that another page shows (cached as "<page>/<part>").
+PARTS = {("funnel", "stages"): funnel_stages}
 
 PAGES = {
     "overview": ("Overview", overview),

@@ -48,6 +48,7 @@ from ..models import (
     Address,
     Attribute,
     InsightOutcomeWeek,
+    InsightPageCache,
     InsightReferralFact,
     InsightReferralNeed,
     InsightReferralWeek,
@@ -109,7 +110,9 @@ def refresh_marker() -> tuple[int, datetime] | None:
 
 
 def _mark_refreshed() -> None:
+    """Draw a new marker, and forget the pages the other processes kept for the old one (``cache``)."""
     _set_position("refreshed", secrets.randbits(31))
+    db.session.execute(delete(InsightPageCache))
 
 
 def _insert(model: Any, rows: Sequence[dict[str, Any]]) -> None:

@@ -97,7 +97,7 @@ def summary() -> Any:
     return render_template(
         "insights/summary.html", title="Insight summary", filters=filters, area_name=queries.area_label(filters),
         overview=cached_page("overview", filters), gaps=cached_page("unmet-need", filters).table("gaps"),
-        funnel=cached_page("funnel", filters), rule=disclosure.rule(), refreshed=last_refreshed(),
+        funnel=cached_page("funnel/stages", filters), rule=disclosure.rule(), refreshed=last_refreshed(),
     )
 
 

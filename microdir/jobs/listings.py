@@ -7,7 +7,7 @@ job twice sends nothing new.
 from __future__ import annotations
 
 from ..domain import upkeep
-from . import register_job
+from .registry import register_job
 
 
 def chase_stale_listings() -> str:

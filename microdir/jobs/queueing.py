@@ -16,7 +16,7 @@ from redis import Redis
 from rq import Queue, Worker
 
 from ..extensions import db
-from . import job_names, run_job
+from .registry import job_names, run_job
 
 ACTIVE = {"queued", "started", "deferred", "scheduled"}
 WAITING = ACTIVE - {"started"}

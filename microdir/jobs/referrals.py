@@ -7,7 +7,7 @@ job commits, expiry moves the referral out of SENT, and an erased referral is ne
 from __future__ import annotations
 
 from ..domain import referrals as ops
-from . import register_job
+from .registry import register_job
 
 
 def chase_unanswered_referrals() -> str:

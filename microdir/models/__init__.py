@@ -40,6 +40,7 @@ from .directory import (
 )
 from .insights import (
     InsightOutcomeWeek,
+    InsightPageCache,
     InsightReferralFact,
     InsightReferralNeed,
     InsightReferralWeek,

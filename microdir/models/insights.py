@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -25,6 +36,18 @@ class InsightState(Model):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class InsightPageCache(Model):
+    """A page's figures as shown (after disclosure control), shared by every web process and warmed by the
+    ``insights.refresh`` job. ``key`` covers the page, period, area, small-number rule and the refresh marker; each
+    refresh that changes the summaries empties the table, so a row is never older than the figures it came from."""
+
+    __tablename__ = "insight_page_cache"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    figures: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class InsightSearchDay(Model):

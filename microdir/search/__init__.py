@@ -1,6 +1,6 @@
 """Search: the Whoosh index of published listings, kept in step with the directory change log.
 
-``init_app`` registers the ``flask index`` commands, the /healthz check, the after-commit hook that
+``init_app`` registers the ``flask index`` commands, the after-commit hook that
 applies changes at once (unless ``SEARCH_SYNC_ON_COMMIT`` is False, for nodes that run ``flask index
 follow``), and the moderators' synonyms pages.
 """
@@ -103,13 +103,13 @@ def _catch_up_once() -> None:
         app.logger.exception("Catching the search index up at start failed")
 
 
-def _health() -> tuple[bool, dict[str, Any]]:
+def index_health() -> tuple[bool, dict[str, Any]]:
+    """The /healthz check of this node's index (the app factory registers it)."""
     return indexer.status()
 
 
 def init_app(app: Flask) -> None:
-    """Register the index commands, the health check, the commit hook and the synonyms pages."""
-    from ..public import register_health_check
+    """Register the index commands, the commit hook and the synonyms pages."""
     from .admin import bp as admin_bp
 
     app.config.setdefault("SEARCH_SYNC_ON_COMMIT", True)
@@ -118,7 +118,6 @@ def init_app(app: Flask) -> None:
     app.extensions["microdir_index_started"] = {"caught_up": False}
     app.before_request(_catch_up_once)
     app.cli.add_command(index_cli)
-    register_health_check(app, "search_index", _health)
     app.register_blueprint(admin_bp)
 
     @app.errorhandler(indexer.IndexMissing)

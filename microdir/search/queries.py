@@ -1222,23 +1222,21 @@ def _metres(miles: float | None) -> float | None:
 def log_search(request: SearchRequest, results: SearchResults) -> None:
     """Record a search for insights: normalised words, filters, postcode district only, count, time taken.
 
-    Never a full postcode, an IP address or who searched. The caller's request commits it.
+    Never a full postcode, an IP address or who searched. Written in batches outside the caller's transaction
+    (``search_log.py`` says when, and what a crash can lose).
     """
-    from ..extensions import db
-    from ..models import SearchLog
+    from . import search_log
 
     filters = {k: sorted(str(v) for v in values) for k, values in (request.filters or {}).items() if values}
     outcode = request.place.outcode if request.place is not None else None
-    db.session.add(
-        SearchLog(
-            query=fold(request.text or "")[:255],
-            filters=filters,
-            outcode=outcode.upper().replace(" ", "")[:8] if outcode else None,
-            lad_code=(request.place.lad_code or None) if request.place is not None else None,
-            order=request.order if request.order in ("relevance", "nearest") else "relevance",
-            page=max(1, int(request.page or 1)),
-            result_count=results.total,
-            took_ms=round(results.took_ms, 2),
-        )
-    )
+    search_log.record({
+        "query": fold(request.text or "")[:255],
+        "filters": filters,
+        "outcode": outcode.upper().replace(" ", "")[:8] if outcode else None,
+        "lad_code": (request.place.lad_code or None) if request.place is not None else None,
+        "order": request.order if request.order in ("relevance", "nearest") else "relevance",
+        "page": max(1, int(request.page or 1)),
+        "result_count": results.total,
+        "took_ms": round(results.took_ms, 2),
+    })
 

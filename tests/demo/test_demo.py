@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from microdir.demo import init_app as demo_init_app
-from microdir.demo.builder import DEMO_ACCOUNTS, split_sentences
+from microdir.demo.builder import DEMO_ACCOUNTS, DemoBuilder, demo_id, split_sentences
 from microdir.demo.content import COUNCIL_NAMES, DEMO_PASSWORD
-from microdir.domain.listings import assess_micro_provider
+from microdir.domain.listings import assess_micro_provider, workforce_figures
 from microdir.domain.taxonomy import CATEGORIES, NEEDS, term_id
 from microdir.extensions import db
 from microdir.models import (
@@ -21,6 +23,7 @@ from microdir.models import (
     CostOption,
     CostType,
     ListingStatus,
+    MicroProviderProfile,
     Organization,
     QualityCheck,
     Role,
@@ -31,6 +34,7 @@ from microdir.models import (
     User,
     utcnow,
 )
+from tests.pages import ClientRequest
 
 
 @pytest.fixture
@@ -53,6 +57,7 @@ def test_one_demo_load_is_full_varied_and_deterministic(app: Flask, runner: Any)
     assert "organisations" in result.output
     _check_full_varied_directory(app)
     _check_descriptions_are_unique_and_sentences_not_overused(app)
+    _check_every_workforce_is_stored_person_by_person(app)
     _check_load_is_deterministic_and_if_empty_skips(app, runner)
 
 
@@ -115,6 +120,22 @@ def _check_full_varied_directory(app: Flask) -> None:
         assert all(s.email.endswith(".example.org") for s in services)
 
 
+def _check_every_workforce_is_stored_person_by_person(app: Flask) -> None:
+    """Each organisation lists its people (paid or not, weekly hours), and its figures are the ones they add up to."""
+    with app.app_context():
+        profiles = list(db.session.scalars(db.select(MicroProviderProfile)))
+        assert len(profiles) == db.session.scalar(db.select(db.func.count(Organization.id)))
+        for profile in profiles:
+            assert profile.people is not None, profile.organization_id
+            people = [(p["paid"], Decimal(p["hours"])) for p in profile.people]
+            assert all(Decimal("0") < hours <= Decimal("100") for _, hours in people)
+            figures = workforce_figures(people)
+            assert (profile.paid_workers, profile.paid_workers_fte, profile.unpaid_workers, profile.unpaid_workers_fte) \
+                == (figures.paid_workers, figures.paid_workers_fte, figures.unpaid_workers, figures.unpaid_workers_fte)
+        hours = [p["hours"] for profile in profiles for p in profile.people]
+        assert len(set(hours)) > 50  # not one figure shared out evenly
+
+
 def _check_descriptions_are_unique_and_sentences_not_overused(app: Flask) -> None:
     with app.app_context():
         descriptions = list(db.session.scalars(db.select(Service.description)))
@@ -127,18 +148,22 @@ def _check_descriptions_are_unique_and_sentences_not_overused(app: Flask) -> Non
 def _check_load_is_deterministic_and_if_empty_skips(app: Flask, runner: Any) -> None:
     with app.app_context():
         first = sorted(db.session.scalars(db.select(Service.id)))
+        # The people come from the seed alone: a fresh builder gives the stored rows again.
+        fresh = DemoBuilder(1)
+        for key in ("org/0", "org/1", "org/2"):
+            profile = db.session.get(Organization, demo_id(1, key)).profile
+            paid = [p for p in profile.people if p["paid"]]
+            assert fresh.people(key, True, profile.paid_workers, profile.paid_workers_fte) == paid
         count = len(first)
     result = _load(runner, "--if-empty")
     assert "not loaded" in result.output
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Service.id))) == count
     assert runner.invoke(args=["demo", "load"]).exit_code != 0  # never doubles the data by accident
-    from microdir.demo.builder import demo_id
-
     assert demo_id(1, "org/0/service/0") in first
 
 
-def test_accounts_one_per_role_and_idempotent(app: Flask, runner: Any) -> None:
+def test_accounts_one_per_role_and_idempotent(app: Flask, runner: Any, client_request: ClientRequest) -> None:
     _load(runner)
     first = runner.invoke(args=["demo", "accounts"])
     assert first.exit_code == 0, first.output
@@ -161,3 +186,34 @@ def test_accounts_one_per_role_and_idempotent(app: Flask, runner: Any) -> None:
     with app.app_context():
         assert authenticate("moderator@demo.example.org", DEMO_PASSWORD) is not None
         db.session.rollback()
+    _check_demo_provider_sees_its_people_and_a_certificate(app, client_request)
+
+
+def _check_demo_provider_sees_its_people_and_a_certificate(app: Flask, client_request: ClientRequest) -> None:
+    """The demo provider's "Your workers" shows the people as stored (no even split), and one of its checks has a
+    PDF certificate that the provider and a moderator can download."""
+    with app.app_context():
+        provider = db.session.scalar(db.select(User).where(User.email == "provider@demo.example.org"))
+        moderator = db.session.scalar(db.select(User).where(User.email == "moderator@demo.example.org"))
+        organization = min(provider.organizations, key=lambda o: o.name.lower())
+        people = organization.profile.people
+        check = next(c for c in organization.quality_checks if c.document is not None)
+        check_id, service_id, filename = check.id, organization.services[0].id, check.document.filename
+    client_request.sign_in(provider, DEMO_PASSWORD)
+    page = client_request.get(f"/provider/organisations/{organization.id}/workers")
+    assert not page.select("#estimated")
+    shown = [field["value"] for field in page.select("input[name$='-hours']") if field.get("value")]
+    assert shown and shown == [format(Decimal(p["hours"]).normalize(), "f") for p in people]
+    assert filename in client_request.get("/provider/").text()
+    download = client_request.client.get(f"/provider/checks/{check_id}/document/file")
+    pdf = download.get_data()
+    download.close()  # a download holds its file open until closed
+    assert download.mimetype == "application/pdf" and pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    for offset in re.findall(rb"\n(\d{10}) 00000 n ", pdf):  # every cross-reference points at its object
+        assert re.match(rb"\d+ 0 obj", pdf[int(offset):])
+    client_request.sign_out()
+    client_request.sign_in(moderator, DEMO_PASSWORD)
+    assert filename in client_request.get(f"/moderation/listings/{service_id}").text()
+    again = client_request.client.get(f"/provider/checks/{check_id}/document/file")
+    assert again.status_code == 200 and again.get_data() == pdf
+    again.close()

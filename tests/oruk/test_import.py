@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from microdir.domain import listing_holds
 from microdir.extensions import db
 from microdir.models import AuditEvent, ListingStatus, Organization, Role, Service, VerifiedHow, utcnow
 from microdir.oruk import importer, serialise
@@ -137,20 +138,49 @@ def test_imported_listings_are_marked_and_queued_or_published(app_ctx: Any) -> N
 
 
 def test_a_trusted_feed_publishes_its_listings_through_the_lifecycle(app_ctx: Any) -> None:
-    """New listings are published at once; a draft or suspended one it brought in before is published again."""
+    """New listings are published at once; a draft or pending one it brought in before is published again."""
     record = _example()
     importer.import_services([record], publish=True, source="file:feed.json")
     db.session.commit()
     service = db.session.get(Service, record["id"])
     first_published = service.first_published_at
     assert service.listing_status is ListingStatus.PUBLISHED and first_published is not None
-    for earlier in (ListingStatus.DRAFT, ListingStatus.SUSPENDED, ListingStatus.ARCHIVED):
+    for earlier in (ListingStatus.DRAFT, ListingStatus.PENDING_REVIEW):
         service.listing_status = earlier
         db.session.commit()
         importer.import_services([record], publish=True, source="file:feed.json")
         db.session.commit()
         service = db.session.get(Service, record["id"])
         assert (service.listing_status, service.first_published_at) == (ListingStatus.PUBLISHED, first_published)
+
+
+@pytest.mark.parametrize("load", [importer.import_services, importer.bulk_load], ids=["import", "bulk-load"])
+@pytest.mark.parametrize("decision", ["suspend", "archive"])
+def test_a_trusted_feed_updates_a_listing_a_moderator_took_down_but_leaves_it_down(
+    app_ctx: Any, api: Any, load: Any, decision: str
+) -> None:
+    moderator = factories.create_user(Role.MODERATOR)
+    record = _example()
+    importer.import_services([record], publish=True, source="file:feed.json")
+    db.session.commit()
+    service = db.session.get(Service, record["id"])
+    getattr(listing_holds, decision)(service, moderator, "Not a micro-provider")
+    db.session.commit()
+    held = service.listing_status
+
+    report = load([dict(record, name="Community Counselling (evenings)")], publish=True, source="file:feed.json")
+    db.session.commit()
+
+    db.session.expire_all()
+    service = db.session.get(Service, record["id"])
+    assert (service.name, service.listing_status) == ("Community Counselling (evenings)", held)
+    hold = listing_holds.current_hold(service)
+    assert hold is not None and hold.reason == "Not a micro-provider"
+    assert report.updated == 1
+    assert report.summary().endswith("; 1 stay suspended or archived, as a moderator decided")
+    [kept] = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "oruk.import.status_kept")).all()
+    assert (kept.object_id, kept.detail) == (record["id"], {"status": held.value, "source": "file:feed.json"})
+    api(f"/services/{record['id']}", expected=404)  # still out of the open data
 
 
 @pytest.mark.parametrize("shape", ["page", "array", "ndjson"])

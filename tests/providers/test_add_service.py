@@ -105,3 +105,21 @@ def test_an_organisation_from_an_imported_listing_answers_about_itself_in_the_wo
     profile = db.session.get(Service, service_id).organization.profile
     assert profile is not None and profile.unpaid_workers == 1 and profile.independent
     assert statuses(client_request.get(made.response.headers["Location"]))["Your workers"] == "Completed"
+
+
+def test_about_your_organisation_is_not_completed_until_an_imported_organisation_says_what_it_is(
+    app_ctx: Any, client_request: ClientRequest
+) -> None:
+    provider, organization, _first = _provider()
+    db.session.delete(organization.profile)  # claimed from an imported listing: kind and independence not asked yet
+    db.session.commit()
+    client_request.sign_in(provider)
+    made = client_request.post(f"/provider/organisations/{organization.id}/services/new", {"name": "Choir"})
+    tasks_url = made.response.headers["Location"]
+    service_id = tasks_url.split("/")[3]
+    before = statuses(client_request.get(tasks_url))
+    assert before["About your organisation"] == "Not yet started"
+    assert before["Check your answers and submit"] == "Cannot start yet"
+    client_request.post(f"/register/services/{service_id}/workers",
+                        {"legal_form": "cic", "independent": "yes", **people_data(("paid", "20"))})
+    assert statuses(client_request.get(tasks_url))["About your organisation"] == "Completed"

@@ -296,3 +296,10 @@ def test_a_results_page_reads_its_listings_in_a_fixed_number_of_queries(app_ctx:
     assert response.status_code == 200 and response.get_data(as_text=True).count("Quiet Natter Club") >= 12
     # Before: one lazy load per result for its organisation, profile, schedules and costs (4 x 12 more).
     assert len(statements) < 25, statements
+
+
+def test_a_search_with_no_results_still_offers_the_categories(app_ctx: Any, client_request: ClientRequest) -> None:
+    # The categories are read only for this page now, not for every results page.
+    page = client_request.get("/search?q=zzqxv")
+    links = {a.get_text(strip=True): a["href"] for a in page.select("main a")}
+    assert links["Drop-ins and lunch clubs"] == "/search?category=drop-ins-lunch-clubs"

@@ -26,7 +26,6 @@ from .access import (
     organisation_inbox,
     record_personal_data_view,
     subject_access_record,
-    team_caseload,
 )
 from .consent import (
     CONSENT_WORDING_VERSION,
@@ -69,7 +68,6 @@ from .receipts import (
     shared_items,
 )
 from .retention import (
-    ERASED_ADDRESS,
     close_inactive,
     erase_personal_data,
     last_activity,
@@ -113,7 +111,7 @@ from .transitions import transition
 
 __all__ = [
     "ACTIONS", "ACTION_LABELS", "CLOSE_OUTCOMES", "CONFLICT_MESSAGE", "CONSENT_WORDINGS", "CONSENT_WORDING_VERSION",
-    "CONSENT_WORDING_WITH_WELLBEING", "DID_NOT_START_OUTCOMES", "ERASED_ADDRESS", "FOLLOW_UP_STATUSES",
+    "CONSENT_WORDING_WITH_WELLBEING", "DID_NOT_START_OUTCOMES", "FOLLOW_UP_STATUSES",
     "INACTIVE_CLOSABLE", "MIN_REFERRALS_FOR_FIGURES", "NUDGE_LINK_WORKER", "NUDGE_PROVIDER", "PERSON",
     "REFERENCE_ALPHABET", "STAGES", "SYSTEM", "TERMINAL", "TRANSITIONS", "WELLBEING_KEPT", "WELLBEING_SHARED",
     "WELLBEING_SHARED_VERSIONS", "Actor", "ActorKind", "AdminGrant", "CloseOutcome", "ConflictError",
@@ -128,6 +126,6 @@ __all__ = [
     "receipt_sms_text", "receipt_withdraw_link", "record_consent", "record_personal_data_view", "record_scores",
     "referring_link_workers", "response_figures", "scores_at", "follow_up_scales", "has_follow_up_scores", "send", "set_follow_up",
     "shared_items",
-    "similar_services", "subject_access_record", "team_caseload", "transition", "update_draft", "wellbeing_change",
+    "similar_services", "subject_access_record", "transition", "update_draft", "wellbeing_change",
     "wellbeing_shared_with_provider", "withdraw_by_person", "withdraw_for_person", "working_days_before",
 ]

@@ -13,7 +13,6 @@ from ...extensions import db
 from ...models import Referral, ReferralStatus, Role, User, utcnow
 from ...wording import CLOSE_OUTCOME_LABELS, CONTACT_METHOD_LABELS, DECLINE_REASON_LABELS, REFERRAL_STATUS_LABELS
 from .. import audit
-from .deadlines import overdue_cutoff
 from .receipts import normalise_reference
 from .states import ACTION_LABELS, ActorKind, ReferralError, S, actor_kind
 
@@ -139,16 +138,6 @@ def export_subject_access(referrals: list[Referral], admin: User, reason: str, *
 def record_personal_data_view(referral: Referral, user: User, page: str) -> None:
     """Write to the audit log that ``user`` saw the person's details (every view is recorded)."""
     audit.record("referral.view_personal_data", "referral", referral.id, actor=user, page=page)
-
-
-def team_caseload(team_id: str, status: ReferralStatus | None = None, overdue: bool = False) -> list[Referral]:
-    """Return the team's referrals, newest first, optionally by status or only the overdue ones."""
-    query = db.select(Referral).where(Referral.team_id == team_id)
-    if status is not None:
-        query = query.where(Referral.status == status)
-    if overdue:
-        query = query.where(Referral.status == S.SENT, Referral.sent_at < overdue_cutoff())
-    return list(db.session.scalars(query.order_by(Referral.created_at.desc(), Referral.id)))
 
 
 def organisation_inbox(user: User, status: ReferralStatus | None = None) -> list[Referral]:

@@ -15,8 +15,6 @@ from .deadlines import months_before
 from .states import INACTIVE_CLOSABLE, PERSON, SYSTEM, ActorKind, available_actions
 from .transitions import flush_or_conflict, transition
 
-ERASED_ADDRESS = "(removed after sending)"
-
 
 def erase_personal_data(referral: Referral, *, why: str) -> bool:
     """Remove the person's details, keeping anonymous facts (service, dates, needs, outcome, scores). Idempotent."""
