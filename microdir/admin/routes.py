@@ -169,8 +169,8 @@ def audit_log() -> Any:
     page = max(1, min(_int(request.args.get("page"), 1), 100000))
     events, total = audit_viewer.search(filters, page=page, per_page=AUDIT_PAGE_SIZE)
     pages = max(1, -(-total // AUDIT_PAGE_SIZE))
-    return render_template("admin/audit.html", title="Audit log", events=events, total=total, page=page,
-                           pages=pages, filters=filters, args=filters.as_args())
+    return render_template("admin/audit.html", title="Audit log", lines=audit_viewer.describe(events), total=total,
+                           page=page, pages=pages, filters=filters, args=filters.as_args())
 
 
 def _int(value: str | None, default: int) -> int:

@@ -299,6 +299,7 @@ def change_role(user: User, role: Role, *, actor: User | None = None, team: Team
         return
     user.role = role
     user.team = (team or user.team) if role is Role.LINK_WORKER else None
+    # user.team_id is only set at the next flush: read the team itself, or a new link worker's team is "None"
     audit.record("user.role_change", "user", user.id, actor=actor, from_role=before.value, to_role=role.value,
-                 team_id=user.team_id)
+                 team_id=user.team.id if user.team else None)
     db.session.flush()

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func
 
 from ..extensions import db
-from ..models import AuditEvent
+from ..models import AuditEvent, Organization, Role, Service, Team, User
 
 
 def _date(text: str, label: str, errors: dict[str, str]) -> date | None:
@@ -82,6 +82,83 @@ def search(filters: AuditFilters, *, page: int, per_page: int) -> tuple[list[Aud
         query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page)
     ).all()
     return list(events), total
+
+
+# Object types whose id names something a person recognises; shown by name on the page (admins only see it).
+_NAMED_OBJECTS: dict[str, Any] = {"user": User, "team": Team, "service": Service, "organization": Organization}
+_OBJECT_WORDS = {"user": "Account", "team": "Team", "service": "Listing", "organization": "Organisation",
+                 "referral": "Referral", "revision": "Change", "claim": "Claim"}
+_ID_KEYS = {"team_id": "team", "organization_id": "organization", "service_id": "service", "member_id": "user",
+            "claimant_id": "user"}
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One event as the audit log page shows it: the object by name and the details in words."""
+
+    event: AuditEvent
+    object_text: str
+    detail_text: str
+
+
+def _names(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
+    """Look up, one query per kind, the name of every user, team, listing or organisation these events mention."""
+    wanted: dict[str, set[str]] = {kind: set() for kind in _NAMED_OBJECTS}
+    for event in events:
+        if event.object_type in wanted and event.object_id:
+            wanted[event.object_type].add(str(event.object_id))
+        for key, kind in _ID_KEYS.items():
+            value = (event.detail or {}).get(key)
+            if value is not None:
+                wanted[kind].add(str(value))
+    names: dict[tuple[str, str], str] = {}
+    for kind, ids in wanted.items():
+        if not ids:
+            continue
+        model = _NAMED_OBJECTS[kind]
+        if kind == "user":
+            numbers = [int(i) for i in ids if i.isdigit()]
+            for user in db.session.scalars(db.select(User).where(User.id.in_(numbers))):
+                names[(kind, str(user.id))] = f"{user.name} ({user.email})" if user.name else user.email
+        else:
+            for row in db.session.scalars(db.select(model).where(model.id.in_(ids))):
+                names[(kind, str(row.id))] = row.name
+    return names
+
+
+def _value_text(key: str, value: Any, names: dict[tuple[str, str], str]) -> str:
+    if value is None or value == "" or value == []:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if key in _ID_KEYS:
+        return names.get((_ID_KEYS[key], str(value)), str(value))
+    if key.endswith("role") and value in Role._value2member_map_:
+        return Role(value).label.lower()
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+def _key_text(key: str) -> str:
+    return (key.removesuffix("_id") if key in _ID_KEYS else key).replace("_", " ").capitalize()
+
+
+def describe(events: list[AuditEvent]) -> list[AuditLine]:
+    """The events for the audit log page: objects and ids by name, details as "Key: value" in plain words."""
+    names = _names(events)
+    lines = []
+    for event in events:
+        word = _OBJECT_WORDS.get(event.object_type, event.object_type.replace("_", " ").capitalize())
+        object_text = word
+        if event.object_id:
+            name = names.get((event.object_type, str(event.object_id)))
+            object_text = f"{word}: {name}" if name else f"{word} {event.object_id}"
+        details = [f"{_key_text(key)}: {_value_text(key, value, names)}" for key, value in (event.detail or {}).items()]
+        lines.append(AuditLine(event, object_text, "; ".join(details)))
+    return lines
 
 
 CSV_HEADER = ["id", "when_utc", "who", "action", "object_type", "object_id", "reason", "detail"]

@@ -18,6 +18,7 @@ from ..domain.outcomes import ONS4
 from ..domain.taxonomy import needs as taxonomy_needs
 from ..extensions import db, limiter
 from ..models import CapacityStatus, CloseOutcome, DeclineReason, Referral, ReferralStatus, Service, utcnow
+from ..pagination import govuk_pagination, one_page, page_number
 from ..permissions import can, public, require, requires
 from ..signed_links import LinkInvalid, LinkPurpose, read_link_token
 from ..transactions import Outcome, transaction
@@ -102,6 +103,9 @@ def _refused(done: Outcome) -> bool:
 
 # ---- link workers ------------------------------------------------------------------------------------------------
 
+CASELOAD_PAGE_SIZE = 50
+
+
 @bp.route("/")
 @requires("referral.create")
 def caseload() -> Any:
@@ -117,15 +121,23 @@ def caseload() -> Any:
                                       sort=sort) if team_id else []
     if overdue:
         rows = [row for row in rows if row.overdue]
-    if rows:
-        with transaction():
+    shown, page, pages = one_page(rows, page_number(request.args.get("page")), CASELOAD_PAGE_SIZE)
+    if shown:
+        with transaction():  # only the people on this page were shown
             audit.record("referral.view_personal_data", "team", team_id, page="caseload",
-                         referral_ids=[row.referral.id for row in rows])
+                         referral_ids=[row.referral.id for row in shown])
     filters = {"status": status.value if status else "", "mine": "yes" if mine else "",
                "overdue": "yes" if overdue else "", "reference": reference}
     filters = {key: value for key, value in filters.items() if value}
+    kept: dict[str, Any] = {**filters, **({"sort": sort} if sort != "due" else {})}  # each page keeps these
+
+    def page_url(number: int) -> str:
+        return url_for(".caseload", **(kept | {"page": number} if number > 1 else kept))
+
+    pagination = govuk_pagination(page, pages, page_url)
     return render_template(
-        "referrals/caseload.html", title="Your team’s referrals", rows=rows, status=status, overdue=overdue,
+        "referrals/caseload.html", title="Your team’s referrals", rows=shown, total=len(rows), page=page,
+        pages=pages, pagination=pagination, status=status, overdue=overdue,
         mine=mine, reference=reference, sort=sort, sorts=caseload_ops.SORTS, filters=filters,
         statuses=list(ReferralStatus),
     )

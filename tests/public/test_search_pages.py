@@ -212,14 +212,16 @@ def test_an_ambiguous_name_asks_which_place_was_meant(app_ctx: Any, client_reque
     assert page.title.startswith("Which West Midlands did you mean?")
     assert page.soup.h1.get_text(strip=True) == "Which West Midlands did you mean?"
     options = {i["value"]: page.soup.find("label", attrs={"for": i["id"]}).get_text(strip=True)
-               for i in page.select("input[name=where]")}
+               for i in page.select("input[type=radio][name=where]")}
     assert options == {"West Midlands (metropolitan county)": "West Midlands (metropolitan county)",
                        "West Midlands (region)": "West Midlands (region)"}
     hints = page.text()
     assert "the whole metropolitan county" in hints and "the whole English region" in hints
     # The choice keeps the words and filters, and searches the area chosen.
     form = page.select("main form")[0]
-    assert {(i["name"], i["value"]) for i in form.select("input[type=hidden]")} == {("q", "lunch"), ("cost", "free")}
+    # (and, after the radios, the name typed with "choosing": sent with none chosen, it asks again with an error)
+    assert {(i["name"], i["value"]) for i in form.select("input[type=hidden]")} == {
+        ("q", "lunch"), ("cost", "free"), ("where", "West Midlands"), ("choosing", "yes")}
     chosen = client_request.get("/search?q=lunch&where=West+Midlands+%28metropolitan+county%29")
     assert result_names(chosen) == ["Smethwick Lunch Club"]
     assert "in or covering West Midlands" in chosen.soup.select_one("#result-count").get_text(" ", strip=True)

@@ -184,7 +184,7 @@ def test_fetch_enhancement_gets_json(app_ctx: Any, client_request: ClientRequest
 def test_back_to_results_returns_to_the_exact_results_page_and_result(app_ctx: Any,
                                                                        client_request: ClientRequest) -> None:
     lunch = factories.create_service(name="Lunch Club", description="A hot lunch.")
-    results_url = "/search?q=lunch&where=B66+1AA&cost=free&order=nearest&within=5"
+    results_url = "/search?q=lunch&where=B66+1AA&cost=free&within=5&order=nearest"  # in the order the app writes
     results = client_request.get(results_url)
     link = results.soup.select_one(f"#result-{lunch.id} h2 a")["href"]
     listing = client_request.get(link)
