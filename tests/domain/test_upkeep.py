@@ -14,7 +14,8 @@ from tests import factories
 
 
 def _log_rows(service_id: str) -> list[DirectoryChange]:
-    return list(db.session.scalars(select(DirectoryChange).where(DirectoryChange.service_id == service_id)))
+    return list(db.session.scalars(select(DirectoryChange).where(DirectoryChange.service_id == service_id)
+                                   .order_by(DirectoryChange.id)))
 
 
 def test_a_listing_past_the_hiding_point_gets_one_change_log_row_and_no_email(app_ctx: Any, smtpd: Any) -> None:
