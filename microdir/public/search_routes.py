@@ -19,6 +19,7 @@ from ..domain.schedules import service_next_sessions
 from ..extensions import db, limiter
 from ..mail import email_link
 from ..models import ACCESSIBILITY_FEATURES, CostType, Organization, Service, TaxonomyTerm, utcnow
+from ..pagination import govuk_pagination
 from ..permissions import can, public
 from ..wording import CAPACITY_LABELS, session_in_words
 from .forms import EmailShortlistForm, ReportProblemForm, ShortlistForm
@@ -203,26 +204,7 @@ def _filter_groups(args: SearchArgs, facets: dict[str, dict[str, int]]) -> list[
 
 def _pagination(args: SearchArgs, total: int, per_page: int) -> dict[str, Any] | None:
     pages = max(1, -(-total // per_page))
-    if pages <= 1:
-        return None
-    current = min(args.page, pages)
-    params: dict[str, Any] = {"items": []}
-    if current > 1:
-        params["previous"] = {"href": args.url(page=current - 1)}
-    if current < pages:
-        params["next"] = {"href": args.url(page=current + 1)}
-    shown: list[int | None] = []
-    for number in range(1, pages + 1):
-        if number in (1, pages) or abs(number - current) <= 1:
-            shown.append(number)
-        elif shown and shown[-1] is not None:
-            shown.append(None)
-    for link in shown:
-        if link is None:
-            params["items"].append({"ellipsis": True})
-        else:
-            params["items"].append({"number": link, "href": args.url(page=link), "current": link == current})
-    return params
+    return govuk_pagination(min(args.page, pages), pages, lambda number: args.url(page=number))
 
 
 @bp.route("/search")
