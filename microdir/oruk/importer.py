@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
@@ -1095,8 +1095,12 @@ def bulk_load(
     """
     report = ImportReport()
     written: set[str] = set()  # organisations written as rows by this load
+    batches_written = 0
 
     def write(batch: list[dict[str, Any]]) -> None:
+        nonlocal batches_written
+        batches_written += 1
+        _refresh_planner_statistics(batches_written)
         rows = _Rows()
         rows.prefetch(batch)
         fresh = _fresh_records(batch, rows, shared_venues=True)
@@ -1128,6 +1132,20 @@ def bulk_load(
         _read_in_batches(records, report, write, batch_size, progress)
     _finish_import(report, publish=publish, actor=actor, source=source)
     return report
+
+
+def _refresh_planner_statistics(batches_written: int) -> None:
+    """On PostgreSQL, ANALYZE after batches 2, 3, 5, 9, 17, … of a bulk load (each time the rows have doubled).
+
+    The whole load is one transaction, so autovacuum never sees its rows: the planner kept the empty tables'
+    statistics, looked up each batch's ids by scanning whole tables, and the load slowed as it grew (measured on
+    PostgreSQL from 1.5 s to 7 s per 1,000 records by the 6,000th, and to ~36 records/s by the 30,000th).
+    """
+    if db.engine.dialect.name != "postgresql" or batches_written < 2:
+        return
+    done = batches_written - 1
+    if done & (done - 1) == 0:  # a power of two
+        db.session.execute(text("ANALYZE"))
 
 
 def _count(record: dict[str, Any], writer: _Writer, created: bool, report: ImportReport) -> None:
