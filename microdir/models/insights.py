@@ -150,7 +150,18 @@ class InsightScorePair(Model):
     sent_day: Mapped[date | None] = mapped_column(Date, index=True)  # the fact's, so a few days are read alone
 
 
-class InsightReferralWeek(Model):
+class _WeeklyRollup:
+    """The key every weekly roll-up shares: the week (its Monday) × council × postcode district × topic."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[date] = mapped_column(Date)  # the Monday
+    lad_code: Mapped[str] = mapped_column(String(12), default="")
+    outcode: Mapped[str] = mapped_column(String(8), default="")
+    facet: Mapped[str] = mapped_column(String(10), default="")
+    code: Mapped[str] = mapped_column(String(100), default="")
+
+
+class InsightReferralWeek(_WeeklyRollup, Model):
     """Referral facts rolled up per week sent × council × postcode district × topic: what the pages read.
 
     ``facet`` is "" for every referral (the total), "category" (the service's category) or "need" (a referral for
@@ -164,12 +175,6 @@ class InsightReferralWeek(Model):
         Index("ix_insight_referral_week_facet_week", "facet", "week"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    week: Mapped[date] = mapped_column(Date)  # the Monday
-    lad_code: Mapped[str] = mapped_column(String(12), default="")
-    outcode: Mapped[str] = mapped_column(String(8), default="")
-    facet: Mapped[str] = mapped_column(String(10), default="")
-    code: Mapped[str] = mapped_column(String(100), default="")
     sent: Mapped[int] = mapped_column(Integer, default=0)
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     first_contact: Mapped[int] = mapped_column(Integer, default=0)
@@ -187,7 +192,7 @@ class InsightReferralWeek(Model):
     declined_other: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class InsightTimingWeek(Model):
+class InsightTimingWeek(_WeeklyRollup, Model):
     """How many referrals took how many days, per week sent × area × topic: medians and percentiles come from these.
 
     ``measure`` is the fact column counted (answer_days, answer_working_days, contact_days, contact_working_days);
@@ -201,18 +206,12 @@ class InsightTimingWeek(Model):
         Index("ix_insight_timing_week_measure_week", "measure", "facet", "week"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    week: Mapped[date] = mapped_column(Date)
-    lad_code: Mapped[str] = mapped_column(String(12), default="")
-    outcode: Mapped[str] = mapped_column(String(8), default="")
-    facet: Mapped[str] = mapped_column(String(10), default="")
-    code: Mapped[str] = mapped_column(String(100), default="")
     measure: Mapped[str] = mapped_column(String(30))
     days: Mapped[int] = mapped_column(Integer)
     referrals: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class InsightOutcomeWeek(Model):
+class InsightOutcomeWeek(_WeeklyRollup, Model):
     """Paired wellbeing change per week sent × area × topic × scale × question: n, sum and sum of squares of the
     change (enough for the mean and its confidence interval). ``item`` "" counts the closed referrals with a pair
     on the scale (the follow-up rate's numerator)."""
@@ -224,12 +223,6 @@ class InsightOutcomeWeek(Model):
         Index("ix_insight_outcome_week_scale_week", "scale", "facet", "week"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    week: Mapped[date] = mapped_column(Date)
-    lad_code: Mapped[str] = mapped_column(String(12), default="")
-    outcode: Mapped[str] = mapped_column(String(8), default="")
-    facet: Mapped[str] = mapped_column(String(10), default="")
-    code: Mapped[str] = mapped_column(String(100), default="")
     scale: Mapped[str] = mapped_column(String(40))
     item: Mapped[str] = mapped_column(String(60), default="")
     people: Mapped[int] = mapped_column(Integer, default=0)
@@ -237,7 +230,7 @@ class InsightOutcomeWeek(Model):
     change_squares: Mapped[float] = mapped_column(Float, default=0.0)
 
 
-class InsightSearchWeek(Model):
+class InsightSearchWeek(_WeeklyRollup, Model):
     """``insight_search_day`` rolled up per week (the Monday): the pages add whole weeks from here, the days at either
     end of a period from the daily rows."""
 
@@ -247,12 +240,6 @@ class InsightSearchWeek(Model):
         Index("ix_insight_search_week_facet_week", "facet", "week"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    week: Mapped[date] = mapped_column(Date)
-    lad_code: Mapped[str] = mapped_column(String(12), default="")
-    outcode: Mapped[str] = mapped_column(String(8), default="")
-    facet: Mapped[str] = mapped_column(String(10), default="")
-    code: Mapped[str] = mapped_column(String(100), default="")
     searches: Mapped[int] = mapped_column(Integer, default=0)
     zero_results: Mapped[int] = mapped_column(Integer, default=0)
     few_results: Mapped[int] = mapped_column(Integer, default=0)
