@@ -756,10 +756,24 @@ def timeliness(filters: Filters) -> Page:
         f"holidays of {region}); a reminder goes at {rule_days}, the link worker is told at "
         f"{config['REFERRAL_ESCALATE_WORKING_DAYS']} and it expires at {config['REFERRAL_EXPIRE_WORKING_DAYS']}. "
         f"Medians and 90th percentiles are in working days unless the row says calendar days.")
-    histograms = days_histograms(filters)
+    # One query a roll-up for the whole area and by category together: each reads the part-weeks' facts again.
+    R, T = weekly_source(InsightReferralWeek, filters), weekly_source(InsightTimingWeek, filters)
+    in_rule_by = {(facet, code): int(n) for facet, code, n in _run(
+        select(R.c.facet, R.c.code, _sum(R.c.answered_in_rule)).where(R.c.facet.in_(("", "category")))
+        .group_by(R.c.facet, R.c.code))}
+    histograms: dict[str, list[tuple[float, int]]] = {measure: [] for measure in refresh.TIMING_MEASURES}
+    by_cat: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    for facet, code, measure, days, n in _run(
+        select(T.c.facet, T.c.code, T.c.measure, T.c.days, _sum(T.c.referrals)).where(T.c.facet.in_(("", "category")))
+        .group_by(T.c.facet, T.c.code, T.c.measure, T.c.days)
+    ):
+        if not facet:
+            histograms[measure].append((float(days), int(n)))
+        elif measure == "answer_working_days":
+            by_cat[code].append((float(days), int(n)))
     answer_w, answer_c = histograms["answer_working_days"], histograms["answer_days"]
     contact_w, contact_c = histograms["contact_working_days"], histograms["contact_days"]
-    in_rule = referral_totals(filters)["answered_in_rule"]
+    in_rule = in_rule_by.get(("", ""), 0)
     r = dc.rule()
     overall = Table("timeliness", "How quickly referrals are answered and people contacted",
                     ["Measure", "Referrals", "Median", "90th percentile", "Share answered within the rule"])
@@ -779,20 +793,10 @@ def timeliness(filters: Filters) -> Page:
 
     names = topic_names()
     columns = ["Referrals answered", "Median working days to answer", "90th percentile", "Share within the rule"]
-    R, T = weekly_source(InsightReferralWeek, filters), weekly_source(InsightTimingWeek, filters)
-    in_rule_by_cat = dict(_run(select(R.c.code, _sum(R.c.answered_in_rule)).where(
-        R.c.facet == "category").group_by(R.c.code)))
-    by_cat: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    for code, days, n in _run(
-        select(T.c.code, T.c.days, _sum(T.c.referrals)).where(T.c.facet == "category",
-                                                              T.c.measure == "answer_working_days")
-        .group_by(T.c.code, T.c.days).order_by(T.c.code, T.c.days)
-    ):
-        by_cat[code].append((float(days), int(n)))
     by_category = Table("by-category", "By category of service", ["Category", *columns])
     for code, hist in sorted(by_cat.items()):
         by_category.add(names.get(("category", code), code or "No category"),
-                        *_timeliness_cells(_days_taken(hist), int(in_rule_by_cat.get(code, 0)), r))
+                        *_timeliness_cells(_days_taken(hist), in_rule_by.get(("category", code), 0), r))
     page.tables.append(by_category)
     answered = [p for p in days_taken_by_provider(F.answer_working_days, filters, F.answered_in_rule) if p.days.n]
     by_provider = Table("by-provider", "By receiving provider (most referrals first)", ["Provider", *columns],
