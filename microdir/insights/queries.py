@@ -10,7 +10,7 @@ leave this module except through ``disclosure``.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -612,8 +612,11 @@ def _funnel_table(table_id: str, caption: str, label: str, rows: list[tuple[str,
 def funnel_stages(filters: Filters) -> Page:
     """The funnel's stages, chart and headlines: all the printable summary shows of it, without the tables by
     provider and by referring team (the slow part: they scan the referral facts)."""
+    return _stages_page(referral_totals(filters))
+
+
+def _stages_page(totals: dict[str, int]) -> Page:
     page = Page()
-    totals = referral_totals(filters)
     stages = [("Sent", totals["sent"]), ("Accepted", totals["accepted"]), ("First contact", totals["first_contact"]),
               ("Engaged", totals["engaged"]), ("Completed", totals["completed"])]
     main = Table("funnel", "Referral funnel", ["Stage", "Referrals", "Share of those sent"])
@@ -636,23 +639,31 @@ def funnel_stages(filters: Filters) -> Page:
 
 
 def funnel(filters: Filters) -> Page:
-    page = funnel_stages(filters)
-    names = topic_names()
+    # One read of the referral roll-up (each read also rolls up the part-weeks' facts) for the stages and the
+    # tables by topic and by council: a few hundred rows (facet × code × council), summed here.
     R = weekly_source(InsightReferralWeek, filters)
-    weekly_cols = [_sum(R.c[key]) for key in FUNNEL_KEYS]
-    by_topic: dict[str, list[tuple[str, dict[str, int]]]] = {"category": [], "need": [], "": []}
-    for facet, code, *values in _run(
-        select(R.c.facet, R.c.code, *weekly_cols).group_by(R.c.facet, R.c.code)
+    by_topic_sums: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    by_lad_sums: dict[str, Counter[str]] = defaultdict(Counter)
+    for facet, code, lad, *values in _run(
+        select(R.c.facet, R.c.code, R.c.lad_code, *(_sum(R.c[key]) for key in REFERRAL_TOTALS))
+        .group_by(R.c.facet, R.c.code, R.c.lad_code)
     ):
+        counts = {key: int(v or 0) for key, v in zip(REFERRAL_TOTALS, values, strict=True)}
+        by_topic_sums[(facet, code)].update(counts)
+        if not facet:
+            by_lad_sums[lad].update(counts)
+    page = _stages_page({key: by_topic_sums[("", "")][key] for key in REFERRAL_TOTALS})
+    names = topic_names()
+    by_topic: dict[str, list[tuple[str, dict[str, int]]]] = {"category": [], "need": [], "": []}
+    for (facet, code), sums in by_topic_sums.items():
         if facet:
             by_topic[facet].append((names.get((facet, code), code or ("No category" if facet == "category" else "")),
-                                    _funnel_totals(values)))
+                                    {key: sums[key] for key in FUNNEL_KEYS}))
     page.tables.append(_funnel_table("by-category", "By category of service", "Category", by_topic["category"]))
     table = _funnel_table("by-need", "By need (a referral for two needs counts under each)", "Need", by_topic["need"])
     table.total = None  # a referral is in several rows, so a total would double count
     page.tables.append(table)
-    by_council = [(council_label(lad), _funnel_totals(values)) for lad, *values in _run(
-        select(R.c.lad_code, *weekly_cols).where(R.c.facet == "").group_by(R.c.lad_code))]
+    by_council = [(council_label(lad), {key: sums[key] for key in FUNNEL_KEYS}) for lad, sums in by_lad_sums.items()]
     page.tables.append(_funnel_table("by-council", "By council of the service", "Council", by_council))
     cols = _funnel_fact_columns()
     team_rows = _named(select(F.team_id, F.team_kind, *cols).where(*_fact_where(filters))
