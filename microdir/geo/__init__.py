@@ -16,12 +16,21 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .build import SCHEMA_VERSION
+from .build import SCHEMA_VERSION, LoadStats, load_gazetteer
 from .distance import METRES_PER_MILE, distance_km, distance_miles, format_distance
-from .gazetteer import (
+from .lookup import (
     Gazetteer,
+    council_name,
+    find_places,
+    geocode_postcode,
+    get_gazetteer,
+    is_loaded,
+    outcode_centroid,
+    resolve_place,
+    status,
+)
+from .places import (
     GazetteerUnavailable,
-    LoadStats,
     OutcodeLocation,
     Place,
     PlaceAmbiguous,
@@ -30,16 +39,7 @@ from .gazetteer import (
     PlaceNotFound,
     PostcodeLocation,
     ResolvedPlace,
-    council_name,
-    find_places,
-    geocode_postcode,
-    get_gazetteer,
-    is_loaded,
-    load_gazetteer,
     normalise_place_name,
-    outcode_centroid,
-    resolve_place,
-    status,
 )
 from .postcodes import (
     Postcode,

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from microdir.geo.gazetteer import Gazetteer, PlaceAmbiguous, PlaceKind, PlaceNotFound, load_gazetteer
+from microdir.geo.build import load_gazetteer
+from microdir.geo.lookup import Gazetteer
+from microdir.geo.places import PlaceAmbiguous, PlaceKind, PlaceNotFound
 
 
 @pytest.fixture(scope="module")
