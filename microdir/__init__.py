@@ -90,6 +90,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     # Other subsystems' /healthz checks are registered here, so none of them imports the public pages.
     public.register_health_check(app, "search_index", search.index_health)
+    geo.prefer_councils(app, search.councils_with_listings)  # "Which Newport?": places near listings first
     _serve_govuk_assets(app)
     return app
 

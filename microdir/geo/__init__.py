@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 
 import click
 from flask import Flask, current_app
@@ -19,6 +21,7 @@ from flask.cli import AppGroup
 from .build import SCHEMA_VERSION, LoadStats, load_gazetteer
 from .distance import METRES_PER_MILE, distance_km, distance_miles, format_distance
 from .lookup import (
+    PREFERRED_COUNCILS,
     Gazetteer,
     council_name,
     find_places,
@@ -85,11 +88,20 @@ __all__ = [
     "outcode_centroid",
     "parse_outcode",
     "parse_postcode",
+    "prefer_councils",
     "resolve_place",
     "status",
 ]
 
 geo_cli = AppGroup("geo", help="Offline UK geography (postcodes, districts, towns).")
+
+
+def prefer_councils(app: Flask, councils: Callable[[], AbstractSet[str]]) -> None:
+    """Offer places in these councils (LAD codes) first when a name means several ("Which Newport did you mean?").
+
+    The deployment has no configured area of its own, so the app factory passes the councils with listings.
+    """
+    app.extensions[PREFERRED_COUNCILS] = councils
 
 
 def init_app(app: Flask) -> None:

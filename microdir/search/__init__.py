@@ -103,6 +103,19 @@ def _catch_up_once() -> None:
         app.logger.exception("Catching the search index up at start failed")
 
 
+def councils_with_listings() -> frozenset[str]:
+    """Return the councils (LAD codes) with a listed venue or served area in this node's index (none without one)."""
+    try:
+        with indexer.get_manager().use() as state:
+            found = state.cache.get("councils_with_listings")
+            if found is None:  # once per searcher: a few hundred terms
+                found = state.cache["councils_with_listings"] = frozenset(
+                    term.decode().upper() for name in ("venue_lad", "area_lad") for term in state.searcher.reader().lexicon(name))
+            return frozenset(found)
+    except indexer.IndexMissing:
+        return frozenset()
+
+
 def index_health() -> tuple[bool, dict[str, Any]]:
     """The /healthz check of this node's index (the app factory registers it)."""
     return indexer.status()
