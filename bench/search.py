@@ -596,6 +596,8 @@ def bench_n(args: argparse.Namespace, n: int) -> None:
         if pooled["whoosh"]:
             wp95 = percentile(result["whoosh"], 95)
             print(f"after-update p95 / warm p95 = {percentile(pooled['whoosh'], 95) / wp95:.1f}× (target ≤ 2×)")
+        if bench.baseline_manager is not None:
+            print(f"answers differing from the baseline's, all passes: {len(bench.differing)} {bench.differing[:5]}")
         print(f"load average before (a) {load_before}, now {load_average()}")
         bench.manager.close()
         if bench.baseline_manager is not None:
