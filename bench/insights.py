@@ -4,6 +4,7 @@ Usage:
     psql -h 127.0.0.1 -U postgres -c 'create database bench_insights'
     .venv/bin/python bench/insights.py [--url postgresql://postgres@127.0.0.1:5432/bench_insights]
         [--searches 1000000] [--referrals 100000] [--services 10000] [--runs 20] [--reuse] [--only TEXT]
+        [--gc-freeze]
 
 Builds the database with bulk INSERTs (the search log and referrals with ``generate_series`` in SQL, the
 listings with core executemany) and runs the ``insights.refresh`` job over it (``--reuse`` keeps the data of an
@@ -25,6 +26,7 @@ It prints figures, not pass/fail, and ``uptime`` at start and end.
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import os
 import random
@@ -210,6 +212,30 @@ def add_activity(searches: int, referrals: int) -> None:
     db.session.commit()
 
 
+class FullCollections:
+    """Count Python's full (generation 2) garbage collections and the time they take: on this machine each is
+    0.2-0.7 s at bench size, and they land on whichever load is running, so they explain most of the slowest loads."""
+
+    def __init__(self) -> None:
+        self.count, self.ms, self._started = 0, 0.0, 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.count += 1
+            self.ms += (time.perf_counter() - self._started) * 1000
+
+    def take(self) -> str:
+        """Describe the collections since the last call, and start counting again."""
+        said = f"full GC {self.count} ({self.ms:.0f} ms)"
+        self.count, self.ms = 0, 0.0
+        return said
+
+
 def timed(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
@@ -255,6 +281,9 @@ def main() -> None:
     parser.add_argument("--new-referrals", type=int, default=500, help="referrals moved on before the timed refresh")
     parser.add_argument("--reuse", action="store_true", help="keep the data from an earlier run")
     parser.add_argument("--only", default="", help="time only the URLs containing this text")
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="gc.freeze() once the app is set up, as a web server could after start-up: full garbage "
+                             "collections then skip the app's own objects")
     args = parser.parse_args()
     print("uptime at start:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
 
@@ -328,6 +357,10 @@ def main() -> None:
     base = load("/accessibility")
     for _ in range(3):
         base()
+    if args.gc_freeze:
+        gc.collect()
+        gc.freeze()
+        print(f"gc.freeze(): {gc.get_freeze_count():,} objects set aside")
 
     with app.app_context():
         add_activity(args.new_searches, args.new_referrals)
@@ -364,15 +397,18 @@ def main() -> None:
 
     print(f"\n2. {args.runs} loads each, every one a period × area not asked for before (a year long, the end moving "
           f"back a day, whole deployment / a council / a postcode district), so none is served from the page cache; "
-          f"baseline /accessibility timed alternately, in ms")
+          f"baseline /accessibility timed alternately, in ms; the full garbage collections that ran during them")
     worst = 0.0
+    collections = FullCollections()
     for n, path in enumerate(pages):
         ours, theirs = [], []
+        collections.take()
         for query in distinct_queries(args.runs, seed=n):
             ours.append(timed(load(f"{path}?{query}")))
             theirs.append(timed(base))
         worst = max(worst, p95(ours))
-        print(f"   {path:<52} {spread(ours)} | /accessibility p50 {statistics.median(theirs):5.1f}")
+        print(f"   {path:<52} {spread(ours)} | /accessibility p50 {statistics.median(theirs):5.1f} | "
+              f"{collections.take()}")
 
     print(f"\n3. Repeats: the same URL {args.runs} times (period: last year; served from the page cache after the "
           f"first), in ms")
