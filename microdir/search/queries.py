@@ -306,13 +306,44 @@ class _Cache:
             found = store[docnum] = (fields["id"], fields.get("points") or [], fields.get("area") or {})
         return found
 
+    def segments(self) -> list[tuple[int, int, Any, Any]]:
+        """Return (first docnum, end, sidecar or None, venue point lists or None) per segment, in docnum order."""
+        if "segments" not in self.data:
+            self.data["segments"] = [
+                (offset, offset + sub.doc_count_all(), postings.segment_sidecar(self.store, sub.reader()),
+                 postings.segment_points(self.store, sub.reader()))
+                for sub, offset in self.s.leaf_searchers()]
+        return self.data["segments"]
+
+    def points(self, docnum: int) -> list[tuple[float, float]] | list[list[float]]:
+        """Return a listing's venue points: from its segment's sidecar (kept across reopens), else its stored fields."""
+        for start, end, _side, arrays in self.segments():
+            if start <= docnum < end:
+                if arrays is None:
+                    break
+                starts, lats, lons = arrays
+                local = docnum - start
+                return [(lats[i], lons[i]) for i in range(starts[local], starts[local + 1])]
+        return self.stored(docnum)[1]
+
     def radius_areas(self) -> tuple[list[float], list[tuple[int, float, float, float]], float]:
         """Return (latitudes, rows, widest miles): (docnum, lat, lon, miles) per served radius, sorted by lat."""
         if "radius" not in self.data:
-            rows = []
-            for docnum in from_bits(self.term_docs("area_kind", "radius")):
-                for lat, lon, miles in self.stored(docnum)[2].get("radius", []):
-                    rows.append((docnum, lat, lon, miles))
+            rows: list[tuple[int, float, float, float]] = []
+            wanted = self.term_docs("area_kind", "radius")
+            if all(side is not None and "radius.doc" in side.arrays for _, _, side, _ in self.segments()):
+                for start, _end, side, _ in self.segments():  # from the sidecars: no stored fields read
+                    docs = side.arrays["radius.doc"] + start
+                    keep = bits_mask(wanted, docs).tolist()
+                    for row, kept in zip(zip(docs.tolist(), side.arrays["radius.lat"].tolist(),
+                                             side.arrays["radius.lon"].tolist(), side.arrays["radius.miles"].tolist(),
+                                             strict=True), keep, strict=True):
+                        if kept:
+                            rows.append(row)
+            else:
+                for docnum in from_bits(wanted):
+                    for lat, lon, miles in self.stored(docnum)[2].get("radius", []):
+                        rows.append((docnum, lat, lon, miles))
             rows.sort(key=lambda r: r[1])
             self.data["radius"] = ([r[1] for r in rows], rows, max((r[3] for r in rows), default=0.0))
         return self.data["radius"]
@@ -636,7 +667,7 @@ def _cell_grid(lat: float, lon: float, miles: float) -> tuple[list[str], list[st
 
 
 def _nearest_miles(cache: _Cache, docnum: int, lat: float, lon: float) -> float | None:
-    points = cache.stored(docnum)[1]
+    points = cache.points(docnum)
     if not points:
         return None
     return min(miles_between(lat, lon, p[0], p[1]) for p in points)
