@@ -35,7 +35,7 @@ from whoosh.searching import Searcher
 
 from ..geo import METRES_PER_MILE, ResolvedPlace, format_distance
 from ..wording import MODE_LABELS
-from . import postings
+from . import postings, sidecars
 from .analysis import WORD_CACHE_SIZE, FusedTextAnalyzer, analyse, fold, text_analyzer
 from .indexer import SearcherState, get_manager
 from .schema import FACETS, GEOCELL_DEGREES, NAME_BOOST, NAME_FIELD, TEXT_FIELD, TOPICS_BOOST, TOPICS_FIELD
@@ -314,6 +314,19 @@ class _Cache:
                  postings.segment_points(self.store, sub.reader()))
                 for sub, offset in self.s.leaf_searchers()]
         return self.data["segments"]
+
+    def listing(self, docnum: int) -> tuple[str, bool, bool, bool]:
+        """Return (service id, has a venue, comes to you, by phone or online): from the sidecar, else stored fields."""
+        for start, end, side, arrays in self.segments():
+            if start <= docnum < end:
+                if side is None or arrays is None or "docs.id" not in side.arrays:
+                    break
+                local = docnum - start
+                flags = int(side.arrays["docs.flags"][local])
+                return (side.arrays["docs.id"][local].decode(), arrays[0][local + 1] > arrays[0][local],
+                        bool(flags & sidecars.FLAG_COMES_TO_YOU), bool(flags & sidecars.FLAG_REMOTE))
+        service_id, points, area = self.stored(docnum)
+        return service_id, bool(points), bool(area.get("comes_to_you")), bool(area.get("remote"))
 
     def points(self, docnum: int) -> list[tuple[float, float]] | list[list[float]]:
         """Return a listing's venue points: from its segment's sidecar (kept across reopens), else its stored fields."""
@@ -950,14 +963,13 @@ def _tier_array(tiers: _Tiers, docs: np.ndarray) -> np.ndarray:
 
 def _hit(cache: _Cache, docnum: int, score: float, distances: dict[int, float | None], modes: dict[int, str],
          with_place: bool) -> SearchHit:
-    service_id, points, area = cache.stored(docnum)
+    service_id, has_venue, comes_to_you, remote = cache.listing(docnum)
     if with_place:
         mode = modes.get(docnum, "venue")
         distance = distances.get(docnum)
         label = format_distance(distance) if mode == "venue" and distance is not None else LABELS.get(mode)
     else:
-        mode = "venue" if points else ("comes_to_you" if area.get("comes_to_you") else
-                                       "remote" if area.get("remote") else "area")
+        mode = "venue" if has_venue else ("comes_to_you" if comes_to_you else "remote" if remote else "area")
         distance = None
         label = LABELS.get(mode) if mode in ("comes_to_you", "remote") else None
     return SearchHit(service_id=service_id, score=round(score, 4), distance_miles=distance, mode=mode, label=label)
@@ -1152,7 +1164,7 @@ def _mode(cache: _Cache, docnum: int, venues: int, area: int) -> str:
     if venues >> docnum & 1:
         return "venue"
     if area >> docnum & 1:
-        return "comes_to_you" if cache.stored(docnum)[2].get("comes_to_you") else "area"
+        return "comes_to_you" if cache.listing(docnum)[2] else "area"
     return "remote"
 
 

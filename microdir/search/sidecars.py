@@ -31,10 +31,11 @@ from whoosh.reading import IndexReader, SegmentReader
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: service ids and mode flags per document
 MAGIC = b"MDSIDE01"
 SUFFIX = ".mdarrays"  # after the segment id, so Whoosh's clean_files removes it with its segment
-SCORED_FIELDS = ("text", "name", "topics")  # field lengths kept for BM25F
+SCORED_FIELDS = ("text", "name", "topics")
+FLAG_COMES_TO_YOU, FLAG_REMOTE = 1, 2  # docs.flags: what the stored ``area`` says about how a listing works  # field lengths kept for BM25F
 SKIPPED_FIELDS = frozenset({"id"})  # one posting per term, and never searched through the arrays
 
 
@@ -110,18 +111,25 @@ def build(reader: IndexReader) -> dict[str, np.ndarray]:
         codes = read_length_codes(reader, fieldname) if fieldname in reader.schema else None
         if codes is not None:
             arrays[f"{fieldname}.lengths"] = codes
+    service_ids: list[bytes] = []
+    flags = np.zeros(count, dtype=np.uint8)
     point_starts = np.zeros(count + 1, dtype=np.int64)
     lats: list[float] = []
     lons: list[float] = []
     radius: list[tuple[int, float, float, float]] = []
     for docnum in range(count):
         fields = reader.stored_fields(docnum)
+        service_ids.append(str(fields.get("id", "")).encode())
+        area = fields.get("area") or {}
+        flags[docnum] = (FLAG_COMES_TO_YOU if area.get("comes_to_you") else 0) | (FLAG_REMOTE if area.get("remote") else 0)
         for lat, lon in fields.get("points") or []:
             lats.append(lat)
             lons.append(lon)
         point_starts[docnum + 1] = len(lats)
         for lat, lon, miles in (fields.get("area") or {}).get("radius", []):
             radius.append((docnum, lat, lon, miles))
+    arrays["docs.id"] = np.array(service_ids, dtype=f"S{max((len(i) for i in service_ids), default=1)}")
+    arrays["docs.flags"] = flags
     arrays["points.starts"] = point_starts
     arrays["points.lat"] = np.array(lats, dtype=np.float64)
     arrays["points.lon"] = np.array(lons, dtype=np.float64)
@@ -164,7 +172,7 @@ def write_missing(folder: str) -> list[str]:
         toc = ix._read_toc()
         for segment in toc.segments:
             segment_id = segment.segment_id()
-            if os.path.exists(path_for(folder, segment_id)):
+            if _current(path_for(folder, segment_id), segment_id, segment.doc_count_all()):
                 continue
             reader = SegmentReader(ix.storage, toc.schema, segment)
             try:
@@ -175,6 +183,16 @@ def write_missing(folder: str) -> list[str]:
     except OSError:
         log.exception("could not write search sidecars in %s: searches read the segments through Whoosh", folder)
     return written
+
+
+def _current(path: str, segment_id: str, count: int) -> bool:
+    """Return True when ``path`` holds this segment's sidecar in this format (an older format is written again)."""
+    if not os.path.exists(path):
+        return False
+    try:
+        return Sidecar(path).matches(segment_id, count)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 class Sidecar:

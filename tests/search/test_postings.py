@@ -195,7 +195,8 @@ def _sidecar_index(tmp_path: Path) -> indexer.IndexManager:
             for i in range(start, start + 40):
                 doc = _app_doc(i)
                 doc["points"] = [[52.4 + i / 100, -1.9 - i / 200]] * (1 + i % 2) if i % 3 else []
-                doc["area"] = {"radius": [[52.5, -1.8, 5.0 + i % 4]]} if i % 5 == 0 else {}
+                doc["area"] = {"radius": [[52.5, -1.8, 5.0 + i % 4]]} if i % 5 == 0 else \
+                    {"comes_to_you": True} if i % 7 == 0 else {"remote": True} if i % 11 == 0 else {}
                 doc["area_kind"] = "radius" if i % 5 == 0 else ""
                 doc["geocell"] = ",".join(geocell(lat, lon) for lat, lon in doc["points"])  # type: ignore[attr-defined]
                 doc["mode"] = "venue" if doc["points"] else "remote"
@@ -231,6 +232,12 @@ def test_a_sidecar_holds_exactly_what_whoosh_reads(tmp_path: Path) -> None:
                 assert codes is not None
                 assert postings._LENGTHS[codes].tolist() == [float(reader.doc_field_length(d, fieldname, 0))
                                                             for d in range(reader.doc_count_all())]
+            for d in range(reader.doc_count_all()):
+                stored = reader.stored_fields(d)
+                flags = int(side.arrays["docs.flags"][d])
+                assert (side.arrays["docs.id"][d].decode(), bool(flags & sidecars.FLAG_COMES_TO_YOU),
+                        bool(flags & sidecars.FLAG_REMOTE)) == (stored["id"], bool(stored["area"].get("comes_to_you")),
+                                                                bool(stored["area"].get("remote")))
             starts, lats, lons = postings.segment_points(state.store, reader) or ([], [], [])
             for d in range(reader.doc_count_all()):
                 points = [[lats[i], lons[i]] for i in range(starts[d], starts[d + 1])]
@@ -244,7 +251,7 @@ def test_searches_answer_the_same_with_and_without_sidecars(tmp_path: Path) -> N
     manager = _sidecar_index(tmp_path)
     near = ResolvedPlace(query="B66", kind=PlaceKind.DISTRICT, label="B66", lat=52.5, lon=-1.9, lad_code="E08000028",
                          council="Sandwell", outcode="B66")
-    requests = [SearchRequest(text="lunch club"), SearchRequest(text="dementia", place=near),
+    requests = [SearchRequest(text="lunch club"), SearchRequest(text="dementia", place=near), SearchRequest(text="cafe"),
                 SearchRequest(text="garden", place=near, order="nearest"), SearchRequest(text="knittng")]
 
     def answers() -> list[object]:
