@@ -262,7 +262,10 @@ class _Cache:
         if isinstance(q, Q.FuzzyTerm):
             return self.query_bits(_expand(self, q))  # the same words the scores use (see _words_within)
         lru: OrderedDict[Any, int] = self.data.setdefault("queries", OrderedDict())
-        key = (type(q).__name__, repr(q.with_boost(1.0)) if hasattr(q, "with_boost") else repr(q))
+        if type(q) is Q.Term:  # without copying the query for its repr (a deep copy: ~6% of a search at 10k)
+            key: tuple[Any, ...] = ("Term", q.fieldname, q.text)
+        else:
+            key = (type(q).__name__, repr(q.with_boost(1.0)) if hasattr(q, "with_boost") else repr(q))
         found = lru.get(key)
         if found is None:
             if type(q) is Q.Term:  # per-segment postings, kept across reopens
