@@ -21,6 +21,7 @@ import argparse
 import csv
 import gzip
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -124,8 +125,9 @@ def search_urls(n: int, count: int, postcodes: list[str], seed: int) -> list[str
     stream = QueryStream(Corpus(min(n, 2000), seed=seed), seed=seed)
     urls: list[str] = []
     seen: set[str] = set()
+    kinds = itertools.cycle(QueryStream.KINDS)  # take(1) would start the cycle again: every URL plain text
     while len(urls) < count:
-        _kind, request = stream.take(1)[0]
+        request = stream.request(next(kinds))
         params: list[tuple[str, str]] = [("q", request.text)]
         if request.place is not None:
             postcode = rng.choice(postcodes)
