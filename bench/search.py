@@ -60,13 +60,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import FUNCTION, SHARED, Corpus, QueryStream, add_listings  # noqa: E402
-from microdir.search import indexer  # noqa: E402
+from microdir.search import indexer, sidecars  # noqa: E402
 from microdir.search.analysis import fold, text_analyzer  # noqa: E402
 from microdir.search.documents import searchable_text  # noqa: E402
 from microdir.search.queries import NEED_FREE_WORDS, RELAX_BELOW, SearchRequest, miles_between, run_search  # noqa: E402
 from microdir.search.synonyms import STARTER_SYNONYMS, normalise_expansions  # noqa: E402
 
 WIDEN = (5.0, 10.0, 25.0)
+WRITE_SIDECARS = True  # --no-sidecars: measure the index as Whoosh alone reads it
 FACET_COLUMNS = ["category", "need", "cost", "day", "time", "access", "language", "verified", "capacity", "mode"]
 
 
@@ -114,6 +115,7 @@ def build_whoosh(root: str, docs: list[dict[str, Any]], procs: int) -> float:
     for doc in docs:
         writer.add_document(**whoosh_fields(doc))
     writer.commit()
+    sidecars.write_missing(directory)  # as `flask index rebuild` does
     seconds = time.perf_counter() - started
     indexer._point_current_at(root, directory)
     return seconds
@@ -131,6 +133,8 @@ def whoosh_update(root: str, doc: dict[str, Any]) -> float:
     ix = whoosh_index.open_dir(indexer.current_dir(root))
     with ix.writer(timeout=indexer.WRITER_TIMEOUT_SECONDS) as writer:
         writer.update_document(**whoosh_fields(doc))
+    if WRITE_SIDECARS:
+        sidecars.write_missing(indexer.current_dir(root))  # as the indexer does after each commit
     return (time.perf_counter() - started) * 1000
 
 
@@ -500,6 +504,11 @@ def prepare(args: argparse.Namespace, n: int, docs: list[dict[str, Any]], work: 
     root, fts_path = os.path.join(work, "index"), os.path.join(work, "fts.sqlite")
     if cache is not None and (cache / "meta.json").exists():
         meta = json.loads((cache / "meta.json").read_text())
+        started = time.perf_counter()
+        written = sidecars.write_missing(indexer.current_dir(str(cache / "index")))  # an index cached before them
+        if written:
+            print(f"sidecars written for the cached index's {len(written)} segments in "
+                  f"{time.perf_counter() - started:.1f} s")
         shutil.copytree(cache / "index", root, symlinks=True)
         seconds = float(meta["whoosh_s"])
         print(f"whoosh index copied from {cache} (built there in {seconds:.1f} s, {n / seconds:,.0f} services/s, "
@@ -514,6 +523,9 @@ def prepare(args: argparse.Namespace, n: int, docs: list[dict[str, Any]], work: 
             cache.mkdir(parents=True)
             shutil.copytree(root, cache / "index", symlinks=True)
             (cache / "meta.json").write_text(json.dumps({"whoosh_s": seconds}))
+    if args.no_sidecars:
+        for path in Path(indexer.current_dir(root)).glob(f"*{sidecars.SUFFIX}"):
+            path.unlink()
     if args.skip_fts:
         return root, fts_path
     fts_seconds = build_fts(fts_path, docs)
@@ -622,6 +634,8 @@ def main() -> None:
     parser.add_argument("--skip-fts", action="store_true")
     parser.add_argument("--skip-edit", action="store_true")
     parser.add_argument("--skip-after-update", action="store_true", help="skip pass (b)")
+    parser.add_argument("--no-sidecars", action="store_true",
+                        help="delete the per-segment sidecars of the working copy (to measure without them)")
     parser.add_argument("--baseline-src", default=None,
                         help="another checkout whose search code runs interleaved as a baseline (old vs new)")
     parser.add_argument("--profile", default=None, help="write a cProfile of pass (a) to this file and print it")
@@ -632,6 +646,8 @@ def main() -> None:
     parser.add_argument("--cache-dir", default=os.path.join(tempfile.gettempdir(), "microdir-search-bench-cache"),
                         help="where built indexes are kept between runs ('' to always build)")
     args = parser.parse_args()
+    global WRITE_SIDECARS
+    WRITE_SIDECARS = not args.no_sidecars
     sizes = [int(x) for x in str(args.n).split(",") if x.strip()]
     if args.quick:
         sizes = [10_000]

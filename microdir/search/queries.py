@@ -35,7 +35,7 @@ from whoosh.searching import Searcher
 
 from ..geo import METRES_PER_MILE, ResolvedPlace, format_distance
 from ..wording import MODE_LABELS
-from . import postings
+from . import postings, sidecars
 from .analysis import WORD_CACHE_SIZE, FusedTextAnalyzer, analyse, fold, text_analyzer
 from .indexer import SearcherState, get_manager
 from .schema import FACETS, GEOCELL_DEGREES, NAME_BOOST, NAME_FIELD, TEXT_FIELD, TOPICS_BOOST, TOPICS_FIELD
@@ -262,7 +262,10 @@ class _Cache:
         if isinstance(q, Q.FuzzyTerm):
             return self.query_bits(_expand(self, q))  # the same words the scores use (see _words_within)
         lru: OrderedDict[Any, int] = self.data.setdefault("queries", OrderedDict())
-        key = (type(q).__name__, repr(q.with_boost(1.0)) if hasattr(q, "with_boost") else repr(q))
+        if type(q) is Q.Term:  # without copying the query for its repr (a deep copy: ~6% of a search at 10k)
+            key: tuple[Any, ...] = ("Term", q.fieldname, q.text)
+        else:
+            key = (type(q).__name__, repr(q.with_boost(1.0)) if hasattr(q, "with_boost") else repr(q))
         found = lru.get(key)
         if found is None:
             if type(q) is Q.Term:  # per-segment postings, kept across reopens
@@ -306,13 +309,57 @@ class _Cache:
             found = store[docnum] = (fields["id"], fields.get("points") or [], fields.get("area") or {})
         return found
 
+    def segments(self) -> list[tuple[int, int, Any, Any]]:
+        """Return (first docnum, end, sidecar or None, venue point lists or None) per segment, in docnum order."""
+        if "segments" not in self.data:
+            self.data["segments"] = [
+                (offset, offset + sub.doc_count_all(), postings.segment_sidecar(self.store, sub.reader()),
+                 postings.segment_points(self.store, sub.reader()))
+                for sub, offset in self.s.leaf_searchers()]
+        return self.data["segments"]
+
+    def listing(self, docnum: int) -> tuple[str, bool, bool, bool]:
+        """Return (service id, has a venue, comes to you, by phone or online): from the sidecar, else stored fields."""
+        for start, end, side, arrays in self.segments():
+            if start <= docnum < end:
+                if side is None or arrays is None or "docs.id" not in side.arrays:
+                    break
+                local = docnum - start
+                flags = int(side.arrays["docs.flags"][local])
+                return (side.arrays["docs.id"][local].decode(), arrays[0][local + 1] > arrays[0][local],
+                        bool(flags & sidecars.FLAG_COMES_TO_YOU), bool(flags & sidecars.FLAG_REMOTE))
+        service_id, points, area = self.stored(docnum)
+        return service_id, bool(points), bool(area.get("comes_to_you")), bool(area.get("remote"))
+
+    def points(self, docnum: int) -> list[tuple[float, float]] | list[list[float]]:
+        """Return a listing's venue points: from its segment's sidecar (kept across reopens), else its stored fields."""
+        for start, end, _side, arrays in self.segments():
+            if start <= docnum < end:
+                if arrays is None:
+                    break
+                starts, lats, lons = arrays
+                local = docnum - start
+                return [(lats[i], lons[i]) for i in range(starts[local], starts[local + 1])]
+        return self.stored(docnum)[1]
+
     def radius_areas(self) -> tuple[list[float], list[tuple[int, float, float, float]], float]:
         """Return (latitudes, rows, widest miles): (docnum, lat, lon, miles) per served radius, sorted by lat."""
         if "radius" not in self.data:
-            rows = []
-            for docnum in from_bits(self.term_docs("area_kind", "radius")):
-                for lat, lon, miles in self.stored(docnum)[2].get("radius", []):
-                    rows.append((docnum, lat, lon, miles))
+            rows: list[tuple[int, float, float, float]] = []
+            wanted = self.term_docs("area_kind", "radius")
+            if all(side is not None and "radius.doc" in side.arrays for _, _, side, _ in self.segments()):
+                for start, _end, side, _ in self.segments():  # from the sidecars: no stored fields read
+                    docs = side.arrays["radius.doc"] + start
+                    keep = bits_mask(wanted, docs).tolist()
+                    for row, kept in zip(zip(docs.tolist(), side.arrays["radius.lat"].tolist(),
+                                             side.arrays["radius.lon"].tolist(), side.arrays["radius.miles"].tolist(),
+                                             strict=True), keep, strict=True):
+                        if kept:
+                            rows.append(row)
+            else:
+                for docnum in from_bits(wanted):
+                    for lat, lon, miles in self.stored(docnum)[2].get("radius", []):
+                        rows.append((docnum, lat, lon, miles))
             rows.sort(key=lambda r: r[1])
             self.data["radius"] = ([r[1] for r in rows], rows, max((r[3] for r in rows), default=0.0))
         return self.data["radius"]
@@ -636,7 +683,7 @@ def _cell_grid(lat: float, lon: float, miles: float) -> tuple[list[str], list[st
 
 
 def _nearest_miles(cache: _Cache, docnum: int, lat: float, lon: float) -> float | None:
-    points = cache.stored(docnum)[1]
+    points = cache.points(docnum)
     if not points:
         return None
     return min(miles_between(lat, lon, p[0], p[1]) for p in points)
@@ -919,14 +966,13 @@ def _tier_array(tiers: _Tiers, docs: np.ndarray) -> np.ndarray:
 
 def _hit(cache: _Cache, docnum: int, score: float, distances: dict[int, float | None], modes: dict[int, str],
          with_place: bool) -> SearchHit:
-    service_id, points, area = cache.stored(docnum)
+    service_id, has_venue, comes_to_you, remote = cache.listing(docnum)
     if with_place:
         mode = modes.get(docnum, "venue")
         distance = distances.get(docnum)
         label = format_distance(distance) if mode == "venue" and distance is not None else LABELS.get(mode)
     else:
-        mode = "venue" if points else ("comes_to_you" if area.get("comes_to_you") else
-                                       "remote" if area.get("remote") else "area")
+        mode = "venue" if has_venue else ("comes_to_you" if comes_to_you else "remote" if remote else "area")
         distance = None
         label = LABELS.get(mode) if mode in ("comes_to_you", "remote") else None
     return SearchHit(service_id=service_id, score=round(score, 4), distance_miles=distance, mode=mode, label=label)
@@ -1121,7 +1167,7 @@ def _mode(cache: _Cache, docnum: int, venues: int, area: int) -> str:
     if venues >> docnum & 1:
         return "venue"
     if area >> docnum & 1:
-        return "comes_to_you" if cache.stored(docnum)[2].get("comes_to_you") else "area"
+        return "comes_to_you" if cache.listing(docnum)[2] else "area"
     return "remote"
 
 

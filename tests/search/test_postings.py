@@ -7,7 +7,7 @@ from pathlib import Path
 from whoosh import query as Q
 from whoosh.writing import NO_MERGE
 
-from microdir.search import indexer, postings
+from microdir.search import indexer, postings, queries
 from microdir.search.queries import SearchRequest, run_search
 
 WORDS = "lunch club dementia cafe walking group carers garden knitting befriending".split()
@@ -180,3 +180,126 @@ def test_a_spelling_candidates_form_is_what_the_analyser_gives() -> None:
     for word in ["befriending", "befriendign", "the", "a", "walks", "café", "naïve", "ponies", "generously", "x",
                  "dying", "skies", "news", "organizations", "alzheimers", "gardneing"]:
         assert [letters_form(word)] == (analyse(word) or [None]), word
+
+
+def _sidecar_index(tmp_path: Path) -> indexer.IndexManager:
+    """Two segments with venues and served radii, a deletion, and each segment's sidecar written after its commit."""
+    from microdir.search import sidecars
+    from microdir.search.schema import geocell
+
+    root = str(tmp_path / "index")
+    indexer.ensure_index(root)
+    manager = indexer.IndexManager(root)
+    for start in (0, 40):
+        with manager.open_index().writer(mergetype=NO_MERGE) as writer:
+            for i in range(start, start + 40):
+                doc = _app_doc(i)
+                doc["points"] = [[52.4 + i / 100, -1.9 - i / 200]] * (1 + i % 2) if i % 3 else []
+                doc["area"] = {"radius": [[52.5, -1.8, 5.0 + i % 4]]} if i % 5 == 0 else \
+                    {"comes_to_you": True} if i % 7 == 0 else {"remote": True} if i % 11 == 0 else {}
+                doc["area_kind"] = "radius" if i % 5 == 0 else ""
+                doc["geocell"] = ",".join(geocell(lat, lon) for lat, lon in doc["points"])  # type: ignore[attr-defined]
+                doc["mode"] = "venue" if doc["points"] else "remote"
+                writer.add_document(**doc)
+        sidecars.write_missing(indexer.current_dir(root))
+    with manager.open_index().writer(mergetype=NO_MERGE) as writer:
+        writer.delete_by_term("id", "svc-12")
+    return manager
+
+
+def test_a_sidecar_holds_exactly_what_whoosh_reads(tmp_path: Path) -> None:
+    from microdir.search import sidecars
+
+    manager = _sidecar_index(tmp_path)
+    with manager.use() as state:
+        for sub, _offset in state.searcher.leaf_searchers():
+            reader = sub.reader()
+            side = sidecars.open_for(reader)
+            assert side is not None
+            for fieldname in sidecars.posting_fields(reader):
+                for btext in reader.lexicon(fieldname):
+                    text = reader.schema[fieldname].from_bytes(btext)
+                    ids, tf = side.postings(fieldname, btext)
+                    docs, weights = [], []  # Whoosh stepping its own matcher, deleted documents included
+                    matcher = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format, scorer=None)
+                    while matcher.is_active():
+                        docs.append(matcher.id())
+                        weights.append(matcher.weight())
+                        matcher.next()
+                    assert (ids.tolist(), tf.tolist()) == (docs, weights), (fieldname, text)
+            for fieldname in sidecars.SCORED_FIELDS:
+                codes = side.length_codes(fieldname)
+                assert codes is not None
+                assert postings._LENGTHS[codes].tolist() == [float(reader.doc_field_length(d, fieldname, 0))
+                                                            for d in range(reader.doc_count_all())]
+            for d in range(reader.doc_count_all()):
+                stored = reader.stored_fields(d)
+                flags = int(side.arrays["docs.flags"][d])
+                assert (side.arrays["docs.id"][d].decode(), bool(flags & sidecars.FLAG_COMES_TO_YOU),
+                        bool(flags & sidecars.FLAG_REMOTE)) == (stored["id"], bool(stored["area"].get("comes_to_you")),
+                                                                bool(stored["area"].get("remote")))
+            starts, lats, lons = postings.segment_points(state.store, reader) or ([], [], [])
+            for d in range(reader.doc_count_all()):
+                points = [[lats[i], lons[i]] for i in range(starts[d], starts[d + 1])]
+                assert points == (reader.stored_fields(d).get("points") or [])
+    manager.close()
+
+
+def test_searches_answer_the_same_with_and_without_sidecars(tmp_path: Path) -> None:
+    from microdir.geo import PlaceKind, ResolvedPlace
+
+    manager = _sidecar_index(tmp_path)
+    near = ResolvedPlace(query="B66", kind=PlaceKind.DISTRICT, label="B66", lat=52.5, lon=-1.9, lad_code="E08000028",
+                         council="Sandwell", outcode="B66")
+    requests = [SearchRequest(text="lunch club"), SearchRequest(text="dementia", place=near), SearchRequest(text="cafe"),
+                SearchRequest(text="garden", place=near, order="nearest"), SearchRequest(text="knittng")]
+
+    def answers() -> list[object]:
+        with manager.use() as state:
+            found = [run_search(state, r, {}) for r in requests]
+            return [(r.total, [(h.service_id, h.score, h.distance_miles, h.label) for h in r.hits]) for r in found]
+
+    with_sidecars = answers()
+    assert all(total for total, _ in with_sidecars), with_sidecars
+    with manager.use() as state:
+        assert all(side is not None for _, _, side, _ in queries._Cache(state).segments())
+    manager.close()
+    for path in Path(indexer.current_dir(manager.root)).glob("*.mdarrays"):
+        path.unlink()
+    manager = indexer.IndexManager(manager.root)
+    with manager.use() as state:
+        assert all(side is None for _, _, side, _ in queries._Cache(state).segments())
+    assert answers() == with_sidecars
+    manager.close()
+
+
+def test_a_sidecar_that_does_not_match_its_segment_is_ignored(tmp_path: Path) -> None:
+    from microdir.search import sidecars
+
+    manager = _sidecar_index(tmp_path)
+    folder = indexer.current_dir(manager.root)
+    paths = sorted(Path(folder).glob("*.mdarrays"))
+    paths[0].write_bytes(b"not a sidecar")
+    segment_id = paths[1].name.removesuffix(sidecars.SUFFIX)
+    sidecars.write(folder, segment_id, 3, {"text.terms": postings.np.array([b"x"])})  # another document count
+    with manager.use() as state:
+        assert all(sidecars.open_for(sub.reader()) is None for sub, _ in state.searcher.leaf_searchers())
+        expected = len(list(state.searcher.docs_for_query(Q.Term("text", "lunch"))))
+        assert run_search(state, SearchRequest(text="lunch"), {}).total == expected > 0
+    manager.close()
+
+
+def test_an_edit_writes_its_segments_sidecar_and_is_found(tmp_path: Path) -> None:
+    from microdir.search import sidecars
+
+    manager = _sidecar_index(tmp_path)
+    with manager.use() as state:
+        assert run_search(state, SearchRequest(text="lunch"), {}).total
+    ix = manager.open_index()
+    with ix.writer(mergetype=NO_MERGE) as writer:
+        writer.update_document(**_app_doc(3, extra="zebrafinch"))
+    assert len(sidecars.write_missing(indexer.current_dir(manager.root))) == 1  # only the new segment
+    with manager.use() as state:
+        assert all(sidecars.open_for(sub.reader()) is not None for sub, _ in state.searcher.leaf_searchers())
+        assert [h.service_id for h in run_search(state, SearchRequest(text="zebrafinch"), {}).hits] == ["svc-3"]
+    manager.close()
