@@ -85,11 +85,17 @@ def main() -> None:
     search_routes.render_template = _timed(steps, "template", search_routes.render_template)  # type: ignore[attr-defined]
     if hasattr(search_routes, "result_views"):
         search_routes.result_views = _timed(steps, "cards", search_routes.result_views)
+    hooks: dict[str, list[float]] = defaultdict(list)
+    for funcs in (app.before_request_funcs[None], app.after_request_funcs[None]):
+        for position, fn in enumerate(funcs):
+            name = getattr(fn, "__name__", None) or getattr(getattr(fn, "func", None), "__name__", repr(fn))
+            funcs[position] = _timed(hooks, name.lstrip("_"), fn)
     app.view_functions["resident.search"] = _timed(steps, "view", app.view_functions["resident.search"])
 
     for url in urls[:args.warm]:
         assert client.get(url, headers=headers).status_code == 200, url
     steps.clear()
+    hooks.clear()
     totals: list[float] = []
     sizes: list[int] = []
     for url in urls[args.warm:args.warm + args.requests]:
@@ -122,6 +128,9 @@ def main() -> None:
     for name, seconds in rows:
         print(f"  {name:52} {seconds * 1000:7.2f} ms  {seconds / whole:6.1%}")
 
+    print("  of the plumbing, hooks (before and after request):")
+    for name, values in sorted(hooks.items(), key=lambda kv: -sum(kv[1])):
+        print(f"    {name:50} {sum(values) / count * 1000:7.2f} ms")
     if cards is not None:
         print(f"  card cache: {cards.hits:,} hits, {cards.misses:,} misses since the start (warm-up included)")
     if args.cprofile:
