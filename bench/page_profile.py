@@ -96,6 +96,8 @@ def main() -> None:
         assert client.get(url, headers=headers).status_code == 200, url
     steps.clear()
     hooks.clear()
+    cards = app.extensions.get("microdir_result_cards")
+    warm_hits, warm_misses = (cards.hits, cards.misses) if cards is not None else (0, 0)
     totals: list[float] = []
     sizes: list[int] = []
     for url in urls[args.warm:args.warm + args.requests]:
@@ -112,7 +114,6 @@ def main() -> None:
     mean = {name: sum(values) / count for name, values in steps.items()}
     whole = sum(totals) / count
     outside = mean["place"] + mean["search"] + mean["search log"] + mean["template"]
-    cards = app.extensions.get("microdir_result_cards")
     rows = [
         ("request plumbing (hooks, session, headers, gzip)", whole - mean["view"]),
         ("place parsing (resolve_place)", mean["place"]),
@@ -132,7 +133,9 @@ def main() -> None:
     for name, values in sorted(hooks.items(), key=lambda kv: -sum(kv[1])):
         print(f"    {name:50} {sum(values) / count * 1000:7.2f} ms")
     if cards is not None:
-        print(f"  card cache: {cards.hits:,} hits, {cards.misses:,} misses since the start (warm-up included)")
+        hits, misses = cards.hits - warm_hits, cards.misses - warm_misses
+        print(f"  card cache in the timed requests: {hits:,} hits, {misses:,} misses "
+              f"({hits / max(1, hits + misses):.0%} hits; {len(cards._cards):,} cards kept)")
     if args.cprofile:
         profiler = cProfile.Profile()
         profiler.enable()
