@@ -100,6 +100,7 @@ def main() -> None:
     warm_hits, warm_misses = (cards.hits, cards.misses) if cards is not None else (0, 0)
     totals: list[float] = []
     sizes: list[int] = []
+    cpu_started = time.process_time()
     for url in urls[args.warm:args.warm + args.requests]:
         started = time.perf_counter()
         response = client.get(url, headers=headers)
@@ -110,6 +111,7 @@ def main() -> None:
             if len(steps[step]) < len(totals):
                 steps[step].append(0.0)
 
+    cpu = time.process_time() - cpu_started
     count = len(totals)
     mean = {name: sum(values) / count for name, values in steps.items()}
     whole = sum(totals) / count
@@ -126,6 +128,7 @@ def main() -> None:
     print(f"{args.code}: {count} distinct results pages, {args.n:,} services; load {os.getloadavg()[0]:.2f}")
     print(f"  per request: mean {whole * 1000:.1f} ms, p50 {statistics.median(totals) * 1000:.1f} ms, "
           f"p99 {sorted(totals)[int(count * 0.99) - 1] * 1000:.1f} ms; gzipped page {statistics.mean(sizes) / 1024:.1f} KB")
+    print(f"  CPU per request (this process, less exposed to the machine's load): {cpu / count * 1000:.1f} ms")
     for name, seconds in rows:
         print(f"  {name:52} {seconds * 1000:7.2f} ms  {seconds / whole:6.1%}")
 
