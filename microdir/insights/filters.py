@@ -25,8 +25,9 @@ class Filters:
     end: date  # inclusive
     area: str = ""  # "" (everywhere), "lad:<code>" or "pc:<outcode>"
     errors: dict[str, str] = field(default_factory=dict)
-    raw_from: str = ""
-    raw_to: str = ""
+    # The custom dates' day, month and year boxes as typed (or as a link's ISO date gave them), to show back.
+    from_parts: dict[str, str] = field(default_factory=dict)
+    to_parts: dict[str, str] = field(default_factory=dict)
     raw_district: str = ""
 
     @property
@@ -65,27 +66,50 @@ class Filters:
         return f"{self.start:%-d %B %Y} to {self.end:%-d %B %Y}, {area_name}"
 
 
-def _date(text: str) -> date | None:
+DATE_PARTS = ("day", "month", "year")
+
+
+def _date_parts(args: Mapping[str, str], name: str) -> dict[str, str]:
+    """Return the day, month and year of the custom date ``name`` ("from" or "to"): the three boxes of the form
+    (``from-day``, ``from-month``, ``from-year``), or, when they are all empty, a link's ISO date (``from=2026-03-01``,
+    what the pages' own links and downloads carry) split into them."""
+    parts = {part: (args.get(f"{name}-{part}") or "").strip()[:10] for part in DATE_PARTS}
+    if any(parts.values()):
+        return parts
+    iso = (args.get(name) or "").strip()[:20]
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return parts  # not a date: the error asks for one in the (empty) boxes
+    return {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
+
+
+def _date(parts: Mapping[str, str]) -> date | None:
+    """Return the date the boxes give, or None unless they are a real date with a four-digit year."""
+    day, month, year = (parts.get(part, "") for part in DATE_PARTS)
+    if not (day.isdecimal() and month.isdecimal() and year.isdecimal() and len(year) == 4):
+        return None
+    try:
+        return date(int(year), int(month), int(day))
     except ValueError:
         return None
 
 
 def parse_filters(args: Mapping[str, str], today: date | None = None) -> Filters:
-    """Read ``period``, ``from``, ``to``, ``council`` and ``district``; errors are kept for the error summary."""
+    """Read ``period``, the custom dates (``from``/``to`` or their day, month and year boxes), ``council`` and
+    ``district``; errors are kept for the error summary."""
     today = today or utcnow().date()
     errors: dict[str, str] = {}
     period = args.get("period", DEFAULT_PERIOD)
     if period not in PERIODS:
         period = DEFAULT_PERIOD
-    raw_from, raw_to = (args.get("from") or "")[:20], (args.get("to") or "")[:20]
+    from_parts, to_parts = _date_parts(args, "from"), _date_parts(args, "to")
     if period == "custom":
-        start, end = _date(raw_from), _date(raw_to)
+        start, end = _date(from_parts), _date(to_parts)
         if start is None:
-            errors["from"] = "Enter the start date as a real date, for example 2026-04-01"
+            errors["from"] = "Enter the start date as a real date, for example 1 4 2026"
         if end is None:
-            errors["to"] = "Enter the end date as a real date, for example 2026-06-30"
+            errors["to"] = "Enter the end date as a real date, for example 30 6 2026"
         if start and end and start > end:
             errors["to"] = "The end date must be the same as or after the start date"
         elif start and end and (end - start).days > MAX_DAYS:
@@ -110,4 +134,4 @@ def parse_filters(args: Mapping[str, str], today: date | None = None) -> Filters
             area = f"lad:{council}"
         else:
             errors["council"] = "Select a council from the list"
-    return Filters(period, start, end, area, errors, raw_from, raw_to, district)
+    return Filters(period, start, end, area, errors, from_parts, to_parts, district)

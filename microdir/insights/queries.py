@@ -10,7 +10,7 @@ leave this module except through ``disclosure``.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -144,13 +144,12 @@ def councils_known() -> list[tuple[str, str]]:
     return sorted(((code, council_label(code)) for code in codes), key=lambda item: item[1])
 
 
-def _names(model: Any, ids: Iterable[str]) -> dict[str, str]:
-    wanted = [i for i in set(ids) if i]
-    names: dict[str, str] = {}
-    for start in range(0, len(wanted), 1000):
-        names.update(_run(select(model.id, model.name).where(model.id.in_(wanted[start:start + 1000]))
-                                        ))
-    return names
+def _named(grouped: Any, key: str, model: Any) -> list[Any]:
+    """Run a GROUP BY statement with its rows' ``model`` name (Team or Organization, by the ``key`` column) joined
+    on as the last column, None once no longer listed: the names come with the figures, not in a second query with
+    thousands of ids."""
+    rows = grouped.subquery()
+    return _run(select(rows, model.name).select_from(rows).outerjoin(model, model.id == rows.c[key]))
 
 
 # ---- filters and sources --------------------------------------------------------------------------------------
@@ -613,8 +612,11 @@ def _funnel_table(table_id: str, caption: str, label: str, rows: list[tuple[str,
 def funnel_stages(filters: Filters) -> Page:
     """The funnel's stages, chart and headlines: all the printable summary shows of it, without the tables by
     provider and by referring team (the slow part: they scan the referral facts)."""
+    return _stages_page(referral_totals(filters))
+
+
+def _stages_page(totals: dict[str, int]) -> Page:
     page = Page()
-    totals = referral_totals(filters)
     stages = [("Sent", totals["sent"]), ("Accepted", totals["accepted"]), ("First contact", totals["first_contact"]),
               ("Engaged", totals["engaged"]), ("Completed", totals["completed"])]
     main = Table("funnel", "Referral funnel", ["Stage", "Referrals", "Share of those sent"])
@@ -637,37 +639,43 @@ def funnel_stages(filters: Filters) -> Page:
 
 
 def funnel(filters: Filters) -> Page:
-    page = funnel_stages(filters)
-    names = topic_names()
+    # One read of the referral roll-up (each read also rolls up the part-weeks' facts) for the stages and the
+    # tables by topic and by council: a few hundred rows (facet × code × council), summed here.
     R = weekly_source(InsightReferralWeek, filters)
-    weekly_cols = [_sum(R.c[key]) for key in FUNNEL_KEYS]
-    by_topic: dict[str, list[tuple[str, dict[str, int]]]] = {"category": [], "need": [], "": []}
-    for facet, code, *values in _run(
-        select(R.c.facet, R.c.code, *weekly_cols).group_by(R.c.facet, R.c.code)
+    by_topic_sums: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    by_lad_sums: dict[str, Counter[str]] = defaultdict(Counter)
+    for facet, code, lad, *values in _run(
+        select(R.c.facet, R.c.code, R.c.lad_code, *(_sum(R.c[key]) for key in REFERRAL_TOTALS))
+        .group_by(R.c.facet, R.c.code, R.c.lad_code)
     ):
+        counts = {key: int(v or 0) for key, v in zip(REFERRAL_TOTALS, values, strict=True)}
+        by_topic_sums[(facet, code)].update(counts)
+        if not facet:
+            by_lad_sums[lad].update(counts)
+    page = _stages_page({key: by_topic_sums[("", "")][key] for key in REFERRAL_TOTALS})
+    names = topic_names()
+    by_topic: dict[str, list[tuple[str, dict[str, int]]]] = {"category": [], "need": [], "": []}
+    for (facet, code), sums in by_topic_sums.items():
         if facet:
             by_topic[facet].append((names.get((facet, code), code or ("No category" if facet == "category" else "")),
-                                    _funnel_totals(values)))
+                                    {key: sums[key] for key in FUNNEL_KEYS}))
     page.tables.append(_funnel_table("by-category", "By category of service", "Category", by_topic["category"]))
     table = _funnel_table("by-need", "By need (a referral for two needs counts under each)", "Need", by_topic["need"])
     table.total = None  # a referral is in several rows, so a total would double count
     page.tables.append(table)
-    by_council = [(council_label(lad), _funnel_totals(values)) for lad, *values in _run(
-        select(R.c.lad_code, *weekly_cols).where(R.c.facet == "").group_by(R.c.lad_code))]
+    by_council = [(council_label(lad), {key: sums[key] for key in FUNNEL_KEYS}) for lad, sums in by_lad_sums.items()]
     page.tables.append(_funnel_table("by-council", "By council of the service", "Council", by_council))
     cols = _funnel_fact_columns()
-    team_rows = _run(select(F.team_id, F.team_kind, *cols).where(*_fact_where(filters))
-                                   .group_by(F.team_id, F.team_kind))
-    team_names = _names(Team, (r[0] for r in team_rows))
-    by_team = [(f"{team_names.get(team_id, 'Team no longer listed')} ({TEAM_KIND_LABELS.get(kind, kind)})",
-                _funnel_totals(values)) for team_id, kind, *values in team_rows]
+    team_rows = _named(select(F.team_id, F.team_kind, *cols).where(*_fact_where(filters))
+                       .group_by(F.team_id, F.team_kind), "team_id", Team)
+    by_team = [(f"{'Team no longer listed' if name is None else name} ({TEAM_KIND_LABELS.get(kind, kind)})",
+                _funnel_totals(values)) for _team_id, kind, *values, name in team_rows]
     page.tables.append(_funnel_table("by-team", "By referring team (GP practice or council team)", "Referring team",
                                      by_team, screen_rows=50))
-    org_rows = _run(select(F.organization_id, *cols).where(*_fact_where(filters))
-                                  .group_by(F.organization_id))
-    org_names = _names(Organization, (r[0] for r in org_rows))
-    by_org = [(org_names.get(org_id, "Provider no longer listed"), _funnel_totals(values))
-              for org_id, *values in org_rows]
+    org_rows = _named(select(F.organization_id, *cols).where(*_fact_where(filters)).group_by(F.organization_id),
+                      "organization_id", Organization)
+    by_org = [("Provider no longer listed" if name is None else name, _funnel_totals(values))
+              for _org_id, *values, name in org_rows]
     page.tables.append(_funnel_table("by-provider", "By receiving provider", "Provider", by_org, screen_rows=50))
     return page
 
@@ -675,27 +683,78 @@ def funnel(filters: Filters) -> Page:
 # ---- 5. timeliness ---------------------------------------------------------------------------------------------
 
 
-def _provider_histograms(column: Any, filters: Filters, *flags: Any) -> dict[str, tuple[list[tuple[float, int]], list[int]]]:
-    """Return provider → (days taken: (days, referrals), the sums of ``flags``) in one scan of the facts.
+@dataclass(frozen=True)
+class DaysTaken:
+    """How long one group's referrals took, as ``stats`` defines the figures: how many have a number of days (the
+    rest are not answered yet), their median and their 90th percentile (nearest rank)."""
 
-    Referrals not yet answered (days None) count in the sums but not in the days."""
-    result: dict[str, tuple[list[tuple[float, int]], list[int]]] = {}
-    for org_id, value, n, *sums in _run(
-        select(F.organization_id, column, func.count(), *(_flag(flag) for flag in flags))
-        .where(*_fact_where(filters)).group_by(F.organization_id, column)
-    ):
-        hist, totals = result.setdefault(org_id, ([], [0] * (len(flags) + 1)))
+    n: int
+    median: float | None
+    p90: float | None
+
+
+@dataclass(frozen=True)
+class ProviderFacts:
+    organization_id: str
+    name: str | None  # None once the provider is no longer listed
+    days: DaysTaken
+    referrals: int
+    sums: tuple[int, ...]  # of the flags asked for, in order
+
+
+def _sql_percentiles() -> bool:
+    """PostgreSQL works out medians and percentiles itself (an ordered-set aggregate); SQLite cannot."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def days_taken_by_provider(column: Any, filters: Filters, *flags: Any) -> list[ProviderFacts]:
+    """Return, for each provider with a referral sent in the period, the days taken in ``column`` (a fact column,
+    None while not answered), its referrals and the sums of ``flags``: one scan of the referral facts.
+
+    On PostgreSQL the median and 90th percentile come from the query (``percentile_cont(0.5)``, the mean of the two
+    middle values; ``percentile_disc(0.9)``, nearest rank) with the provider's name joined, so one row a provider
+    comes back; elsewhere a histogram a provider (GROUP BY provider, days) and ``stats``. Both follow ``stats``'s
+    definitions, so both give the same figures (tests/insights/test_percentiles.py runs both on both databases)."""
+    where = _fact_where(filters)
+    counts = [func.count(), *(_flag(flag) for flag in flags)]
+    if _sql_percentiles():
+        fraction = stats.P90 / 100  # the same double stats.percentile multiplies by, so the same rank
+        grouped = (select(F.organization_id.label("organization_id"), func.count(column).label("answered"),
+                          func.percentile_cont(0.5).within_group(column).label("median"),
+                          func.percentile_disc(fraction).within_group(column).label("p90"),
+                          *(c.label(f"count_{i}") for i, c in enumerate(counts)))
+                   .where(*where).group_by(F.organization_id))
+        rows = _named(grouped, "organization_id", Organization)
+        return [ProviderFacts(org_id, name, DaysTaken(int(n), _float(median), _float(p90)), int(total),
+                              tuple(int(v) for v in sums))
+                for org_id, n, median, p90, total, *sums, name in rows]
+    histograms: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    totals: dict[str, list[int]] = {}
+    names: dict[str, str | None] = {}
+    for org_id, value, *values, name in _named(select(F.organization_id, column.label("days"), *counts)
+                                               .where(*where).group_by(F.organization_id, column),
+                                               "organization_id", Organization):
         if value is not None:
-            hist.append((float(value), int(n)))
-        for i, v in enumerate([n, *sums]):
-            totals[i] += int(v or 0)
-    return result
+            histograms[org_id].append((float(value), int(values[0])))
+        summed = totals.setdefault(org_id, [0] * len(counts))
+        for i, v in enumerate(values):
+            summed[i] += int(v or 0)
+        names[org_id] = name
+    return [ProviderFacts(org_id, names[org_id], _days_taken(histograms.get(org_id, [])), summed[0],
+                          tuple(summed[1:])) for org_id, summed in totals.items()]
 
 
-def _timeliness_cells(answer: list[tuple[float, int]], in_rule: int, r: dc.Rule) -> list[dc.Figure]:
-    n = stats.histogram_size(answer)
-    return [dc.count(n, r), dc.statistic(stats.median(answer), n, unit="days", r=r),
-            dc.statistic(stats.percentile(answer, 90), n, unit="days", r=r), dc.rate(in_rule, n, r)]
+def _days_taken(histogram: list[tuple[float, int]]) -> DaysTaken:
+    return DaysTaken(stats.histogram_size(histogram), stats.median(histogram), stats.percentile(histogram, stats.P90))
+
+
+def _timeliness_cells(days: DaysTaken, in_rule: int, r: dc.Rule) -> list[dc.Figure]:
+    return [dc.count(days.n, r), dc.statistic(days.median, days.n, unit="days", r=r),
+            dc.statistic(days.p90, days.n, unit="days", r=r), dc.rate(in_rule, days.n, r)]
 
 
 def timeliness(filters: Filters) -> Page:
@@ -708,14 +767,28 @@ def timeliness(filters: Filters) -> Page:
         f"holidays of {region}); a reminder goes at {rule_days}, the link worker is told at "
         f"{config['REFERRAL_ESCALATE_WORKING_DAYS']} and it expires at {config['REFERRAL_EXPIRE_WORKING_DAYS']}. "
         f"Medians and 90th percentiles are in working days unless the row says calendar days.")
-    histograms = days_histograms(filters)
+    # One query a roll-up for the whole area and by category together: each reads the part-weeks' facts again.
+    R, T = weekly_source(InsightReferralWeek, filters), weekly_source(InsightTimingWeek, filters)
+    in_rule_by = {(facet, code): int(n) for facet, code, n in _run(
+        select(R.c.facet, R.c.code, _sum(R.c.answered_in_rule)).where(R.c.facet.in_(("", "category")))
+        .group_by(R.c.facet, R.c.code))}
+    histograms: dict[str, list[tuple[float, int]]] = {measure: [] for measure in refresh.TIMING_MEASURES}
+    by_cat: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    for facet, code, measure, days, n in _run(
+        select(T.c.facet, T.c.code, T.c.measure, T.c.days, _sum(T.c.referrals)).where(T.c.facet.in_(("", "category")))
+        .group_by(T.c.facet, T.c.code, T.c.measure, T.c.days)
+    ):
+        if not facet:
+            histograms[measure].append((float(days), int(n)))
+        elif measure == "answer_working_days":
+            by_cat[code].append((float(days), int(n)))
     answer_w, answer_c = histograms["answer_working_days"], histograms["answer_days"]
     contact_w, contact_c = histograms["contact_working_days"], histograms["contact_days"]
-    in_rule = referral_totals(filters)["answered_in_rule"]
+    in_rule = in_rule_by.get(("", ""), 0)
     r = dc.rule()
     overall = Table("timeliness", "How quickly referrals are answered and people contacted",
                     ["Measure", "Referrals", "Median", "90th percentile", "Share answered within the rule"])
-    overall.add("Sent to answer (working days)", *_timeliness_cells(answer_w, in_rule, r))
+    overall.add("Sent to answer (working days)", *_timeliness_cells(_days_taken(answer_w), in_rule, r))
     n = stats.histogram_size(answer_c)
     overall.add("Sent to answer (calendar days)", dc.count(n), dc.statistic(stats.median(answer_c), n, unit="days"),
                 dc.statistic(stats.percentile(answer_c, 90), n, unit="days"), dc.text(""))
@@ -731,29 +804,16 @@ def timeliness(filters: Filters) -> Page:
 
     names = topic_names()
     columns = ["Referrals answered", "Median working days to answer", "90th percentile", "Share within the rule"]
-    R, T = weekly_source(InsightReferralWeek, filters), weekly_source(InsightTimingWeek, filters)
-    in_rule_by_cat = dict(_run(select(R.c.code, _sum(R.c.answered_in_rule)).where(
-        R.c.facet == "category").group_by(R.c.code)))
-    by_cat: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    for code, days, n in _run(
-        select(T.c.code, T.c.days, _sum(T.c.referrals)).where(T.c.facet == "category",
-                                                              T.c.measure == "answer_working_days")
-        .group_by(T.c.code, T.c.days).order_by(T.c.code, T.c.days)
-    ):
-        by_cat[code].append((float(days), int(n)))
     by_category = Table("by-category", "By category of service", ["Category", *columns])
     for code, hist in sorted(by_cat.items()):
         by_category.add(names.get(("category", code), code or "No category"),
-                        *_timeliness_cells(hist, int(in_rule_by_cat.get(code, 0)), r))
+                        *_timeliness_cells(_days_taken(hist), in_rule_by.get(("category", code), 0), r))
     page.tables.append(by_category)
-    hists = {org_id: (hist, sums[1]) for org_id, (hist, sums) in
-             _provider_histograms(F.answer_working_days, filters, F.answered_in_rule).items() if hist}
-    org_names = _names(Organization, hists)
+    answered = [p for p in days_taken_by_provider(F.answer_working_days, filters, F.answered_in_rule) if p.days.n]
     by_provider = Table("by-provider", "By receiving provider (most referrals first)", ["Provider", *columns],
                         screen_rows=50)
-    for org_id, (hist, in_rule_n) in sorted(hists.items(), key=lambda kv: (-stats.histogram_size(kv[1][0]),
-                                                                           org_names.get(kv[0], ""))):
-        by_provider.add(org_names.get(org_id, "Provider no longer listed"), *_timeliness_cells(hist, in_rule_n, r))
+    for p in sorted(answered, key=lambda p: (-p.days.n, p.name or "")):
+        by_provider.add(p.name if p.name is not None else "Provider no longer listed", *_timeliness_cells(p.days, p.sums[0], r))
     page.tables.append(by_provider)
     return page
 
@@ -815,11 +875,10 @@ def outcomes(filters: Filters) -> Page:
                note="Codes: " + ("; ".join(f"{key}: {value.get('code', '')} {value.get('term', '')}"
                                            for key, value in codes.items() if isinstance(value, dict))
                                  or "none are set for this deployment (GP_RECORD_CODES)."))
-    team_rows = _run(select(F.team_id, func.count(), _flag(F.status == "declined"), _flag(F.completed))
-                                   .where(*_fact_where(filters)).group_by(F.team_id))
-    team_names = _names(Team, (r[0] for r in team_rows))
-    for team_id, referred, declined, completed in sorted(team_rows, key=lambda r: team_names.get(r[0], "")):
-        gp.add(team_names.get(team_id, "Team no longer listed"), dc.count(referred), dc.count(declined),
+    team_rows = _named(select(F.team_id, func.count(), _flag(F.status == "declined"), _flag(F.completed))
+                       .where(*_fact_where(filters)).group_by(F.team_id), "team_id", Team)
+    for _team_id, referred, declined, completed, name in sorted(team_rows, key=lambda r: r[4] or ""):
+        gp.add("Team no longer listed" if name is None else name, dc.count(referred), dc.count(declined),
                dc.count(completed))
     gp.total = [dc.text("Total"), dc.total(r[1] for r in team_rows), dc.total(r[2] for r in team_rows),
                 dc.total(r[3] for r in team_rows)]
@@ -832,28 +891,25 @@ def outcomes(filters: Filters) -> Page:
 
 def providers(filters: Filters) -> Page:
     page = Page()
-    found = _provider_histograms(F.answer_days, filters, F.accepted, F.completed)
-    rows: list[tuple[str, int, int, int]] = [(org_id, sums[0], sums[1], sums[2]) for org_id, (_hist, sums) in found.items()]
-    hists = {org_id: hist for org_id, (hist, _sums) in found.items()}
-    org_ids = [r[0] for r in rows]
-    names = _names(Organization, org_ids)
-    micro = {org_id: bool(flag) for org_id, flag in _run(
-        select(SV.organization_id, func.max(case((SV.micro_provider, 1), else_=0))).group_by(SV.organization_id))}
+    found = days_taken_by_provider(F.answer_days, filters, F.accepted, F.completed)
+    micro = {org_id for org_id, flag in _run(
+        select(SV.organization_id, func.max(case((SV.micro_provider, 1), else_=0))).group_by(SV.organization_id))
+        if flag}
     table = Table("providers", "Providers: referrals received and how they went (most referrals first)",
                   ["Provider", "Micro-provider", "Referrals received", "Share accepted", "Median days to answer",
                    "Share completed"], screen_rows=100)
     r = dc.rule()
-    for org_id, received, accepted, completed in sorted(rows, key=lambda row: (-row[1], names.get(row[0], ""))):
-        hist = hists.get(org_id, [])
-        n = stats.histogram_size(hist)
-        table.add([names.get(org_id, "Provider no longer listed"), "Yes" if micro.get(org_id) else "No"],
-                  dc.count(received, r), dc.rate(accepted, received, r),
-                  dc.statistic(stats.median(hist), n, unit="days", r=r), dc.rate(completed, received, r))
-    table.total = [dc.text("Total"), dc.text(""), dc.total(r[1] for r in rows),
-                   dc.rate(sum(r[2] for r in rows), sum(r[1] for r in rows)), dc.text(""),
-                   dc.rate(sum(r[3] for r in rows), sum(r[1] for r in rows))]
+    for p in sorted(found, key=lambda p: (-p.referrals, p.name or "")):
+        accepted, completed = p.sums
+        table.add([p.name if p.name is not None else "Provider no longer listed", "Yes" if p.organization_id in micro else "No"],
+                  dc.count(p.referrals, r), dc.rate(accepted, p.referrals, r),
+                  dc.statistic(p.days.median, p.days.n, unit="days", r=r), dc.rate(completed, p.referrals, r))
+    received = sum(p.referrals for p in found)
+    table.total = [dc.text("Total"), dc.text(""), dc.total(p.referrals for p in found),
+                   dc.rate(sum(p.sums[0] for p in found), received), dc.text(""),
+                   dc.rate(sum(p.sums[1] for p in found), received)]
     page.tables.append(table)
-    page.headlines = [Headline("Providers receiving referrals", dc.count(len(rows)))]
+    page.headlines = [Headline("Providers receiving referrals", dc.count(len(found)))]
     return page
 
 

@@ -17,7 +17,7 @@ from ..forms import BaseForm, submit_button
 from ..models import InsightSubscription
 from ..permissions import requires
 from . import disclosure, queries
-from .cache import cached_page
+from .cache import cached_page, councils_known
 from .filters import PERIODS, parse_filters
 from .refresh import last_refreshed
 from .reports import FREQUENCIES, subscribe
@@ -52,7 +52,7 @@ def _context(slug: str) -> dict[str, Any]:
     page = cached_page(slug, filters)
     return {
         "slug": slug, "title": title, "intro": PAGE_INTROS[slug], "page": page, "filters": filters,
-        "periods": PERIODS, "councils": queries.councils_known(), "area_name": queries.area_label(filters),
+        "periods": PERIODS, "councils": councils_known(), "area_name": queries.area_label(filters),
         "pages": [(key, value[0]) for key, value in queries.PAGES.items()],
         "rule": disclosure.rule(), "refreshed": last_refreshed(),
     }

@@ -16,6 +16,9 @@ _T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8
         29: 2.045, 30: 2.042, 40: 2.021, 60: 2.000, 120: 1.980}
 
 
+P90 = 90  # the percentile the timeliness tables show
+
+
 def t95(df: int) -> float:
     """Return the two-sided 95% critical value of t for ``df`` degrees of freedom (the next lower tabled df)."""
     if df <= 0:

@@ -12,7 +12,11 @@ from tests.pages import ClientRequest
 
 
 @pytest.mark.parametrize(("query", "message"), [
-    ("period=custom&from=yesterday&to=2026-03-01", "Enter the start date as a real date, for example 2026-04-01"),
+    ("period=custom&from=yesterday&to=2026-03-01", "Enter the start date as a real date, for example 1 4 2026"),
+    ("period=custom&from-day=31&from-month=2&from-year=2026&to-day=1&to-month=3&to-year=2026",
+     "Enter the start date as a real date, for example 1 4 2026"),
+    ("period=custom&from-day=1&from-month=3&from-year=26&to=2026-03-31",
+     "Enter the start date as a real date, for example 1 4 2026"),
     ("period=custom&from=2026-03-31&to=2026-03-01", "The end date must be the same as or after the start date"),
     ("period=custom&from=2020-01-01&to=2026-03-01", "Choose dates no more than 3 years apart"),
     ("district=%3Cscript%3E", "Enter a postcode district, like B66 or WS1, or leave it blank"),
@@ -39,3 +43,44 @@ def test_odd_input_never_fails(app_ctx: Any, client_request: ClientRequest) -> N
     assert client_request.client.get("/insights/nothing-here").status_code == 404
     assert client_request.client.get("/insights/funnel/not-a-table.csv").status_code == 404
     assert client_request.client.get("/insights/nothing/weekly.csv").status_code == 404
+
+
+def _boxes(page: Any, name: str) -> dict[str, tuple[str, str, str]]:
+    """Return part → (type, inputmode, value) of a custom date's boxes."""
+    return {part: (box.get("type", ""), box.get("inputmode", ""), box.get("value", ""))
+            for part in ("day", "month", "year") for box in page.select(f"input#{name}-{part}")}
+
+
+def test_custom_dates_are_typed_as_day_month_and_year(app_ctx: Any, client_request: ClientRequest) -> None:
+    """GOV.UK's date pattern, not <input type=date>: Chromium showed that as mm/dd/yyyy under a label that said
+    year-month-day. Plain boxes work the same with or without JavaScript."""
+    client_request.sign_in(factories.create_user(Role.COMMISSIONER))
+    page = client_request.get("/insights/timeliness?period=custom&from-day=1&from-month=3&from-year=2026"
+                              "&to-day=31&to-month=03&to-year=2026")
+    assert "1 March 2026 to 31 March 2026" in page.text()
+    assert not page.select("input[type=date]")
+    assert _boxes(page, "from") == {"day": ("text", "numeric", "1"), "month": ("text", "numeric", "3"),
+                                    "year": ("text", "numeric", "2026")}
+    assert _boxes(page, "to")["month"] == ("text", "numeric", "03")  # shown back as typed
+    start = page.select("fieldset[aria-describedby='from-hint']")[0]
+    assert start.legend.get_text(strip=True) == "Custom start date"
+    assert start.select_one("#from-hint").get_text(strip=True) == "For example, 1 4 2026"
+    assert [label.get_text(strip=True) for label in start.select("label")] == ["Day", "Month", "Year"]
+    # Links and downloads keep the dates short and shareable (from=2026-03-01) ...
+    download = page.select("a[href*='by-provider.csv']")[0]["href"]
+    assert "from=2026-03-01" in download and "to=2026-03-31" in download
+    # ... and such a link fills the boxes.
+    again = client_request.get("/insights/timeliness?period=custom&from=2026-03-01&to=2026-03-31")
+    assert _boxes(again, "from") == {"day": ("text", "numeric", "1"), "month": ("text", "numeric", "3"),
+                                     "year": ("text", "numeric", "2026")}
+
+
+def test_a_date_that_is_not_real_is_shown_back_with_its_error(app_ctx: Any, client_request: ClientRequest) -> None:
+    client_request.sign_in(factories.create_user(Role.COMMISSIONER))
+    page = client_request.get("/insights/funnel?period=custom&from-day=31&from-month=2&from-year=2026"
+                              "&to-day=31&to-month=3&to-year=2026")
+    assert page.select(".govuk-error-summary__list a")[0]["href"] == "#from-day"
+    assert _boxes(page, "from") == {"day": ("text", "numeric", "31"), "month": ("text", "numeric", "2"),
+                                    "year": ("text", "numeric", "2026")}
+    assert page.select("#from-error") and "govuk-input--error" in page.select("#from-day")[0]["class"]
+    assert not page.select("#to-error")

@@ -127,3 +127,30 @@ def test_a_page_kept_by_an_older_release_is_worked_out_again(world: Any, client_
         cache.clear()
         client_request.sign_in(factories.create_user(Role.COMMISSIONER))
         assert _cell(client_request.get("/insights/funnel?period=quarter"), "funnel") == "10"
+
+
+def test_the_area_picker_lists_a_new_council_after_the_next_refresh(world: Any, client_request: ClientRequest) -> None:
+    """The picker's councils are kept per refresh (every page shows them): a council first searched in appears once
+    the job has run, not later."""
+    from datetime import datetime
+
+    from microdir.models import SearchLog
+
+    client_request.sign_in(factories.create_user(Role.COMMISSIONER))
+    with time_machine.travel(TODAY, tick=False):
+        refresh_all()
+        db.session.commit()
+
+    def councils() -> list[str]:
+        page = client_request.get("/insights/coverage")
+        return [option["value"] for option in page.select("select#council option") if option["value"]]
+
+    assert councils() == ["E08000028"]
+    db.session.add(SearchLog(at=datetime(2026, 3, 30, 9), query="lunch", filters={}, outcode="B69",
+                             lad_code="E08000027", result_count=0, page=1))
+    db.session.commit()
+    assert councils() == ["E08000028"]  # the job has not run yet
+    with time_machine.travel(TODAY, tick=False):
+        refresh_all()
+        db.session.commit()
+    assert sorted(councils()) == ["E08000027", "E08000028"]

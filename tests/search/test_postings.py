@@ -109,3 +109,74 @@ def test_reopening_ahead_keeps_what_unchanged_segments_held(tmp_path: Path) -> N
         assert {key[:2] for key in state.store.postings} == kept
         assert [hit.service_id for hit in run_search(state, SearchRequest(text="zebrafinch"), {}).hits] == ["svc-5"]
     manager.close()
+
+
+def _reference_order(state: indexer.SearcherState, text: str) -> list[tuple[str, float]]:
+    """Rank as Whoosh itself would: its matcher's BM25F score for every full match, the name/topics bonus, by score."""
+    from microdir.search import queries
+
+    cache = queries._Cache(state)
+    plan = queries.build_text_query(cache, text, {})
+    assert plan.query is not None
+    score_query = Q.Or(plan.groups + plan.optional) if plan.optional else plan.query
+    s = state.searcher
+    matched = sorted(s.docs_for_query(plan.query))
+    scores = queries.score_docs(s, score_query, matched)
+    name = set(s.docs_for_query(Q.And([Q.Term("name", t) for t in plan.stems])))
+    topics = set(s.docs_for_query(Q.And([Q.Term("topics", t) for t in plan.stems])))
+    for d in scores:
+        scores[d] *= queries.NAME_MATCH_BONUS if d in name else queries.TOPICS_MATCH_BONUS if d in topics else 1.0
+    best = sorted(scores, key=lambda d: (-scores[d], d))[:20]
+    return [(s.stored_fields(d)["id"], scores[d]) for d in best]
+
+
+def _app_doc(i: int, extra: str = "") -> dict[str, object]:
+    doc = _doc(i, extra)
+    doc["text"] = f"{doc['text']} {doc['topics']}"  # as documents.py writes it: the topics are in ``text`` too
+    return doc
+
+
+def test_results_come_in_whooshs_own_order(tmp_path: Path) -> None:
+    root = str(tmp_path / "index")
+    indexer.ensure_index(root)
+    manager = indexer.IndexManager(root)
+    for start in (0, 40):  # two segments
+        with manager.open_index().writer(mergetype=NO_MERGE) as writer:
+            for i in range(start, start + 40):
+                writer.add_document(**_app_doc(i))
+    with manager.open_index().writer(mergetype=NO_MERGE) as writer:  # a third segment and a deletion
+        writer.update_document(**_app_doc(7, extra="lunch lunch club"))
+        writer.delete_by_term("id", "svc-12")
+    with manager.use() as state:
+        for text in ["lunch", "lunch club", "dementia cafe", "garden club", "carers knitting", "befriendng"]:
+            results = run_search(state, SearchRequest(text=text), {})
+            assert not results.relaxed and results.hits, text
+            expected = _reference_order(state, text)
+            assert [h.service_id for h in results.hits] == [i for i, _ in expected], text
+            assert [h.score for h in results.hits] == [round(v, 4) for _, v in expected], text
+    manager.close()
+
+
+def test_best_first_is_the_order_a_full_sort_gives() -> None:
+    import heapq
+
+    import numpy as np
+
+    from microdir.search.queries import _best
+
+    rng = np.random.default_rng(3)
+    for size, count in [(0, 5), (3, 20), (50, 20), (500, 20), (5000, 40)]:
+        docs = np.sort(rng.choice(100_000, size=size, replace=False)).astype(np.int64)
+        scores = rng.integers(0, 6, size=size).astype(np.float64) / 4  # many ties
+        tiers = rng.integers(0, 2, size=size).astype(np.int8)
+        expected = heapq.nsmallest(count, range(size), key=lambda i: (tiers[i], -scores[i], docs[i]))
+        assert _best(count, tiers, scores, docs).tolist() == expected
+
+
+def test_a_spelling_candidates_form_is_what_the_analyser_gives() -> None:
+    from microdir.search.analysis import analyse
+    from microdir.search.queries import letters_form
+
+    for word in ["befriending", "befriendign", "the", "a", "walks", "café", "naïve", "ponies", "generously", "x",
+                 "dying", "skies", "news", "organizations", "alzheimers", "gardneing"]:
+        assert [letters_form(word)] == (analyse(word) or [None]), word
