@@ -85,13 +85,22 @@ def main() -> None:
     search_routes.render_template = _timed(steps, "template", search_routes.render_template)  # type: ignore[attr-defined]
     if hasattr(search_routes, "result_views"):
         search_routes.result_views = _timed(steps, "cards", search_routes.result_views)
+    hooks: dict[str, list[float]] = defaultdict(list)
+    for funcs in (app.before_request_funcs[None], app.after_request_funcs[None]):
+        for position, fn in enumerate(funcs):
+            name = getattr(fn, "__name__", None) or getattr(getattr(fn, "func", None), "__name__", repr(fn))
+            funcs[position] = _timed(hooks, name.lstrip("_"), fn)
     app.view_functions["resident.search"] = _timed(steps, "view", app.view_functions["resident.search"])
 
     for url in urls[:args.warm]:
         assert client.get(url, headers=headers).status_code == 200, url
     steps.clear()
+    hooks.clear()
+    cards = app.extensions.get("microdir_result_cards")
+    warm_hits, warm_misses = (cards.hits, cards.misses) if cards is not None else (0, 0)
     totals: list[float] = []
     sizes: list[int] = []
+    cpu_started = time.process_time()
     for url in urls[args.warm:args.warm + args.requests]:
         started = time.perf_counter()
         response = client.get(url, headers=headers)
@@ -102,11 +111,11 @@ def main() -> None:
             if len(steps[step]) < len(totals):
                 steps[step].append(0.0)
 
+    cpu = time.process_time() - cpu_started
     count = len(totals)
     mean = {name: sum(values) / count for name, values in steps.items()}
     whole = sum(totals) / count
     outside = mean["place"] + mean["search"] + mean["search log"] + mean["template"]
-    cards = app.extensions.get("microdir_result_cards")
     rows = [
         ("request plumbing (hooks, session, headers, gzip)", whole - mean["view"]),
         ("place parsing (resolve_place)", mean["place"]),
@@ -119,11 +128,17 @@ def main() -> None:
     print(f"{args.code}: {count} distinct results pages, {args.n:,} services; load {os.getloadavg()[0]:.2f}")
     print(f"  per request: mean {whole * 1000:.1f} ms, p50 {statistics.median(totals) * 1000:.1f} ms, "
           f"p99 {sorted(totals)[int(count * 0.99) - 1] * 1000:.1f} ms; gzipped page {statistics.mean(sizes) / 1024:.1f} KB")
+    print(f"  CPU per request (this process, less exposed to the machine's load): {cpu / count * 1000:.1f} ms")
     for name, seconds in rows:
         print(f"  {name:52} {seconds * 1000:7.2f} ms  {seconds / whole:6.1%}")
 
+    print("  of the plumbing, hooks (before and after request):")
+    for name, values in sorted(hooks.items(), key=lambda kv: -sum(kv[1])):
+        print(f"    {name:50} {sum(values) / count * 1000:7.2f} ms")
     if cards is not None:
-        print(f"  card cache: {cards.hits:,} hits, {cards.misses:,} misses since the start (warm-up included)")
+        hits, misses = cards.hits - warm_hits, cards.misses - warm_misses
+        print(f"  card cache in the timed requests: {hits:,} hits, {misses:,} misses "
+              f"({hits / max(1, hits + misses):.0%} hits; {len(cards._cards):,} cards kept)")
     if args.cprofile:
         profiler = cProfile.Profile()
         profiler.enable()

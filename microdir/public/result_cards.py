@@ -21,7 +21,8 @@ from datetime import datetime
 from typing import Any, cast
 
 from flask import Flask, current_app
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam
+from sqlalchemy.orm import joinedload
 
 from ..domain.listings import is_publicly_visible
 from ..extensions import db
@@ -29,6 +30,17 @@ from ..models import Organization, Service
 from .presenters import CardFacts, ResultView, card_facts, where_text
 
 EXTENSION = "microdir_result_cards"
+
+# Built once (a statement per page cost ~0.3 ms to build and key). The hits' key and visibility columns:
+_KEYS = db.select(Service.id, Service.version, Service.last_modified, Service.listing_status,
+                  Service.last_verified_at, Service.first_published_at, Service.created_at,
+                  ).where(Service.id.in_(bindparam("ids", expanding=True)))
+# Everything a card shows, in one query: the schedules and costs joined in too (one or two of each a listing)
+# rather than two more SELECT ... IN queries; for 20 cards 42 -> 31 ms at load ~13, interleaved.
+_CARDS = db.select(Service).where(Service.id.in_(bindparam("ids", expanding=True))).options(
+    joinedload(Service.organization).joinedload(Organization.profile),
+    joinedload(Service.schedules), joinedload(Service.cost_options),
+)
 DEFAULT_ENTRIES = 20_000  # ~1 KB each; a 10,000-listing directory fits, a national one keeps the popular ones
 
 
@@ -91,9 +103,7 @@ def result_views(hits: Sequence[Any], now: datetime, hide_after_days: int) -> li
         return []
     ids = [hit.service_id for hit in hits]
     # The columns the visibility rule reads, and the card's key: one small query instead of three wide ones.
-    rows = {row.id: row for row in db.session.execute(db.select(
-        Service.id, Service.version, Service.last_modified, Service.listing_status, Service.last_verified_at,
-        Service.first_published_at, Service.created_at).where(Service.id.in_(ids)))}
+    rows = {row.id: row for row in db.session.execute(_KEYS, {"ids": ids})}
     cache = card_cache()
     facts: dict[str, CardFacts] = {}
     missing: list[str] = []
@@ -107,11 +117,7 @@ def result_views(hits: Sequence[Any], now: datetime, hide_after_days: int) -> li
         else:
             facts[service_id] = found
     if missing:
-        # Everything a card shows, in three queries; the organisation and its profile joined in (11.3 -> 7.7 ms).
-        for service in db.session.scalars(db.select(Service).where(Service.id.in_(missing)).options(
-            joinedload(Service.organization).joinedload(Organization.profile),
-            selectinload(Service.schedules), selectinload(Service.cost_options),
-        )):
+        for service in db.session.scalars(_CARDS, {"ids": missing}).unique():
             if not is_publicly_visible(service, now, hide_after_days):
                 continue  # changed between the two reads
             facts[service.id] = card_facts(service, now)

@@ -23,6 +23,7 @@ from ..pagination import govuk_pagination
 from ..permissions import can, public
 from ..wording import CAPACITY_LABELS, session_in_words
 from .forms import EmailShortlistForm, ReportProblemForm, ShortlistForm
+from .fragments import small_checkboxes
 from .presenters import MICRO_PROVIDER_MEANING, present_listing, present_result
 from .result_cards import result_views
 
@@ -191,15 +192,13 @@ def _filter_groups(args: SearchArgs, facets: dict[str, dict[str, int]]) -> list[
         if not counts:
             continue
         selected = set(args.filters.get(name, []))
+        labelled = sorted(((-count, facet_label(name, value), value) for value, count in counts.items()))
         items = [
-            {
-                "value": value,
-                "text": f"{facet_label(name, value)} ({count})",
-                "checked": value in selected,
-            }
-            for value, count in sorted(counts.items(), key=lambda kv: (-kv[1], facet_label(name, kv[0])))
+            {"value": value, "text": f"{label} ({-negative})", "checked": value in selected}
+            for negative, label, value in labelled
         ]
-        groups.append({"name": name, "legend": legend, "items": items, "open": bool(selected)})
+        groups.append({"name": name, "legend": legend, "items": items, "open": bool(selected),
+                       "html": small_checkboxes(name, legend, items)})
     return groups
 
 

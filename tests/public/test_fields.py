@@ -14,6 +14,7 @@ import pytest
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from flask import Flask, url_for
 
+from microdir.public.fragments import small_checkboxes
 from microdir.public.search_routes import listing_links
 
 
@@ -114,3 +115,15 @@ def test_listing_links_are_url_for(app: Flask, back_base: str) -> None:
         for service_id in ["10000000-0000-4000-8000-000000000001", "a b/c?d#e&f=g+h%i", "caf\u00e9"]:
             assert href(service_id) == url_for("resident.listing", service_id=service_id,
                                                back=back_base + service_id)
+
+
+def test_filter_checkboxes_are_govuk_checkboxes(app: Flask) -> None:
+    items = [{"value": "free", "text": "Free (12)", "checked": True},
+             {"value": 'a"b<c>&d', "text": "Odd <value> & \u2018quotes\u2019 (1)", "checked": False},
+             {"value": "pay_what_you_can", "text": "Pay what you can (3)", "checked": False}]
+    ours = str(small_checkboxes("cost", "Cost <&>", items))
+    theirs = render(app, """{% from "govuk_frontend_jinja/components/checkboxes/macro.html" import govukCheckboxes %}
+                    {{ govukCheckboxes({"idPrefix": "filter-cost", "name": "cost", "classes": "govuk-checkboxes--small",
+                    "fieldset": {"legend": {"text": legend, "classes": "govuk-fieldset__legend--s"}},
+                    "items": items}) }}""", legend="Cost <&>", items=items)
+    assert element_tree(ours) == element_tree(theirs)
