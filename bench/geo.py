@@ -23,7 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from microdir.geo.gazetteer import Gazetteer, load_gazetteer, normalise_place_name  # noqa: E402
+from microdir.geo.build import load_gazetteer  # noqa: E402
+from microdir.geo.lookup import Gazetteer  # noqa: E402
+from microdir.geo.places import normalise_place_name  # noqa: E402
 from microdir.geo.postcodes import parse_outcode, parse_postcode  # noqa: E402
 
 LOOKUPS = 20_000

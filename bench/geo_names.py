@@ -34,7 +34,8 @@ def rss_mb() -> float:
 
 def child(root: str, db: str, streams: dict[str, list[str]]) -> dict[str, float]:
     sys.path.insert(0, root)
-    from microdir.geo.gazetteer import Gazetteer, PlaceNotFound
+    from microdir.geo.lookup import Gazetteer
+    from microdir.geo.places import PlaceNotFound
 
     out: dict[str, float] = {}
     gaz = Gazetteer(db)

@@ -8,10 +8,11 @@ Usage:
 It builds a directory of --n services (``bench/corpus.py``, placed in the postcode areas of the sample gazetteer so
 place searches find things) in SQLite (or the PostgreSQL database given, which it empties first) with its search
 index, and caches it in --cache-dir for later runs. It starts gunicorn exactly as deploy/systemd/microdir-web.service
-does (2 workers, production settings), warms each worker on URLs that are not timed, then runs wrk (a Debian
-package) for --seconds over a Lua script that rotates through --urls distinct search URLs (text, places, filters,
-pages), each connection starting at its own point. Prints requests/s, p50/p99, errors and the weight of one results
-page with its CSS and JS: as sent (Content-Encoding) and gzipped. gunicorn is stopped by its process group.
+does (2 workers, production settings), warms each worker for 5 s on 400 URLs that are not timed, then runs wrk (a
+Debian package) for --seconds over --urls distinct search URLs (text, places, filters, pages, in turn), each wrk
+thread going through its own slice in order, so no URL is asked for twice (if a thread ran past its slice, the
+repeats are counted and printed). Prints requests/s, p50/p99, errors, repeats and the weight of one results page
+with its CSS and JS: as sent (Content-Encoding) and gzipped. gunicorn is stopped by its process group.
 Goal (issue 17): ≥ 150 requests/s, p99 ≤ 200 ms, 0 errors, page ≤ 60 KB gzipped and sent compressed.
 """
 
@@ -21,6 +22,7 @@ import argparse
 import csv
 import gzip
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -124,8 +126,9 @@ def search_urls(n: int, count: int, postcodes: list[str], seed: int) -> list[str
     stream = QueryStream(Corpus(min(n, 2000), seed=seed), seed=seed)
     urls: list[str] = []
     seen: set[str] = set()
+    kinds = itertools.cycle(QueryStream.KINDS)  # take(1) would start the cycle again: every URL plain text
     while len(urls) < count:
-        _kind, request = stream.take(1)[0]
+        request = stream.request(next(kinds))
         params: list[tuple[str, str]] = [("q", request.text)]
         if request.place is not None:
             postcode = rng.choice(postcodes)
@@ -141,25 +144,40 @@ def search_urls(n: int, count: int, postcodes: list[str], seed: int) -> list[str
     return urls
 
 
-def lua_script(urls: list[str]) -> str:
-    """Return a wrk script that rotates through ``urls``, each thread from its own starting point."""
+def lua_script(urls: list[str], threads: int) -> str:
+    """Return a wrk script that gives each thread its own slice of ``urls``, in order, and counts repeats.
+
+    No URL is asked for twice unless a thread runs past the end of its slice (then it starts its slice again and
+    ``done`` says how many requests were repeats): a response cache would otherwise be measured on repeats.
+    """
     quoted = ",\n".join(json.dumps(u) for u in urls)
     return f"""
 local paths = {{
 {quoted}
 }}
-local counter = 1
 local threads = {{}}
 function setup(thread)
-  thread:set("start", #threads * 7919)
+  thread:set("id", #threads)
   table.insert(threads, thread)
 end
 function init(args)
-  counter = (start or 0) % #paths
+  size = math.floor(#paths / {threads})
+  first = id * size
+  counter = 0
 end
 function request()
+  local path = paths[first + (counter % size) + 1]
   counter = counter + 1
-  return wrk.format("GET", paths[(counter % #paths) + 1], {{["Accept-Encoding"] = "gzip"}})
+  return wrk.format("GET", path, {{["Accept-Encoding"] = "gzip"}})
+end
+function done(summary, latency, requests)
+  local sent, repeats = 0, 0
+  for _, thread in ipairs(threads) do
+    local count, size = thread:get("counter"), thread:get("size")
+    sent = sent + count
+    if count > size then repeats = repeats + count - size end
+  end
+  io.write(string.format("URLs: %d requests over %d distinct URLs, %d of them repeats\\n", sent, #paths, repeats))
 end
 """
 
@@ -207,6 +225,20 @@ def page_weight(base: str, path: str) -> list[tuple[str, int, int, str]]:
     return rows
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """Return the CPU time (user + system) used so far by the live processes of process group ``pgid``."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, ..., utime (12), stime (13)
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def run_wrk(base: str, script: Path, seconds: int, connections: int, threads: int) -> str:
     argv = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency",
             "-s", str(script), base]
@@ -224,6 +256,8 @@ def parse_wrk(out: str) -> dict[str, Any]:
         m = re.search(rf"^\s+{pct}%\s+(\S+)", out, re.M)
         found[f"p{pct}"] = _ms(m.group(1)) if m else float("nan")
     found["requests"] = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    repeats = re.search(r"URLs: \d+ requests over \d+ distinct URLs, (\d+) of them repeats", out)
+    found["repeats"] = int(repeats.group(1)) if repeats else -1
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     found["errors"] = (int(non2xx.group(1)) if non2xx else 0) + (
@@ -238,7 +272,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--urls", type=int, default=1000, help="distinct search URLs the timed run rotates through")
+    parser.add_argument("--urls", type=int, default=20_000,
+                        help="distinct search URLs for the timed run, split between wrk's threads (none repeated "
+                             "below ~600 requests/s for 30 s; repeats are counted and printed)")
     parser.add_argument("--database-url", default="", help="PostgreSQL URL (emptied!); default SQLite in the cache")
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: any free one)")
     parser.add_argument("--cache-dir", default=os.path.join(tempfile.gettempdir(), "microdir-http-bench-cache"))
@@ -269,14 +305,17 @@ def main() -> None:
     try:
         wait_for(base + "/healthz")
         timed = search_urls(args.n, args.urls, postcodes, seed=21)
-        warm = [u for u in search_urls(args.n, 200, postcodes, seed=99) if u not in set(timed)]
+        timed_set = set(timed)
+        warm = [u for u in search_urls(args.n, 400, postcodes, seed=99) if u not in timed_set]
         work = Path(tempfile.mkdtemp(prefix="microdir-http-bench-"))
         try:
-            (work / "warm.lua").write_text(lua_script(warm))
-            (work / "timed.lua").write_text(lua_script(timed))
+            (work / "warm.lua").write_text(lua_script(warm, args.threads))
+            (work / "timed.lua").write_text(lua_script(timed, args.threads))
             run_wrk(base, work / "warm.lua", 5, args.connections, args.threads)  # opens searchers, fills caches
             load_before = load_average()
+            cpu_before = group_cpu_seconds(server.pid)
             out = run_wrk(base, work / "timed.lua", args.seconds, args.connections, args.threads)
+            cpu = group_cpu_seconds(server.pid) - cpu_before
             figures = parse_wrk(out)
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -290,10 +329,17 @@ def main() -> None:
         log.close()
 
     print(f"gunicorn {args.workers} workers, {args.n:,} services ({'PostgreSQL' if args.database_url else 'SQLite'}); "
-          f"wrk {args.threads} threads, {args.connections} connections, {args.seconds} s over {len(timed)} distinct "
+          f"wrk {args.threads} threads, {args.connections} connections, {args.seconds} s over {len(timed):,} distinct "
           f"search URLs")
     print(f"requests/s {figures['rps']:.1f}   p50 {figures['p50']:.0f} ms   p90 {figures['p90']:.0f} ms   "
-          f"p99 {figures['p99']:.0f} ms   errors {figures['errors']} of {figures['requests']:,}")
+          f"p99 {figures['p99']:.0f} ms   errors {figures['errors']} of {figures['requests']:,}   "
+          f"requests that repeated a URL {figures['repeats']:,}")
+    # CPU per request is what the other processes on a busy machine cannot change much: the ceiling on an idle
+    # machine is (cores / CPU per request).
+    per_request = cpu / figures["requests"] * 1000 if figures["requests"] else float("nan")
+    print(f"gunicorn CPU {cpu:.1f} s for {figures['requests']:,} requests: {per_request:.1f} ms a request "
+          f"(at most {os.cpu_count() or 1} cores / that = {(os.cpu_count() or 1) * 1000 / per_request:.0f} "
+          f"requests/s on an otherwise idle machine)")
     total_sent = total_gzip = 0
     for what, sent, gzipped, encoding in weights:
         print(f"  {what:40} sent {sent / 1024:6.1f} KB ({encoding}), gzipped {gzipped / 1024:6.1f} KB")

@@ -14,6 +14,12 @@ What it measures, per N (the corpus and streams are in ``bench/corpus.py``):
 (c) repeated: queries of pass (a) run again, on their own line (caches make these cheaper: never the headline).
 p50/p95/p99 and Whoosh/FTS5 ratios are printed per pass, with `uptime`'s load average before and after.
 
+To judge a change to the search code, ``--baseline-src /path/to/other/checkout`` runs that checkout's
+``microdir/search/queries.py`` and ``postings.py`` as a third engine on the same index (a searcher and caches of
+its own), interleaved query by query, and prints this code's time over the baseline's. ``--profile FILE`` writes
+a cProfile of pass (a) (this code only) and prints its top functions; ``--slowest K`` lists pass (a)'s slowest
+queries.
+
 The FTS5 baseline is built as a competent engineer would: porter unicode61, bm25 with column weights
 (name 3, topics 2, rest 1), the same need-free words dropped and synonyms expanded, typos expanded against the
 vocabulary (edit distance 1), a relaxed OR pass when fewer than 5 match every word, filters through an indexed
@@ -29,10 +35,14 @@ update, p95 ≤ 2× the warm p95; at 10k, p95 ≤ 15 ms.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import hashlib
+import importlib.util
+import io
 import json
 import math
 import os
+import pstats
 import re
 import shutil
 import sqlite3
@@ -50,13 +60,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import FUNCTION, SHARED, Corpus, QueryStream, add_listings  # noqa: E402
-from microdir.search import indexer  # noqa: E402
-from microdir.search.analysis import fold  # noqa: E402
+from microdir.search import indexer, sidecars  # noqa: E402
+from microdir.search.analysis import fold, text_analyzer  # noqa: E402
 from microdir.search.documents import searchable_text  # noqa: E402
 from microdir.search.queries import NEED_FREE_WORDS, RELAX_BELOW, SearchRequest, miles_between, run_search  # noqa: E402
 from microdir.search.synonyms import STARTER_SYNONYMS, normalise_expansions  # noqa: E402
 
 WIDEN = (5.0, 10.0, 25.0)
+WRITE_SIDECARS = True  # --no-sidecars: measure the index as Whoosh alone reads it
 FACET_COLUMNS = ["category", "need", "cost", "day", "time", "access", "language", "verified", "capacity", "mode"]
 
 
@@ -104,6 +115,7 @@ def build_whoosh(root: str, docs: list[dict[str, Any]], procs: int) -> float:
     for doc in docs:
         writer.add_document(**whoosh_fields(doc))
     writer.commit()
+    sidecars.write_missing(directory)  # as `flask index rebuild` does
     seconds = time.perf_counter() - started
     indexer._point_current_at(root, directory)
     return seconds
@@ -121,6 +133,8 @@ def whoosh_update(root: str, doc: dict[str, Any]) -> float:
     ix = whoosh_index.open_dir(indexer.current_dir(root))
     with ix.writer(timeout=indexer.WRITER_TIMEOUT_SECONDS) as writer:
         writer.update_document(**whoosh_fields(doc))
+    if WRITE_SIDECARS:
+        sidecars.write_missing(indexer.current_dir(root))  # as the indexer does after each commit
     return (time.perf_counter() - started) * 1000
 
 
@@ -326,33 +340,106 @@ def edit_latency(listings: int, edits: int) -> list[float]:
 
 # ---- the passes -------------------------------------------------------------------------------------------------------
 
+def load_baseline(src: str) -> Any:
+    """Return another checkout's ``run_search`` (its queries.py and postings.py), and its SegmentStore class.
+
+    Loaded as separate modules inside this ``microdir.search`` package, so the baseline uses its own postings code
+    and this checkout's indexer, schema and analysis (the index on disk is the same).
+    """
+    import microdir.search as package
+
+    modules: dict[str, Any] = {}
+    saved = {name: sys.modules.get(f"microdir.search.{name}") for name in ("postings", "queries")}
+    try:
+        for name in ("postings", "queries"):
+            spec = importlib.util.spec_from_file_location(f"microdir.search.{name}",
+                                                          os.path.join(src, "microdir", "search", f"{name}.py"))
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            # ``from . import postings`` in the baseline's queries.py must find the baseline's postings.py
+            sys.modules[f"microdir.search.{name}"] = module
+            setattr(package, name, module)
+            spec.loader.exec_module(module)
+            modules[name] = module
+    finally:
+        for name, kept in saved.items():
+            if kept is not None:
+                sys.modules[f"microdir.search.{name}"] = kept
+                setattr(package, name, kept)
+    return modules["queries"].run_search, modules["postings"].SegmentStore
+
+
+def _answer(results: Any) -> tuple[Any, ...]:
+    """Return what a resident sees of a search: the hits in order (with scores and labels), counts and hints."""
+    return (results.total, [(h.service_id, h.score, h.distance_miles, h.mode, h.label) for h in results.hits],
+            results.facets, results.suggestion, results.widened_to_miles, results.relaxed, results.corrected_terms)
+
+
 class Bench:
     """Both engines on one corpus; each pass runs every query once per engine, interleaved."""
 
-    def __init__(self, root: str, fts_path: str | None, syn: dict[str, list[str]]) -> None:
+    def __init__(self, root: str, fts_path: str | None, syn: dict[str, list[str]], baseline_src: str | None = None,
+                 profile: cProfile.Profile | None = None) -> None:
         self.root = root
         self.manager = indexer.IndexManager(root)
         self.syn = syn
         self.fts = Fts(fts_path, syn) if fts_path else None
+        self.baseline_manager: indexer.IndexManager | None = None
+        if baseline_src:
+            self.baseline_search, store_class = load_baseline(baseline_src)
+            self.baseline_manager = indexer.IndexManager(root)
+            self.baseline_manager.store = store_class()
+        self.profile = profile
+        self.profiling = False
+        # The query analyser remembers every word it stemmed: each engine gets a memory of its own, so the second
+        # engine to meet a typo's ~500 spelling candidates does not find them already stemmed by the first.
+        self.words: dict[str, dict[str, str | None]] = {"whoosh": {}, "base": {}}
+        self.answers: dict[str, Any] = {}
+        self.differing: list[str] = []  # queries on which this code and the baseline answered differently
 
     def whoosh(self, request: SearchRequest) -> int:
         with self.manager.use() as state:
-            return run_search(state, request, self.syn).total
+            if self.profile is not None and self.profiling:
+                self.profile.enable()
+            try:
+                results = run_search(state, request, self.syn)
+            finally:
+                if self.profile is not None and self.profiling:
+                    self.profile.disable()
+        self.answers["whoosh"] = _answer(results)
+        return results.total
+
+    def baseline(self, request: SearchRequest) -> int:
+        assert self.baseline_manager is not None
+        with self.baseline_manager.use() as state:
+            results = self.baseline_search(state, request, self.syn)
+        self.answers["base"] = _answer(results)
+        return int(results.total)
 
     def run(self, queries: list[tuple[str, SearchRequest]]) -> dict[str, Any]:
-        out: dict[str, Any] = {"whoosh": [], "fts": [], "kinds": [], "w_total": 0, "f_total": 0}
+        out: dict[str, Any] = {"whoosh": [], "fts": [], "base": [], "kinds": [], "w_total": 0, "f_total": 0,
+                               "b_total": 0, "texts": []}
         for i, (kind, request) in enumerate(queries):
             engines: list[tuple[str, Callable[[SearchRequest], int]]] = [("whoosh", self.whoosh)]
+            if self.baseline_manager is not None:
+                engines.append(("base", self.baseline))
             if self.fts is not None:
                 engines.append(("fts", self.fts.run))
-            if i % 2:
-                engines.reverse()
+            # rotate the order, so each engine goes first as often as the others
+            shift = i % len(engines)
+            engines = engines[shift:] + engines[:shift]
             for name, engine in engines:
+                if name in self.words:
+                    text_analyzer()._words = self.words[name]  # type: ignore[attr-defined]
                 started = time.perf_counter()
                 total = engine(request)
                 out[name].append((time.perf_counter() - started) * 1000)
-                out["w_total" if name == "whoosh" else "f_total"] += total
+                out[{"whoosh": "w_total", "fts": "f_total", "base": "b_total"}[name]] += total
+                if name == "whoosh":
+                    out["texts"].append((request.text, total))
             out["kinds"].append(kind)
+            if "base" in self.answers and self.answers.pop("base") != self.answers.get("whoosh"):
+                self.differing.append(request.text)
         return out
 
 
@@ -368,17 +455,21 @@ def _ratio(w: list[float], f: list[float]) -> str:
 
 
 def report_line(label: str, result: dict[str, Any]) -> str:
-    w, f = result["whoosh"], result["fts"]
+    w, f, b = result["whoosh"], result["fts"], result.get("base") or []
     line = f"{label:34} {len(w):5} {_cells(w)}"
     if f:
         line += f"   {_cells(f)}   {_ratio(w, f)}"
+    if b:
+        line += f"   base {_cells(b)}   new/base {_ratio(w, b)}"
     return line
 
 
-def header(with_fts: bool) -> str:
+def header(with_fts: bool, with_base: bool = False) -> str:
     line = f"{'pass':34} {'n':>5} {'whoosh p50':>7} {'p95':>7} {'p99':>7}"
     if with_fts:
         line += f"   {'fts5 p50':>7} {'p95':>7} {'p99':>7}   {'whoosh/fts5 p50 p95 p99':>22}"
+    if with_base:
+        line += f"   base {'p50':>7} {'p95':>7} {'p99':>7}   {'new/base p50 p95 p99':>22}"
     return line + "   (ms)"
 
 
@@ -387,9 +478,22 @@ def by_kind(result: dict[str, Any]) -> list[str]:
     for kind in QueryStream.KINDS:
         picked = [i for i, k in enumerate(result["kinds"]) if k == kind]
         if picked:
-            sub = {"whoosh": [result["whoosh"][i] for i in picked], "fts": [result["fts"][i] for i in picked]
-                   if result["fts"] else []}
+            sub = {key: [result[key][i] for i in picked] if result.get(key) else [] for key in ("whoosh", "fts", "base")}
             lines.append(report_line(f"    {kind}", sub))
+    return lines
+
+
+def slowest(result: dict[str, Any], queries: list[tuple[str, SearchRequest]], count: int) -> list[str]:
+    """Return the ``count`` slowest queries of a pass (this code's time), with what made them what they are."""
+    order = sorted(range(len(result["whoosh"])), key=lambda i: -result["whoosh"][i])[:count]
+    lines = []
+    for i in order:
+        kind, request = queries[i]
+        extra = f" base {result['base'][i]:7.1f}" if result.get("base") else ""
+        extra += f" fts5 {result['fts'][i]:7.1f}" if result.get("fts") else ""
+        where = f" near {request.place.label}" if request.place is not None else ""
+        lines.append(f"    {result['whoosh'][i]:7.1f} ms{extra}  {kind:13} {request.text!r}{where} "
+                     f"{request.filters or ''} → {result['texts'][i][1]:,} results")
     return lines
 
 
@@ -400,6 +504,11 @@ def prepare(args: argparse.Namespace, n: int, docs: list[dict[str, Any]], work: 
     root, fts_path = os.path.join(work, "index"), os.path.join(work, "fts.sqlite")
     if cache is not None and (cache / "meta.json").exists():
         meta = json.loads((cache / "meta.json").read_text())
+        started = time.perf_counter()
+        written = sidecars.write_missing(indexer.current_dir(str(cache / "index")))  # an index cached before them
+        if written:
+            print(f"sidecars written for the cached index's {len(written)} segments in "
+                  f"{time.perf_counter() - started:.1f} s")
         shutil.copytree(cache / "index", root, symlinks=True)
         seconds = float(meta["whoosh_s"])
         print(f"whoosh index copied from {cache} (built there in {seconds:.1f} s, {n / seconds:,.0f} services/s, "
@@ -414,6 +523,11 @@ def prepare(args: argparse.Namespace, n: int, docs: list[dict[str, Any]], work: 
             cache.mkdir(parents=True)
             shutil.copytree(root, cache / "index", symlinks=True)
             (cache / "meta.json").write_text(json.dumps({"whoosh_s": seconds}))
+    if args.no_sidecars:
+        for path in Path(indexer.current_dir(root)).glob(f"*{sidecars.SUFFIX}"):
+            path.unlink()
+    if args.skip_fts:
+        return root, fts_path
     fts_seconds = build_fts(fts_path, docs)
     print(f"fts5 build: {fts_seconds:.1f} s, {n / fts_seconds:,.0f} services/s (whoosh took {seconds / fts_seconds:.1f}× "
           f"as long)")
@@ -434,21 +548,39 @@ def bench_n(args: argparse.Namespace, n: int) -> None:
     work = tempfile.mkdtemp(prefix="microdir-search-bench-")
     try:
         root, fts_path = prepare(args, n, docs, work)
-        bench = Bench(root, None if args.skip_fts else fts_path, synonyms())
+        profile = cProfile.Profile() if args.profile else None
+        bench = Bench(root, None if args.skip_fts else fts_path, synonyms(), args.baseline_src, profile)
         bench.run(warmup)  # opens the searcher, fills caches and the OS page cache: not reported
-        print(header(bench.fts is not None))
+        print(header(bench.fts is not None, bench.baseline_manager is not None))
         load_before = load_average()
+        bench.profiling = True
         result = bench.run(warm)
+        bench.profiling = False
         print(report_line("(a) warm, distinct", result))
         for line in by_kind(result):
             print(line)
         if bench.fts is not None:
             print(f"    results per query (sanity): whoosh {result['w_total'] / len(warm):,.0f}, "
                   f"fts5 {result['f_total'] / len(warm):,.0f}")
-        pooled: dict[str, Any] = {"whoosh": [], "fts": [], "kinds": []}
-        firsts: dict[str, list[float]] = {"whoosh": [], "fts": []}
+        if bench.baseline_manager is not None:
+            print(f"    results per query (sanity): new {result['w_total'] / len(warm):,.0f}, "
+                  f"baseline {result['b_total'] / len(warm):,.0f}; answers differing from the baseline's: "
+                  f"{len(bench.differing)} {bench.differing[:5]}")
+        if args.slowest:
+            print(f"    slowest {args.slowest} of (a):")
+            for line in slowest(result, warm, args.slowest):
+                print(line)
+        if profile is not None:
+            profile.dump_stats(args.profile)
+            text = io.StringIO()
+            pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profile, stream=text).sort_stats("tottime").print_stats(25)
+            print(f"    cProfile of (a), this code only, written to {args.profile}:")
+            print(text.getvalue())
+        pooled: dict[str, Any] = {"whoosh": [], "fts": [], "base": [], "kinds": []}
+        firsts: dict[str, list[float]] = {"whoosh": [], "fts": [], "base": []}
         writes: dict[str, list[float]] = {"whoosh": [], "fts": []}
-        for cycle, queries in enumerate(after):
+        for cycle, queries in enumerate(after if not args.skip_after_update else []):
             rowid = (cycle * 7919) % n
             doc = dict(docs[rowid], version=2 + cycle)
             doc["_parts"] = dict(doc["_parts"], description=doc["_parts"]["description"] + f" updated{cycle}")
@@ -457,22 +589,31 @@ def bench_n(args: argparse.Namespace, n: int) -> None:
             if bench.fts is not None:
                 writes["fts"].append(fts_update(bench.fts.con, rowid + 1, doc))
             part = bench.run(queries)
-            for key in ("whoosh", "fts"):
+            for key in ("whoosh", "fts", "base"):
                 pooled[key] += part[key]
                 if part[key]:
                     firsts[key].append(part[key][0])
-        print(report_line(f"(b) first {args.after_update} after an update", pooled))
-        line = f"    first query alone (×{args.updates}): whoosh max {max(firsts['whoosh']):.0f} ms"
-        if firsts["fts"]:
-            line += f", fts5 max {max(firsts['fts']):.0f} ms"
-        print(line + f"; update+commit whoosh p50 {percentile(writes['whoosh'], 50):.0f} ms"
-              + (f", fts5 {percentile(writes['fts'], 50):.1f} ms" if writes["fts"] else ""))
-        repeated = bench.run(warm[: args.repeats])
-        print(report_line("(c) repeated (queries seen in (a))", repeated))
-        wp95 = percentile(result["whoosh"], 95)
-        print(f"after-update p95 / warm p95 = {percentile(pooled['whoosh'], 95) / wp95:.1f}× (target ≤ 2×); "
-              f"load average before (a) {load_before}, now {load_average()}")
+        if pooled["whoosh"]:
+            print(report_line(f"(b) first {args.after_update} after an update", pooled))
+            line = f"    first query alone (×{args.updates}): whoosh max {max(firsts['whoosh']):.0f} ms"
+            if firsts["fts"]:
+                line += f", fts5 max {max(firsts['fts']):.0f} ms"
+            if firsts["base"]:
+                line += f", baseline max {max(firsts['base']):.0f} ms"
+            print(line + f"; update+commit whoosh p50 {percentile(writes['whoosh'], 50):.0f} ms"
+                  + (f", fts5 {percentile(writes['fts'], 50):.1f} ms" if writes["fts"] else ""))
+        if args.repeats:
+            repeated = bench.run(warm[: args.repeats])
+            print(report_line("(c) repeated (queries seen in (a))", repeated))
+        if pooled["whoosh"]:
+            wp95 = percentile(result["whoosh"], 95)
+            print(f"after-update p95 / warm p95 = {percentile(pooled['whoosh'], 95) / wp95:.1f}× (target ≤ 2×)")
+        if bench.baseline_manager is not None:
+            print(f"answers differing from the baseline's, all passes: {len(bench.differing)} {bench.differing[:5]}")
+        print(f"load average before (a) {load_before}, now {load_average()}")
         bench.manager.close()
+        if bench.baseline_manager is not None:
+            bench.baseline_manager.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -492,12 +633,21 @@ def main() -> None:
                         help="writer processes (default: as `flask index rebuild`, 2 from 2,000 listings on 2+ cores)")
     parser.add_argument("--skip-fts", action="store_true")
     parser.add_argument("--skip-edit", action="store_true")
+    parser.add_argument("--skip-after-update", action="store_true", help="skip pass (b)")
+    parser.add_argument("--no-sidecars", action="store_true",
+                        help="delete the per-segment sidecars of the working copy (to measure without them)")
+    parser.add_argument("--baseline-src", default=None,
+                        help="another checkout whose search code runs interleaved as a baseline (old vs new)")
+    parser.add_argument("--profile", default=None, help="write a cProfile of pass (a) to this file and print it")
+    parser.add_argument("--slowest", type=int, default=0, help="list pass (a)'s slowest queries")
     parser.add_argument("--edit-listings", type=int, default=500)
     parser.add_argument("--rebuild-listings", type=int, default=3000,
                         help="listings in the SQLite directory `flask index rebuild` reads (0 to skip)")
     parser.add_argument("--cache-dir", default=os.path.join(tempfile.gettempdir(), "microdir-search-bench-cache"),
                         help="where built indexes are kept between runs ('' to always build)")
     args = parser.parse_args()
+    global WRITE_SIDECARS
+    WRITE_SIDECARS = not args.no_sidecars
     sizes = [int(x) for x in str(args.n).split(",") if x.strip()]
     if args.quick:
         sizes = [10_000]

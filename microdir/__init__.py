@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, send_from_directory
+from flask import Flask, Response, request, send_from_directory
 
 from .config import CONFIGS, environment_overrides, normalise_database_url
 
@@ -47,7 +47,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         admin,
         auth,
         cli,
-        compression,
         database,
         demo,
         devmail,
@@ -67,7 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         templating,
     )
 
-    compression.init_app(app)  # first registered, so it runs last: it sees the finished body
+    _compress_responses(app)  # first registered, so it runs last: it sees the finished body
     templating.init_app(app)
     security.init_app(app)
     errors.init_app(app)
@@ -90,6 +89,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     # Other subsystems' /healthz checks are registered here, so none of them imports the public pages.
     public.register_health_check(app, "search_index", search.index_health)
+    geo.prefer_councils(app, search.councils_with_listings)  # "Which Newport?": places near listings first
     _serve_govuk_assets(app)
     return app
 
@@ -137,6 +137,54 @@ def _check_public_url(app: Flask) -> None:
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise RuntimeError(f"PUBLIC_URL must be an http(s) address like https://directory.example.gov.uk, not {url!r}")
     app.config["PUBLIC_URL"] = url.rstrip("/")
+
+
+STATIC_CACHE_KEY = "microdir.static_file_version"  # request.environ: a static file's path and ETag
+
+
+class _CompressedStaticFiles:
+    """Flask-Compress's cache, kept for static files only: their gzipped bodies by path and ETag (one worker's)."""
+
+    MAX_ENTRIES = 256
+
+    def __init__(self) -> None:
+        self.bodies: dict[str, bytes] = {}
+
+    def get(self, key: str) -> bytes | None:
+        return self.bodies.get(key)
+
+    def set(self, key: str, value: bytes) -> None:
+        if key.endswith(";"):  # no static file version: a page, made afresh for each request, is never kept
+            return
+        if len(self.bodies) >= self.MAX_ENTRIES:
+            self.bodies.clear()
+        self.bodies[key] = value
+
+
+def _compress_responses(app: Flask) -> None:
+    """Gzip complete 200 responses through Flask-Compress (settings: COMPRESS_* in config.py)."""
+    from .extensions import compress
+
+    app.config["COMPRESS_CACHE_BACKEND"] = _CompressedStaticFiles
+    app.config["COMPRESS_CACHE_KEY"] = lambda req: req.environ.get(STATIC_CACHE_KEY, "")
+    compress.init_app(app)
+
+    @app.after_request
+    def compress_response(response: Response) -> Response:
+        if response.status_code != 200:
+            return response  # a 206 is a range of the plain file, and a 304 has no body
+        if request.accept_encodings.quality("gzip") <= 0:  # Flask-Compress 1.25 reads "gzip;q=0" as a yes
+            response.vary.add("Accept-Encoding")
+            return response
+        if response.direct_passthrough and response.mimetype in compress.compress_mimetypes_set:
+            # A static file, sent from disk as a stream, which Flask-Compress would pass by: read it (it is small),
+            # and key its gzipped copy by path and ETag so each worker compresses each version once.
+            etag, _weak = response.get_etag()
+            if etag:
+                request.environ[STATIC_CACHE_KEY] = f"{request.path}|{etag}"
+            response.direct_passthrough = False
+            response.get_data()  # the file is closed with the response
+        return compress.after_request(response)
 
 
 def _serve_govuk_assets(app: Flask) -> None:

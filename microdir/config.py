@@ -57,6 +57,19 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = 3600 * 4
 
+    # Gzip (Flask-Compress) for what the app sends itself, when the browser accepts it: pages, CSS, JavaScript, SVG.
+    # In the app, not nginx: deploy/nginx proxies every path here (static files too) and the embedded setup has no
+    # proxy; nginx passes an encoded response on as is. Not the JSON APIs: their clients (and the ORUK conformance
+    # test, through WSGI) may read the body as sent, and API pages are small and paged. Measured (bench/http_load.py):
+    # a results page is ~63 KB of HTML and the stylesheet ~133 KB; gzipped, ~7 and ~16 KB, ~1 ms a page at level 6.
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/plain", "text/javascript", "application/javascript",
+                          "image/svg+xml"]
+    COMPRESS_ALGORITHM = ["gzip"]
+    COMPRESS_LEVEL = 6
+    COMPRESS_MIN_SIZE = 500  # bytes: below this gzip's header outweighs the saving
+    COMPRESS_STREAMS = False  # a generator (CSV and NDJSON downloads) streams as it is; static files: see create_app
+    COMPRESS_REGISTER = False  # create_app registers it, for complete 200 responses only
+
     # Sign-in throttling: per client address and per account name.
     LOGIN_RATE_LIMIT = "10 per 5 minutes"
     # Two-factor sign-in (TOTP): the name authenticator apps show, attempts at the code step per client address and

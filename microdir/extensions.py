@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING
 
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -39,3 +40,4 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+compress = Compress()  # registered by create_app for complete 200 responses (_compress_responses)

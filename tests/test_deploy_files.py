@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +37,8 @@ def test_there_is_a_unit_for_each_process_the_readme_names() -> None:
     assert [u.name for u in UNITS] == ["microdir-index-follow.service", "microdir-scheduler.service",
                                        "microdir-web.service", "microdir-worker.service"]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for path in [*UNITS, ROOT / "deploy" / "nginx" / "microdir.conf", ROOT / "deploy" / "microdir.env"]:
+    for path in [*UNITS, ROOT / "deploy" / "nginx" / "microdir.conf", ROOT / "deploy" / "microdir.env",
+                 ROOT / "deploy" / "gunicorn.conf.py"]:
         assert str(path.relative_to(ROOT)) in readme
 
 
@@ -101,3 +108,40 @@ def test_each_unit_runs_a_real_command(unit: Path, tmp_path: Path) -> None:
             result = subprocess.run([argv[0], "--check-config", *argv[1:-1], "microdir:create_app"], cwd=ROOT,
                                     capture_output=True, text=True, timeout=60)
             assert result.returncode == 0, result.stderr
+
+
+def test_a_web_worker_opens_its_search_index_before_its_first_request(tmp_path: Path) -> None:
+    # A new node's first searches at national size waited up to 2.9 s while the searcher opened and warmed.
+    env_file, settings = _env(tmp_path)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8", **settings}
+    port = sc.free_port()
+    values = sc.unit_values(env_file, bind=f"127.0.0.1:{port}", workers=1)
+    flask = str(ROOT / ".venv" / "bin" / "flask")
+    subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+    follower = sc.render(sc.read_deploy("systemd/microdir-index-follow.service"), values)
+    subprocess.run(sc.unit_command(follower, "ExecStartPre"), cwd=ROOT, env=env, check=True, capture_output=True,
+                   timeout=300)  # the node's index, as the follower unit builds it
+    web = sc.render(sc.read_deploy("systemd/microdir-web.service"), values)
+    with open(tmp_path / "gunicorn.log", "wb") as log:
+        server = subprocess.Popen(sc.unit_command(web), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+    try:
+        health = _first_answer(f"http://127.0.0.1:{port}/healthz", deadline=time.monotonic() + 60)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
+    assert health["checks"]["search_index"]["searcher_open"] is True, (tmp_path / "gunicorn.log").read_text()
+
+
+def _first_answer(url: str, deadline: float) -> Any:
+    """Return the JSON of the first HTTP answer from ``url``, retrying only while nothing listens yet."""
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:  # a 503 still says what each check found
+            return json.loads(error.read())
+        except urllib.error.URLError as error:
+            if not isinstance(error.reason, ConnectionRefusedError) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)

@@ -6,6 +6,8 @@ change log (and through it the search index) follows without anything else to ca
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,18 +110,31 @@ def changed_since_submitted(revision: ListingRevision) -> list[FieldChange] | No
     return moved or None
 
 
-def _check_decidable(revision: ListingRevision, expected_version: int) -> None:
+def listing_seen(revision: ListingRevision) -> str:
+    """Return a fingerprint of the published listing's fields as the review page shows them, for its decision forms.
+
+    Not the listing's version: that also moves for a document upload or an organisation edit, which leave the
+    reviewed fields as they were, and a moderator who had uploaded a document was refused until they reloaded.
+    """
+    fields = json.dumps(snapshot(revision.service), sort_keys=True, default=str)
+    return hashlib.sha256(fields.encode()).hexdigest()[:32]
+
+
+def _check_decidable(revision: ListingRevision, seen: str) -> None:
     if revision.status is not RevisionStatus.PENDING:
         raise ModerationError("This change has already been decided.")
-    if revision.service.version != expected_version:
+    if seen != listing_seen(revision):
         raise ModerationError(
             "The listing changed while you were reviewing it. Check the differences again before you decide."
         )
 
 
-def approve(revision: ListingRevision, moderator: User, *, expected_version: int) -> Service:
-    """Publish the revision: apply its snapshot (or publish a new listing), stamp the times, audit it."""
-    _check_decidable(revision, expected_version)
+def approve(revision: ListingRevision, moderator: User, *, seen: str) -> Service:
+    """Publish the revision: apply its snapshot (or publish a new listing), stamp the times, audit it.
+
+    ``seen``: ``listing_seen`` when the moderator looked; the decision is refused if the listing's fields moved since.
+    """
+    _check_decidable(revision, seen)
     service = revision.service
     changed = [c.field for c in revision_diff(revision)]
     now = utcnow()
@@ -149,12 +164,12 @@ def approve(revision: ListingRevision, moderator: User, *, expected_version: int
     return service
 
 
-def reject(revision: ListingRevision, moderator: User, reason: str, *, expected_version: int) -> ListingRevision:
+def reject(revision: ListingRevision, moderator: User, reason: str, *, seen: str) -> ListingRevision:
     """Reject the revision with a reason the provider is told by email and on their listings page."""
     reason = (reason or "").strip()
     if not reason:
         raise ModerationError("Enter the reason you are rejecting this change")
-    _check_decidable(revision, expected_version)
+    _check_decidable(revision, seen)
     service = revision.service
     now = utcnow()
     revision.status = RevisionStatus.REJECTED

@@ -11,17 +11,29 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .build import SCHEMA_VERSION
+from .build import SCHEMA_VERSION, LoadStats, load_gazetteer
 from .distance import METRES_PER_MILE, distance_km, distance_miles, format_distance
-from .gazetteer import (
+from .lookup import (
+    PREFERRED_COUNCILS,
     Gazetteer,
+    council_name,
+    find_places,
+    geocode_postcode,
+    get_gazetteer,
+    is_loaded,
+    outcode_centroid,
+    resolve_place,
+    status,
+)
+from .places import (
     GazetteerUnavailable,
-    LoadStats,
     OutcodeLocation,
     Place,
     PlaceAmbiguous,
@@ -30,16 +42,7 @@ from .gazetteer import (
     PlaceNotFound,
     PostcodeLocation,
     ResolvedPlace,
-    council_name,
-    find_places,
-    geocode_postcode,
-    get_gazetteer,
-    is_loaded,
-    load_gazetteer,
     normalise_place_name,
-    outcode_centroid,
-    resolve_place,
-    status,
 )
 from .postcodes import (
     Postcode,
@@ -85,11 +88,20 @@ __all__ = [
     "outcode_centroid",
     "parse_outcode",
     "parse_postcode",
+    "prefer_councils",
     "resolve_place",
     "status",
 ]
 
 geo_cli = AppGroup("geo", help="Offline UK geography (postcodes, districts, towns).")
+
+
+def prefer_councils(app: Flask, councils: Callable[[], AbstractSet[str]]) -> None:
+    """Offer places in these councils (LAD codes) first when a name means several ("Which Newport did you mean?").
+
+    The deployment has no configured area of its own, so the app factory passes the councils with listings.
+    """
+    app.extensions[PREFERRED_COUNCILS] = councils
 
 
 def init_app(app: Flask) -> None:

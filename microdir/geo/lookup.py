@@ -14,6 +14,8 @@ import re
 import sqlite3
 import threading
 from bisect import bisect_left
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -310,8 +312,12 @@ class Gazetteer:
             names.append(tables.places_by_key[match][0].name)
         return list(dict.fromkeys(names))[:limit]
 
-    def resolve_place(self, text: str) -> ResolvedPlace:
-        """Turn search text (postcode, district or town) into a point, or raise PlaceNotFound."""
+    def resolve_place(self, text: str, prefer: Callable[[], AbstractSet[str]] | None = None) -> ResolvedPlace:
+        """Turn search text (postcode, district or town) into a point, or raise PlaceNotFound.
+
+        ``prefer``: when a name means several places, returns the councils (LAD codes) whose places are offered
+        first; asked only then. Otherwise, and among those, the most populous come first.
+        """
         raw = " ".join((text or "").split())
         if not raw:
             raise PlaceNotFound("Enter a town, postcode or postcode district")
@@ -338,6 +344,9 @@ class Gazetteer:
             # "Which Church End did you mean?" in the places' own spelling, even when typed "church end".
             spelt = {p.label for p in named if normalise_place_name(p.label) == normalise_place_name(raw)}
             name = spelt.pop() if len(spelt) == 1 else _display_name(raw)
+            if prefer is not None:
+                councils = prefer()
+                named.sort(key=lambda p: councils.isdisjoint(p.lad_codes or (p.lad_code,)))  # stable
             raise PlaceAmbiguous(name, [self._choice(p) for p in named])
 
         if postcode_error is not None and any(ch.isdigit() for ch in raw):
@@ -563,6 +572,7 @@ class Gazetteer:
 # Module-level API bound to the current Flask app's GEO_DATABASE
 
 _instances: dict[str, Gazetteer] = {}
+PREFERRED_COUNCILS = "microdir.geo.preferred_councils"  # app.extensions key: () -> LAD codes offered first
 _instances_lock = threading.Lock()
 
 
@@ -596,8 +606,13 @@ def find_places(name: str, limit: int = 5) -> list[Place]:
 
 
 def resolve_place(text: str) -> ResolvedPlace:
-    """Turn search text into a point, or raise PlaceNotFound (current app's gazetteer)."""
-    return get_gazetteer().resolve_place(text)
+    """Turn search text into a point, or raise PlaceNotFound (current app's gazetteer).
+
+    Of same-named places, those in councils the directory has listings in come first (``geo.prefer_councils``).
+    """
+    from flask import current_app
+
+    return get_gazetteer().resolve_place(text, prefer=current_app.extensions.get(PREFERRED_COUNCILS))
 
 
 def council_name(lad_code: str | None) -> str | None:

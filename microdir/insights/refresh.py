@@ -189,7 +189,7 @@ def refresh_searches() -> int:
 
 
 def _council_of_postcode(postcode: str) -> str | None:
-    from ..geo import gazetteer
+    from ..geo import lookup as gazetteer
 
     try:
         found = gazetteer.geocode_postcode(postcode)

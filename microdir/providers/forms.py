@@ -374,22 +374,6 @@ class DocumentForm(BaseForm):
     submit = submit_button("Upload document")
 
 
-class RejectForm(BaseForm):
-    version = HiddenField()
-    reason = TextAreaField(
-        "Why are you rejecting this change?", widget=GovTextArea(),
-        validators=[DataRequired("Enter the reason you are rejecting this change"),
-                    Length(max=2000, message="Reason must be 2,000 characters or fewer")],
-    )
-    submit = submit_button("Reject change")
-
-    def expected_version(self) -> int:
-        try:
-            return int(self.version.data or "")
-        except ValueError:
-            return -1
-
-
 # ---- the listing editor's sections ------------------------------------------------------------------------------
 # Each section form edits only its own fields (listing_edits.SECTION_FIELDS) and carries the same hidden markers
 # as ListingForm, so a save made meanwhile by someone else is noticed the same way.

@@ -205,6 +205,20 @@ def languages(service: Service) -> list[str]:
 
 # ---- the two view models --------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class CardFacts:
+    """What a result card shows that depends only on the listing, and on the clock until ``valid_until``."""
+
+    name: str
+    organization: str
+    description: str
+    when: str | None
+    cost: str
+    capacity: dict[str, str]
+    badge: str | None
+    valid_until: datetime | None  # "Next: …" changes once this session has started; None: nothing changes with time
+
+
 @dataclass
 class ResultView:
     """One search result, ready to show."""
@@ -218,6 +232,11 @@ class ResultView:
     cost: str
     capacity: dict[str, str]
     badge: str | None
+
+    @classmethod
+    def of(cls, service_id: str, facts: CardFacts, where: str | None) -> ResultView:
+        return cls(id=service_id, name=facts.name, organization=facts.organization, description=facts.description,
+                   where=where, when=facts.when, cost=facts.cost, capacity=facts.capacity, badge=facts.badge)
 
 
 def short_description(text: str, limit: int = 160) -> str:
@@ -239,22 +258,27 @@ def where_text(distance_miles: float | None, mode: str | None, label: str | None
     return MODE_LABELS.get(mode or "")
 
 
-def present_result(service: Service, now: datetime, distance_miles: float | None = None,
-                   mode: str | None = None, label: str | None = None) -> ResultView:
-    """Build what a results page shows for one service."""
+def card_facts(service: Service, now: datetime) -> CardFacts:
+    """Build the listing's part of a result card, as seen at ``now``."""
+    # The next session at or after now stays the next one until it starts; with none, later times find none either.
     sessions = service_next_sessions(service, now, 1)
-    return ResultView(
-        id=service.id,
+    return CardFacts(
         name=service.name,
         organization=service.organization.name,
         description=short_description(service.description),
-        where=where_text(distance_miles, mode, label),
         when=f"Next: {session_in_words(sessions[0])}" if sessions else
         (schedule_in_words(service.schedules[0]) if service.schedules else None),
         cost=cost_summary(service),
         capacity=capacity_tag(service),
         badge=micro_provider_badge(service),
+        valid_until=sessions[0] if sessions else None,
     )
+
+
+def present_result(service: Service, now: datetime, distance_miles: float | None = None,
+                   mode: str | None = None, label: str | None = None) -> ResultView:
+    """Build what a results page shows for one service."""
+    return ResultView.of(service.id, card_facts(service, now), where_text(distance_miles, mode, label))
 
 
 @dataclass

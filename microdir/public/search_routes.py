@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload, selectinload
 
 from .. import shortlist
 from ..domain import reports, taxonomy
@@ -18,12 +18,14 @@ from ..domain.listings import is_publicly_visible
 from ..domain.schedules import service_next_sessions
 from ..extensions import db, limiter
 from ..mail import email_link
-from ..models import ACCESSIBILITY_FEATURES, CostType, Organization, Service, TaxonomyTerm, utcnow
+from ..models import ACCESSIBILITY_FEATURES, CostType, Service, TaxonomyTerm, utcnow
 from ..pagination import govuk_pagination
 from ..permissions import can, public
 from ..wording import CAPACITY_LABELS, session_in_words
 from .forms import EmailShortlistForm, ReportProblemForm, ShortlistForm
-from .presenters import MICRO_PROVIDER_MEANING, ResultView, present_listing, present_result
+from .fragments import small_checkboxes
+from .presenters import MICRO_PROVIDER_MEANING, present_listing, present_result
+from .result_cards import result_views
 
 bp = Blueprint("resident", __name__)
 
@@ -190,16 +192,33 @@ def _filter_groups(args: SearchArgs, facets: dict[str, dict[str, int]]) -> list[
         if not counts:
             continue
         selected = set(args.filters.get(name, []))
+        labelled = sorted(((-count, facet_label(name, value), value) for value, count in counts.items()))
         items = [
-            {
-                "value": value,
-                "text": f"{facet_label(name, value)} ({count})",
-                "checked": value in selected,
-            }
-            for value, count in sorted(counts.items(), key=lambda kv: (-kv[1], facet_label(name, kv[0])))
+            {"value": value, "text": f"{label} ({-negative})", "checked": value in selected}
+            for negative, label, value in labelled
         ]
-        groups.append({"name": name, "legend": legend, "items": items, "open": bool(selected)})
+        groups.append({"name": name, "legend": legend, "items": items, "open": bool(selected),
+                       "html": small_checkboxes(name, legend, items)})
     return groups
+
+
+# What werkzeug's URL building leaves unescaped in a path segment and in a query value (werkzeug/routing): a
+# listing link built here is the same text url_for builds (tests/public/test_result_links.py checks it).
+_PATH_SAFE = "!$&'()*+,/:;=@"
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def listing_links(back_base: str) -> Callable[[str], str]:
+    """Return id -> url_for("resident.listing", service_id=id, back=back_base + id), with url_for called once.
+
+    One url_for per result (with a long ``back``) was ~5% of a results page's render time.
+    """
+    prefix = url_for("resident.listing", service_id="-")[:-1]
+
+    def href(service_id: str) -> str:
+        return (prefix + quote(service_id, safe=_PATH_SAFE) + "?"
+                + urlencode([("back", back_base + service_id)], safe=_QUERY_SAFE))
+    return href
 
 
 def _pagination(args: SearchArgs, total: int, per_page: int) -> dict[str, Any] | None:
@@ -246,21 +265,9 @@ def search() -> Any:
     results = search_services(search_request)
     log_search(search_request, results)
 
-    now = utcnow()
-    ids = [hit.service_id for hit in results.hits]
-    # Everything a result shows, in three queries: one lazy load per result was ~80 queries and ~400 ms a page;
-    # the organisation and its profile (one each per service) joined in rather than read apart: 11.3 -> 7.7 ms p50.
-    services = {s.id: s for s in db.session.scalars(db.select(Service).where(Service.id.in_(ids)).options(
-        joinedload(Service.organization).joinedload(Organization.profile),
-        selectinload(Service.schedules), selectinload(Service.cost_options),
-    ))} if ids else {}
-    views: list[ResultView] = []
-    for hit in results.hits:
-        service = services.get(hit.service_id)
-        if service is None or not is_publicly_visible(service, now, _hide_after()):
-            continue  # the index can lag a moment behind an unpublish; never show a hidden listing
-        views.append(present_result(service, now, hit.distance_miles, hit.mode, hit.label))
+    views = result_views(results.hits, utcnow(), _hide_after())
 
+    back_base = args.url() + "#result-"  # a result's "back to results" link: this page, at that result
     selected = [
         {"legend": FACETS[name], "label": facet_label(name, value), "href": args.without(name, value)}
         for name, values in args.filters.items() for value in values
@@ -286,6 +293,8 @@ def search() -> Any:
         max_widen=float(current_app.config.get("SEARCH_MAX_WIDEN_MILES", 25)),
         order_urls={"relevance": args.url(order="relevance", page=1), "nearest": args.url(order="nearest", page=1)},
         shortlist_ids=shortlist.ids(),
+        back_base=back_base,
+        listing_href=listing_links(back_base),
     )
 
 

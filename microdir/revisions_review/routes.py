@@ -14,8 +14,8 @@ from ..extensions import db
 from ..forms import BaseForm
 from ..models import ListingRevision, QualityCheck, utcnow
 from ..permissions import requires
-from ..providers.forms import RejectForm, VersionForm
 from ..transactions import transaction
+from .forms import DecisionForm, RejectForm
 
 bp = Blueprint("revisions", __name__, url_prefix="/moderation/revisions")
 
@@ -45,7 +45,7 @@ def _render_revision(revision: ListingRevision, form: RejectForm, status: int = 
     service = revision.service
     return render_template(
         "revisions/revision.html", title=f"Review {service.name}", revision=revision, service=service,
-        changes=moderation.revision_diff(revision), form=form,
+        changes=moderation.revision_diff(revision), form=form, seen=moderation.listing_seen(revision),
         moved_on=moderation.changed_since_submitted(revision),
     ), status
 
@@ -54,19 +54,19 @@ def _render_revision(revision: ListingRevision, form: RejectForm, status: int = 
 @requires("moderation.review")
 def show(revision_id: str) -> Any:
     revision = _load(revision_id)
-    return _render_revision(revision, RejectForm(version=str(revision.service.version), formdata=None))
+    return _render_revision(revision, RejectForm(formdata=None))
 
 
 @bp.route("/<revision_id>/approve", methods=["POST"])
 @requires("moderation.review")
 def approve(revision_id: str) -> Any:
     revision = _load(revision_id)
-    form = VersionForm()
+    form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
     # A ModerationError, or a revision that can no longer be applied as it stands.
     with transaction(EditError) as done:
-        service = moderation.approve(revision, _me(), expected_version=form.expected_version())
+        service = moderation.approve(revision, _me(), seen=form.seen.data or "")
         name = service.name
         new = revision.is_new_listing
     if done.refused:
@@ -84,7 +84,7 @@ def reject(revision_id: str) -> Any:
     if not form.validate_on_submit():
         return _render_revision(revision, form)
     with transaction(ModerationError) as done:
-        moderation.reject(revision, _me(), form.reason.data, expected_version=form.expected_version())
+        moderation.reject(revision, _me(), form.reason.data, seen=form.seen.data or "")
         name = revision.service.name
     if done.refused:
         flash(done.message, "error")

@@ -103,9 +103,46 @@ def _catch_up_once() -> None:
         app.logger.exception("Catching the search index up at start failed")
 
 
+def councils_with_listings() -> frozenset[str]:
+    """Return the councils (LAD codes) with a listed venue or served area in this node's index (none without one)."""
+    try:
+        with indexer.get_manager().use() as state:
+            found = state.cache.get("councils_with_listings")
+            if found is None:  # once per searcher: a few hundred terms
+                found = state.cache["councils_with_listings"] = frozenset(
+                    term.decode().upper() for name in ("venue_lad", "area_lad") for term in state.searcher.reader().lexicon(name))
+            return frozenset(found)
+    except indexer.IndexMissing:
+        return frozenset()
+
+
+def warm_before_traffic(app: Flask) -> bool:
+    """Open and warm this process's searcher, and start reopening it ahead, before the process takes a request.
+
+    For a web worker's start (deploy/gunicorn.conf.py): otherwise its first searches opened the searcher and built
+    its caches (up to 2.9 s at national size). Return False when there is no usable index (searches then say so).
+    """
+    with app.app_context():
+        manager = indexer.get_manager(app)
+        if not manager.exists():
+            return False
+        try:
+            with manager.use() as state:
+                warm_searcher(state)
+        except indexer.IndexMissing:  # built by an older version: the search pages answer 503 until it is rebuilt
+            app.logger.exception("Warming the search index failed")
+            return False
+        every = float(app.config["SEARCH_REOPEN_AHEAD_SECONDS"])
+        if every > 0:
+            manager.start_reopening_ahead(warm_searcher, every)
+    return True
+
+
 def index_health() -> tuple[bool, dict[str, Any]]:
-    """The /healthz check of this node's index (the app factory registers it)."""
-    return indexer.status()
+    """The /healthz check of this node's index (the app factory registers it), and whether this worker's searcher is
+    open already (warmed before its first request by deploy/gunicorn.conf.py, or opened by a search since)."""
+    ok, details = indexer.status()
+    return ok, {**details, "searcher_open": indexer.get_manager().opened is not None}
 
 
 def init_app(app: Flask) -> None:

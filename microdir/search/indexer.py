@@ -42,6 +42,7 @@ from ..models import (
     ServiceAtLocation,
     utcnow,
 )
+from . import sidecars
 from .documents import is_indexable, service_document
 from .postings import SegmentStore, leaves, segment_key
 from .schema import SCHEMA, SCHEMA_VERSION
@@ -436,6 +437,7 @@ def rebuild(app: Flask | None = None, procs: int | None = None) -> tuple[int, in
         writer.commit()
     finally:
         session.close()
+    sidecars.write_missing(directory)
     write_position(directory, start)
     position = index_changes_since_in(directory, start, app)
     with manager.write_lock:
@@ -464,6 +466,7 @@ def _apply_changes_to(ix: FileIndex, position: int, app: Flask) -> int:
             _apply(writer, session, service_ids, utcnow(), _stale_days(app))
     finally:
         session.close()
+    sidecars.write_missing(ix.storage.folder)  # the new segment's arrays (and a merged one's), for every searcher
     write_position(ix.storage.folder, reached)
     return reached
 

@@ -24,6 +24,8 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from . import sidecars
+
 # BM25F's defaults, which the searcher uses (``ix.searcher()`` with no weighting).
 B = 0.75
 K1 = 1.2
@@ -43,6 +45,9 @@ class SegmentStore:
         self.max_postings = max_postings
         self.lengths: dict[tuple[Any, ...], np.ndarray] = {}
         self.vocabularies: dict[tuple[Any, ...], frozenset[str]] = {}
+        # Each segment's sidecar (sidecars.py), or None when it has none (looked for again at the next reopen).
+        self.sidecars: dict[tuple[Any, ...], sidecars.Sidecar | None] = {}
+        self.points: dict[tuple[Any, ...], tuple[list[int], list[float], list[float]]] = {}
         # Other per-segment values (terms' bitmaps), in an LRU: 4,000 bitmaps of a 100k-listing index ≈ 50 MB.
         self.facts: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.max_facts = SEGMENT_CACHE_FACTS
@@ -65,10 +70,13 @@ class SegmentStore:
         with self.lock:
             for key in [k for k in self.postings if k[:2] not in segment_keys]:
                 self.held -= len(self.postings.pop(key)[0])
-            tables: tuple[dict[tuple[Any, ...], Any], ...] = (self.lengths, self.facts, self.vocabularies)
+            tables: tuple[dict[tuple[Any, ...], Any], ...] = (self.lengths, self.facts, self.vocabularies,
+                                                              self.sidecars, self.points)
             for table in tables:
                 for key in [k for k in table if k[:2] not in segment_keys]:
                     del table[key]
+            for key in [k for k, found in self.sidecars.items() if found is None]:
+                del self.sidecars[key]  # written since (a commit writes them after the segment)
 
 
 def segment_key(reader: IndexReader) -> tuple[str, int] | None:
@@ -89,26 +97,29 @@ def raw_postings(reader: IndexReader, fieldname: str, text: str) -> tuple[np.nda
     terms = getattr(reader, "_terms", None)
     if terms is None or (fieldname, btext) not in terms:
         return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+    found = sidecars.block_postings(reader, fieldname, btext)  # the block reader's arrays, decoded in C
+    if found is not None:
+        return found
     matcher = terms.matcher(fieldname, btext, reader.schema[fieldname].format, scorer=None)
-    ids: list[Any] = []
-    weights: list[Any] = []
-    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
-        while matcher.is_active():  # a block at a time: the block reader decodes arrays in C
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.append(np.asarray(matcher._ids, dtype=np.int32))
-            weights.append(np.asarray(matcher._weights, dtype=np.float32))
-            matcher._next_block()
-    else:  # another codec: one posting at a time
-        one_ids, one_weights = [], []
-        while matcher.is_active():
-            one_ids.append(matcher.id())
-            one_weights.append(matcher.weight())
-            matcher.next()
-        ids, weights = [np.asarray(one_ids, dtype=np.int32)], [np.asarray(one_weights, dtype=np.float32)]
-    if not ids:
-        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
-    return np.concatenate(ids), np.concatenate(weights)
+    one_ids, one_weights = [], []
+    while matcher.is_active():  # another codec: one posting at a time
+        one_ids.append(matcher.id())
+        one_weights.append(matcher.weight())
+        matcher.next()
+    return np.asarray(one_ids, dtype=np.int32), np.asarray(one_weights, dtype=np.float32)
+
+
+def segment_sidecar(store: SegmentStore, reader: IndexReader) -> sidecars.Sidecar | None:
+    """Return a segment's sidecar (memory-mapped once per process), or None when it has none."""
+    seg = segment_key(reader)
+    if seg is None:
+        return None
+    if seg in store.sidecars:
+        return store.sidecars[seg]
+    found = sidecars.open_for(reader)
+    with store.lock:
+        store.sidecars[seg] = found
+    return found
 
 
 def segment_postings(store: SegmentStore, reader: IndexReader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -116,6 +127,9 @@ def segment_postings(store: SegmentStore, reader: IndexReader, fieldname: str, t
     seg = segment_key(reader)
     if seg is None:
         return raw_postings(reader, fieldname, text)
+    side = segment_sidecar(store, reader)
+    if side is not None and side.has_field(fieldname):
+        return side.postings(fieldname, reader._text_to_bytes(fieldname, text))  # type: ignore[attr-defined]
     key = (*seg, fieldname, text)
     with store.lock:
         found = store.postings.get(key)
@@ -141,22 +155,51 @@ def segment_lengths(store: SegmentStore, reader: IndexReader, fieldname: str) ->
         found = store.lengths.get(key)
         if found is not None:
             return found
-    count = reader.doc_count_all()
-    perdoc = getattr(reader, "_perdoc", None)
-    column = None
-    if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-
-        column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-    if column is not None:
-        codes = np.fromiter((column[d] for d in range(count)), dtype=np.uint8, count=count)
-        lengths = _LENGTHS[codes]
-    else:
-        lengths = np.array([reader.doc_field_length(d, fieldname, 1) or 1 for d in range(count)], dtype=np.float64)
+    side = segment_sidecar(store, reader)
+    codes = side.length_codes(fieldname) if side is not None else None
+    if codes is None:
+        codes = read_length_codes(reader, fieldname)
+    lengths = _LENGTHS[codes] if codes is not None else np.array(
+        [reader.doc_field_length(d, fieldname, 1) or 1 for d in range(reader.doc_count_all())], dtype=np.float64)
     if key is not None:
         with store.lock:
             store.lengths[key] = lengths
     return lengths
+
+
+def read_length_codes(reader: IndexReader, fieldname: str) -> np.ndarray | None:
+    """Return every document's length byte in ``fieldname`` from the segment's lengths column (None: no column)."""
+    count = reader.doc_count_all()
+    perdoc = getattr(reader, "_perdoc", None)
+    if perdoc is None or not hasattr(perdoc, "_cached_reader"):
+        return None
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if column is None:
+        return None
+    return np.fromiter((column[d] for d in range(count)), dtype=np.uint8, count=count)
+
+
+def segment_points(store: SegmentStore, reader: IndexReader) -> tuple[list[int], list[float], list[float]] | None:
+    """Return (start of each document's venues, latitudes, longitudes) of one segment, from its sidecar (else None).
+
+    Python lists: distances are measured one venue at a time with ``math`` (as ``queries.miles_between``), and
+    indexing a list is cheaper than a numpy scalar.
+    """
+    seg = segment_key(reader)
+    if seg is None:
+        return None
+    found = store.points.get(seg)
+    if found is None:
+        side = segment_sidecar(store, reader)
+        if side is None or "points.starts" not in side.arrays:
+            return None
+        found = (side.arrays["points.starts"].tolist(), side.arrays["points.lat"].tolist(),
+                 side.arrays["points.lon"].tolist())
+        with store.lock:
+            store.points[seg] = found
+    return found
 
 
 def deleted_mask(reader: IndexReader, ids: np.ndarray) -> np.ndarray | None:
@@ -242,7 +285,10 @@ def vocabulary(store: SegmentStore, reader: IndexReader, fieldname: str) -> froz
     found = store.vocabularies.get(key) if key is not None else None
     if found is None:
         fieldobj = reader.schema[fieldname]
-        found = frozenset(fieldobj.from_bytes(b) for b in reader.lexicon(fieldname))
+        side = segment_sidecar(store, reader)
+        words = side.terms(fieldname).tolist() if side is not None and side.has_field(fieldname) else \
+            reader.lexicon(fieldname)
+        found = frozenset(fieldobj.from_bytes(b) for b in words)
         if key is not None:
             with store.lock:
                 store.vocabularies[key] = found

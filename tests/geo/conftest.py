@@ -14,7 +14,8 @@ import pytest
 from flask import Flask
 
 from microdir import geo
-from microdir.geo.gazetteer import Gazetteer, LoadStats, load_gazetteer
+from microdir.geo.build import LoadStats, load_gazetteer
+from microdir.geo.lookup import Gazetteer
 
 # The postcode areas the package cross-check loads: small enough to build in a few seconds.
 CROSS_CHECK_AREAS = ["B", "CV", "HD", "SK"]

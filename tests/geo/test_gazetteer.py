@@ -11,15 +11,9 @@ import pytest
 from flask import Flask
 
 from microdir import geo
-from microdir.geo.gazetteer import (
-    Gazetteer,
-    GazetteerUnavailable,
-    LoadStats,
-    PlaceKind,
-    PlaceNotFound,
-    load_gazetteer,
-    normalise_place_name,
-)
+from microdir.geo.build import LoadStats, load_gazetteer
+from microdir.geo.lookup import Gazetteer
+from microdir.geo.places import GazetteerUnavailable, PlaceKind, PlaceNotFound, normalise_place_name
 from microdir.geo.postcodes import PostcodeError, parse_postcode
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from geopy.distance import great_circle
 
-from microdir.geo.gazetteer import Gazetteer
+from microdir.geo.lookup import Gazetteer
 
 from .conftest import CROSS_CHECK_AREAS
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from microdir.geo.gazetteer import Gazetteer, PlaceAmbiguous, PlaceKind, PlaceNotFound, load_gazetteer
+from microdir.geo.build import load_gazetteer
+from microdir.geo.lookup import Gazetteer
+from microdir.geo.places import PlaceAmbiguous, PlaceKind, PlaceNotFound
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +33,18 @@ def test_a_name_several_towns_share_asks_which_one_with_council_and_country(gaze
     for choice in raised.value.choices:
         place = gazetteer.resolve_place(choice.query)
         assert place.kind is PlaceKind.TOWN and place.council in choice.hint
+
+
+def test_same_named_places_in_councils_the_directory_serves_come_first(gazetteer: Gazetteer) -> None:
+    # Newport (Wales) is the most populous; a directory with listings only on the Isle of Wight offers its own first.
+    with pytest.raises(PlaceAmbiguous) as by_population:
+        gazetteer.resolve_place("Newport")
+    isle_of_wight = gazetteer.resolve_place("Newport, Isle of Wight").lad_code
+    with pytest.raises(PlaceAmbiguous) as served_first:
+        gazetteer.resolve_place("Newport", prefer=lambda: {isle_of_wight})
+    first, *rest = served_first.value.choices
+    assert first.hint == "Isle of Wight, England"
+    assert rest == [c for c in by_population.value.choices if c != first]  # the others stay most populous first
 
 
 def test_council_names_english_and_welsh_are_areas(gazetteer: Gazetteer) -> None:

@@ -83,9 +83,9 @@ ROUTES = [
     Route("revisions.queue", "/moderation/revisions/", MODERATORS),
     Route("revisions.show", _url("/moderation/revisions/{revision}"), MODERATORS),
     Route("revisions.show", _url("/moderation/revisions/{new_revision}"), MODERATORS),
-    # A stale version: the moderator is told the listing changed and sent back to look again; nothing is decided.
+    # A stale view: the moderator is told the listing changed and sent back to look again; nothing is decided.
     Route("revisions.approve", _url("/moderation/revisions/{revision}/approve"), MODERATORS, method="POST",
-          data={"version": "0"}),
+          data={"seen": "0"}),
     Route("revisions.reject", _url("/moderation/revisions/{revision}/reject"), MODERATORS, method="POST",
           ok_statuses=FORM_STATUSES),
     Route("revisions.quality_checks", "/moderation/revisions/quality-checks", MODERATORS),

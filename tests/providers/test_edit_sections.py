@@ -75,7 +75,7 @@ def _approve(service: Service) -> None:
     moderator = factories.create_user(Role.MODERATOR)
     revision = revisions.pending_revision(service)
     assert revision is not None
-    moderation.approve(revision, moderator, expected_version=service.version)
+    moderation.approve(revision, moderator, seen=moderation.listing_seen(revision))
     db.session.commit()
     db.session.expire_all()
 

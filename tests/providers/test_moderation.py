@@ -12,6 +12,7 @@ from tests import factories
 from tests.conftest import Inbox
 from tests.pages import ClientRequest
 from tests.providers.helpers import edit_data, new_listing, pending_change
+from tests.providers.test_check_documents import PDF, _upload
 
 
 def _setup() -> tuple[Any, Any, Any]:
@@ -146,7 +147,7 @@ def test_rejecting_a_new_listing_sends_it_back_to_draft(app_ctx: Any, client_req
     organization, provider, _ = _setup()
     service, revision = new_listing(organization, provider, name="Knit and Natter")
     moderator = factories.create_user(Role.MODERATOR)
-    moderation.reject(revision, moderator, "Add when and where it meets.", expected_version=service.version)
+    moderation.reject(revision, moderator, "Add when and where it meets.", seen=moderation.listing_seen(revision))
     db.session.commit()
     assert service.listing_status is ListingStatus.DRAFT
     assert "Add when and where it meets." in smtpd.body(smtpd.to("ann@example.org")[0])
@@ -172,14 +173,44 @@ def test_a_change_made_while_the_moderator_was_looking_is_not_approved_blind(
     assert "The published listing has changed since the provider made this change" in page.text()
 
 
+def test_a_document_uploaded_while_the_moderator_reviews_does_not_refuse_the_approval(
+    app_ctx: Any, client_request: ClientRequest
+) -> None:
+    # Uploads move the listing's version (its quality checks show on it) but none of the fields being reviewed: the
+    # moderator was told "the listing changed while you were reviewing it" and had to reload the page to approve.
+    organization, provider, service = _setup()
+    revision = pending_change(service, provider, name="Tuesday Tea and Chat")
+    check = provider_profiles.record_quality_check(
+        organization, QualityCheckType.DBS, provider, reference="001", description=None, cover_amount=None,
+        expires_on=None)
+    db.session.commit()
+    client_request.sign_in(factories.create_user(Role.MODERATOR))
+    review = f"/moderation/revisions/{revision.id}"
+    approve = client_request.get(review).form_data("form[action$='/approve']")
+    reject = client_request.get(review).form_data("form[action$='/reject']")
+
+    _upload(client_request, check, PDF, "dbs.pdf")  # the moderator, from the listing's checks
+    theirs = ClientRequest(client_request.app)
+    theirs.sign_in(provider)
+    _upload(theirs, check, PDF, "dbs-letter.pdf")  # and the provider, while the moderator looks
+    db.session.expire_all()
+    assert service.version > revision.base_version + 1
+
+    client_request.post(f"{review}/reject", {**reject, "reason": ""}, expected_status=200, form_url=review)
+    done = client_request.post(f"{review}/approve", approve, form_url=review)
+    assert done.response.headers["Location"] == "/moderation/revisions/"
+    db.session.expire_all()
+    assert revision.status is RevisionStatus.APPROVED and service.name == "Tuesday Tea and Chat"
+
+
 def test_a_decided_revision_cannot_be_decided_again(app_ctx: Any) -> None:
     _, provider, service = _setup()
     revision = pending_change(service, provider, name="Tuesday Tea and Chat")
     moderator = factories.create_user(Role.MODERATOR)
-    moderation.approve(revision, moderator, expected_version=service.version)
+    moderation.approve(revision, moderator, seen=moderation.listing_seen(revision))
     db.session.commit()
     try:
-        moderation.reject(revision, moderator, "Too late", expected_version=service.version)
+        moderation.reject(revision, moderator, "Too late", seen=moderation.listing_seen(revision))
     except moderation.ModerationError as error:
         assert "already been decided" in str(error)
     else:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from microdir.extensions import db
+from microdir.geo import get_gazetteer
+from microdir.models import AreaType
+from tests import factories
 from tests.pages import ClientRequest
 
 
@@ -37,3 +41,20 @@ def test_no_place_is_preselected_and_sending_none_says_select_one(
     chosen = client_request.get(_form_get(again, "Church End, Uttlesford"))
     assert "near Church End" in chosen.soup.select_one("#result-count").get_text(" ", strip=True)
     assert not chosen.select(".govuk-error-summary")
+
+
+def test_a_place_in_a_council_with_listings_is_offered_first(
+        app_ctx: Any, villages_geo: str, client_request: ClientRequest) -> None:
+    # Most populous first put a Church End the directory has nothing near above the one whose council it serves.
+    offered = [radio["value"] for radio in client_request.get("/search?where=church+end").select(
+        "input[type=radio][name=where]")]
+    assert len(offered) >= 2
+    served = get_gazetteer(villages_geo).resolve_place(offered[-1])
+    service = factories.build_service(name="Church End Lunch Club", postcode=None, area=AreaType.COUNCILS)
+    service.service_areas[0].lad_codes = [served.lad_code]
+    db.session.commit()
+
+    again = [radio["value"] for radio in client_request.get("/search?where=church+end").select(
+        "input[type=radio][name=where]")]
+    assert again[0] == offered[-1]
+    assert sorted(again) == sorted(offered)  # the same choices, only in another order

@@ -91,7 +91,7 @@ def test_pending_review_listings_set_directly_reach_the_queue(app_ctx: Any, clie
     revision = next(r for r in moderation.queue() if r.service_id == stranded.id)
     moderator = _moderator(client_request)
     assert client_request.get(f"/moderation/revisions/{revision.id}").status == 200
-    moderation.approve(revision, moderator, expected_version=stranded.version)
+    moderation.approve(revision, moderator, seen=moderation.listing_seen(revision))
     db.session.commit()
     assert db.session.get(Service, stranded.id).listing_status is ListingStatus.PUBLISHED
 
