@@ -137,7 +137,11 @@ def _section(page: Any, title: str) -> None:
 
 
 def _save(page: Any) -> None:
-    page.get_by_role("button", name="Save", exact=True).click()
+    # Wait for the answer to the form (the task list, or the form again with its errors): reading the next page
+    # straight after the click read the page being left when the machine was busy (StopIteration in CI).
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_load_state()
 
 
 def _task_number(page: Any, title: str) -> int:
