@@ -9,6 +9,7 @@ moderators' decisions, and a moderator's save is published through it. Neither i
 
 from __future__ import annotations
 
+import json
 from typing import cast
 
 from sqlalchemy import Table, select, update
@@ -149,6 +150,26 @@ def lock_listing(service: Service) -> None:
     db.session.expire_all()
 
 
+def _moved_on(service: Service, current: ListingData, current_revision: str, expected_version: int,
+              expected_revision: str, base: ListingData | None) -> bool:
+    """Did the listing's fields, or its pending change, move on since the provider's form was filled?
+
+    The fields are compared, not the listing's version: that also moves for a quality-check document upload or an
+    organisation edit, which leave the fields as they were, and the provider was refused ("changed by someone else")
+    for their own upload in another tab. Without ``base`` (a form that lost it), the version is all there is.
+    """
+    if current_revision != expected_revision:
+        return True
+    if base is None:
+        return service.version != expected_version
+    return _fingerprint(current) != _fingerprint(base)
+
+
+def _fingerprint(data: ListingData) -> str:
+    # ``base`` made a round trip through JSON (a signed form field): compare both in that form.
+    return json.dumps(data, sort_keys=True, default=str)
+
+
 def save_edit(
     service: Service,
     data: ListingData,
@@ -167,7 +188,7 @@ def save_edit(
     if service.listing_status not in EDITABLE:
         raise EditError("This listing has been archived, so it cannot be changed.")
     current, current_revision = editing_state(service)
-    if service.version != expected_version or current_revision != expected_revision:
+    if _moved_on(service, current, current_revision, expected_version, expected_revision, base):
         raise EditConflict(diff(base, current) if base is not None else diff(None, current))
     data = normalise({**current, **data})  # fields the form did not carry stay as they are
     if data == current:
@@ -180,7 +201,7 @@ def save_edit(
             raise EditConflict([]) from error
         return "published"
     if service.listing_status in NEEDS_REVIEW:
-        submit_revision(service, data, actor, base_version=expected_version)
+        submit_revision(service, data, actor, base_version=service.version)
         return "submitted"
     changed = [c.field for c in diff(current, data)]
     apply_snapshot(service, data)

@@ -212,3 +212,23 @@ def test_a_new_document_on_a_verified_check_puts_it_back_in_the_moderators_list(
     client_request.post(f"/moderation/revisions/quality-checks/{check.id}/verify", form,
                         form_url="/moderation/revisions/quality-checks")
     assert client_request.get("/moderation/revisions/quality-checks").select("#checks tbody tr") == []
+
+
+def test_two_messages_on_one_page_each_have_their_own_title(app_ctx: Any, client_request: ClientRequest) -> None:
+    # Two saves before the next page (a second tab, or a form posted again) flash two banners; both titles had the id
+    # govuk-notification-banner-title, so a screen reader announced the first banner's title for the second one.
+    provider, _organization, check = _setting()
+    client_request.sign_in(provider)
+    url = f"/provider/checks/{check.id}/document?next=/provider/"
+    token = client_request.get(url).form_data()["csrf_token"]
+    for name in ("first.pdf", "second.pdf"):  # the form sent twice before a page is seen
+        boundary, body = encode_multipart(
+            {"csrf_token": token, "file": FileStorage(io.BytesIO(PDF), filename=name, content_type="application/pdf")})
+        assert client_request.client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}"
+                                          ).status_code == 302
+    page = client_request.get("/provider/")  # check_page: no duplicate ids
+    banners = page.select(".govuk-notification-banner")
+    assert len(banners) == 2
+    titles = [page.soup.find(id=b["aria-labelledby"]) for b in banners]
+    assert all(t is not None and t.get_text(strip=True) == "Success" for t in titles)
+    assert titles[0] is not titles[1]

@@ -444,3 +444,37 @@ def test_the_whole_listing_page_keeps_the_sections_it_does_not_show(app_ctx: Any
     data = revisions.pending_revision(service).data
     assert data["name"] == "Wednesday Tea Club"
     assert [row["weekday"] for row in data["schedules"]] == ["WE"]  # the earlier pending change is kept
+
+
+def test_a_document_uploaded_while_the_provider_edits_does_not_refuse_their_save(
+    app_ctx: Any, client_request: ClientRequest
+) -> None:
+    # An upload moves the listing's version (its quality checks show on it) but none of the fields being edited: the
+    # provider was told "This listing was changed by someone else while you were editing" and had to save again.
+    from microdir.domain import provider_profiles
+    from microdir.models import QualityCheckType
+    from tests.providers.test_check_documents import PDF, _upload
+
+    provider, service = _provider_with_service()
+    check = provider_profiles.record_quality_check(
+        service.organization, QualityCheckType.DBS, provider, reference="001", description=None, cover_amount=None,
+        expires_on=None)
+    db.session.commit()
+    client_request.sign_in(provider)
+    section = client_request.get(_url(service, "where"))
+
+    _upload(client_request, check, PDF, "dbs.pdf")  # in another tab, while the section is open
+    db.session.expire_all()
+    version = service.version
+
+    _post(client_request, service, "where", page=section, districts="B66")
+    db.session.expire_all()
+    assert revisions.pending_revision(service).data["area"]["outcodes"] == ["B66"]
+    assert service.version == version  # a change to review, the listing as it was
+
+    whole = client_request.get(f"/provider/services/{service.id}/edit")  # then the whole listing's page
+    _upload(client_request, check, PDF, "dbs-again.pdf")
+    _post(client_request, service, "edit", page=whole, name="Tuesday Tea and Chat")  # "Send change for review"
+    db.session.expire_all()
+    assert revisions.pending_revision(service).data["name"] == "Tuesday Tea and Chat"
+    assert revisions.pending_revision(service).data["area"]["outcodes"] == ["B66"]
