@@ -290,6 +290,16 @@ def send(referral_id: str) -> Any:
                                service=full.service, similar=full.similar)
     if _refused(done):
         return redirect(url_for(".check", referral_id=referral_id))
+    # Redirect after sending: refreshing the confirmation must not post the form again.
+    return redirect(url_for(".sent", referral_id=referral_id))
+
+
+@bp.route("/<referral_id>/sent")
+@requires("referral.create")
+def sent(referral_id: str) -> Any:
+    referral = _load(referral_id, "referral.create")
+    if referral.status is ReferralStatus.DRAFT:
+        return redirect(url_for(".check", referral_id=referral.id))
     return render_template("referrals/sent.html", title="Referral sent", referral=referral)
 
 

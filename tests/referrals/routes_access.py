@@ -63,6 +63,7 @@ ROUTES = [
     # A stale expected_version: the allowed role is told "changed by someone else" and redirected.
     Route("referrals.send", _draft("/send"), LINK_WORKERS, method="POST", data={"expected_version": "0"}),
     Route("referrals.timeline", _sent(), LINK_WORKERS),
+    Route("referrals.sent", _sent("/sent"), LINK_WORKERS),
     Route("referrals.withdraw", _sent("/withdraw"), LINK_WORKERS, method="POST", data={"expected_version": "0"}),
     Route("inbox.index", "/inbox/", PROVIDERS),
     Route("inbox.referral", _inbox(), PROVIDERS),

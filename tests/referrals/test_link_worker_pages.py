@@ -56,9 +56,13 @@ def test_a_link_worker_refers_someone_and_the_organisation_is_emailed_without_pe
 
     check = client_request.get(f"/referrals/{referral.id}/check")
     assert "Loneliness and isolation" in check.text() and "07700 900982" in check.text()
-    sent = client_request.post(f"/referrals/{referral.id}/send", form_url=f"/referrals/{referral.id}/check",
-                               expected_status=200)
-    assert "Referral sent" in sent.text() and referral.reference in sent.text()
+    answer = client_request.post(f"/referrals/{referral.id}/send", form_url=f"/referrals/{referral.id}/check")
+    # Redirected to the confirmation, so refreshing it shows it again instead of posting the form a second time.
+    assert answer.response.headers["Location"].endswith(f"/referrals/{referral.id}/sent")
+    for _ in range(2):
+        sent = client_request.get(f"/referrals/{referral.id}/sent")
+        assert "Referral sent" in sent.text() and referral.reference in sent.text()
+        assert "already been sent" not in sent.text()
     referral = _only_referral()
     assert referral.status is S.SENT and referral.sent_at is not None
     assert [e.action for e in referral.events] == ["create", "send"]
@@ -143,7 +147,7 @@ def test_a_waiting_list_warns_and_records_that_the_warning_was_seen(app_ctx: Any
     check = client_request.get(f"/referrals/{referral.id}/check")
     assert "Busy Friends has a waiting list" in check.text()
     client_request.post(f"/referrals/{referral.id}/send", form_url=f"/referrals/{referral.id}/check",
-                        expected_status=200)
+                        expected_status=200, follow_redirects=True)
     stored = _only_referral_by(referral.id)
     assert stored.status is S.SENT and stored.capacity_warning_seen is True
 

@@ -32,7 +32,7 @@ def test_sending_a_referral_returns_at_once_when_smtp_accepts_and_never_answers(
         try:
             started = time.monotonic()
             page = client_request.post(f"/referrals/{referral.id}/send", form_url=f"/referrals/{referral.id}/check",
-                                       expected_status=200)
+                                       expected_status=200, follow_redirects=True)
             took = time.monotonic() - started
             assert "Referral sent" in page.text()
             db.session.expire_all()

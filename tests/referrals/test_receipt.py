@@ -24,7 +24,7 @@ def _stored(referral_id: str) -> Referral:
 
 def _send(client_request: ClientRequest, referral: Referral) -> Any:
     return client_request.post(f"/referrals/{referral.id}/send", form_url=f"/referrals/{referral.id}/check",
-                               expected_status=200)
+                               expected_status=200, follow_redirects=True)
 
 
 def test_an_emailed_receipt_and_withdrawing_through_its_link(
