@@ -25,6 +25,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from . import sidecars
+from .segment_arrays import raw_postings, read_length_codes
 
 # BM25F's defaults, which the searcher uses (``ix.searcher()`` with no weighting).
 B = 0.75
@@ -91,24 +92,6 @@ def leaves(s: Searcher) -> list[tuple[Searcher, int]]:
     return list(s.leaf_searchers())
 
 
-def raw_postings(reader: IndexReader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Return (docnums, term frequencies) of a term in one segment, deleted documents included."""
-    btext = reader._text_to_bytes(fieldname, text)  # type: ignore[attr-defined]
-    terms = getattr(reader, "_terms", None)
-    if terms is None or (fieldname, btext) not in terms:
-        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
-    found = sidecars.block_postings(reader, fieldname, btext)  # the block reader's arrays, decoded in C
-    if found is not None:
-        return found
-    matcher = terms.matcher(fieldname, btext, reader.schema[fieldname].format, scorer=None)
-    one_ids, one_weights = [], []
-    while matcher.is_active():  # another codec: one posting at a time
-        one_ids.append(matcher.id())
-        one_weights.append(matcher.weight())
-        matcher.next()
-    return np.asarray(one_ids, dtype=np.int32), np.asarray(one_weights, dtype=np.float32)
-
-
 def segment_sidecar(store: SegmentStore, reader: IndexReader) -> sidecars.Sidecar | None:
     """Return a segment's sidecar (memory-mapped once per process), or None when it has none."""
     seg = segment_key(reader)
@@ -165,20 +148,6 @@ def segment_lengths(store: SegmentStore, reader: IndexReader, fieldname: str) ->
         with store.lock:
             store.lengths[key] = lengths
     return lengths
-
-
-def read_length_codes(reader: IndexReader, fieldname: str) -> np.ndarray | None:
-    """Return every document's length byte in ``fieldname`` from the segment's lengths column (None: no column)."""
-    count = reader.doc_count_all()
-    perdoc = getattr(reader, "_perdoc", None)
-    if perdoc is None or not hasattr(perdoc, "_cached_reader"):
-        return None
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-
-    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-    if column is None:
-        return None
-    return np.fromiter((column[d] for d in range(count)), dtype=np.uint8, count=count)
 
 
 def segment_points(store: SegmentStore, reader: IndexReader) -> tuple[list[int], list[float], list[float]] | None:

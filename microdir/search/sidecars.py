@@ -19,15 +19,15 @@ import json
 import logging
 import mmap
 import os
-import pickle
 import uuid
-import zlib
 from typing import Any
 
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, TEXT
 from whoosh.reading import IndexReader, SegmentReader
+
+from .segment_arrays import block_postings, raw_postings, read_length_codes
 
 log = logging.getLogger(__name__)
 
@@ -43,42 +43,6 @@ def path_for(folder: str, segment_id: str) -> str:
     return os.path.join(folder, f"{segment_id}{SUFFIX}")
 
 
-def block_postings(reader: IndexReader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
-    """Return a term's (docnums int32, frequencies float32) decoded a block at a time, or None for another codec.
-
-    The same arrays as stepping Whoosh's matcher (tests/search/test_postings.py): each block's pickled ids are
-    delta-decoded with a cumulative sum in C instead of Whoosh's Python generator.
-    """
-    terms = reader._terms  # type: ignore[attr-defined]
-    matcher = terms.matcher(fieldname, btext, reader.schema[fieldname].format, scorer=None)
-    if not all(hasattr(matcher, a) for a in ("_dataoffset", "_nextoffset", "_goto", "_lastblock", "_postfile")):
-        return None
-    if getattr(matcher, "_byteids", False):
-        return None
-    ids: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    get = matcher._postfile.get
-    while not matcher._atend:
-        data = get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
-        if matcher._compression:
-            data = zlib.decompress(data)
-        block_ids, block_weights, _values = pickle.loads(data)  # noqa: S301 - the index's own files
-        count = matcher._blocklength
-        ids.append(np.cumsum(np.asarray(block_ids, dtype=np.int64)).astype(np.int32))
-        if block_weights is None:
-            weights.append(np.ones(count, dtype=np.float32))
-        elif isinstance(block_weights, float):
-            weights.append(np.full(count, block_weights, dtype=np.float32))
-        else:
-            weights.append(np.asarray(block_weights, dtype=np.float32))
-        if matcher._lastblock:
-            break
-        matcher._goto(matcher._nextoffset)
-    if not ids:
-        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
-    return np.concatenate(ids), np.concatenate(weights)
-
-
 def posting_fields(reader: IndexReader) -> list[str]:
     return [name for name, field in reader.schema.items()
             if isinstance(field, (TEXT, KEYWORD, ID)) and name not in SKIPPED_FIELDS]
@@ -86,8 +50,6 @@ def posting_fields(reader: IndexReader) -> list[str]:
 
 def build(reader: IndexReader) -> dict[str, np.ndarray]:
     """Return the arrays of one segment's sidecar (read from the segment through Whoosh)."""
-    from .postings import raw_postings, read_length_codes
-
     arrays: dict[str, np.ndarray] = {}
     count = reader.doc_count_all()
     for fieldname in posting_fields(reader):
