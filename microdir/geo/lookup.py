@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .build import AREAS_CSV, LAD_NAMES_CSV
+from .distance import distance_miles
 from .places import (
     GazetteerUnavailable,
     OutcodeLocation,
@@ -345,8 +346,7 @@ class Gazetteer:
             spelt = {p.label for p in named if normalise_place_name(p.label) == normalise_place_name(raw)}
             name = spelt.pop() if len(spelt) == 1 else _display_name(raw)
             if prefer is not None:
-                councils = prefer()
-                named.sort(key=lambda p: councils.isdisjoint(p.lad_codes or (p.lad_code,)))  # stable
+                named = self._served_first(named, prefer())
             raise PlaceAmbiguous(name, [self._choice(p) for p in named])
 
         if postcode_error is not None and any(ch.isdigit() for ch in raw):
@@ -360,6 +360,29 @@ class Gazetteer:
             f"We could not find a place called ‘{raw[:50]}’. Check the spelling, or enter a postcode",
             self.similar_names(raw),
         )
+
+    def _served_first(self, named: list[ResolvedPlace], councils: AbstractSet[str]) -> list[ResolvedPlace]:
+        """Order same-named places for "Which … did you mean?": those in ``councils`` first, then the nearest them.
+
+        A council is placed at its most populous town: a directory serving Walsall offers Newport in Shropshire
+        before Newport in Gwent or on the Isle of Wight. Without councils the order stays most populous first.
+        """
+        if not councils:
+            return named
+        anchors: dict[str, Place] = {}
+        for places in self._cached_tables().places_by_key.values():
+            for place in places:
+                code = place.lad_code
+                if code is not None and code in councils and (
+                        code not in anchors or place.population > anchors[code].population):
+                    anchors[code] = place
+
+        def order(place: ResolvedPlace) -> tuple[bool, float]:
+            outside = councils.isdisjoint(place.lad_codes or (place.lad_code,))
+            nearest = min((distance_miles(place.latlon, a.latlon) for a in anchors.values()), default=0.0)
+            return outside, (nearest if outside else 0.0)
+
+        return sorted(named, key=order)  # stable: equal keys stay most populous first
 
     # -- names of towns, councils and areas -----------------------------------------------------------
 

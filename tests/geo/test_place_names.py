@@ -44,7 +44,19 @@ def test_same_named_places_in_councils_the_directory_serves_come_first(gazetteer
         gazetteer.resolve_place("Newport", prefer=lambda: {isle_of_wight})
     first, *rest = served_first.value.choices
     assert first.hint == "Isle of Wight, England"
-    assert rest == [c for c in by_population.value.choices if c != first]  # the others stay most populous first
+    assert sorted(rest, key=lambda c: c.hint) == sorted(  # the same others, in another order
+        [c for c in by_population.value.choices if c != first], key=lambda c: c.hint)
+
+
+def test_of_same_named_places_outside_the_directorys_councils_the_nearest_comes_first(gazetteer: Gazetteer) -> None:
+    # A West Midlands directory (listings in Walsall only): its residents mean the Newport in Shropshire, about
+    # 25 miles from Walsall, not the more populous one in Gwent (~80 miles) or on the Isle of Wight (~140 miles).
+    walsall = gazetteer.resolve_place("Walsall").lad_code
+    with pytest.raises(PlaceAmbiguous) as near_walsall:
+        gazetteer.resolve_place("Newport", prefer=lambda: {walsall})
+    hints = [c.hint for c in near_walsall.value.choices]
+    assert hints[0] == "Telford and Wrekin, Shropshire, England"
+    assert hints.index("Newport, Gwent, Wales") < hints.index("Isle of Wight, England")
 
 
 def test_council_names_english_and_welsh_are_areas(gazetteer: Gazetteer) -> None:
