@@ -184,6 +184,13 @@ def schedule_sort_key(row: dict[str, Any]) -> tuple[Any, ...]:
             row.get("opens_at") or "", row.get("closes_at") or "", str(row.get("raw") or ""))
 
 
+def in_running_order(schedules: list[Schedule]) -> list[Schedule]:
+    """Return a listing's schedules in the order people read them: weekly, fortnightly, monthly, one-off, then by
+    weekday and time (the editor's order). Stored schedules have no order of their own: PostgreSQL returned them in
+    whatever order the table's pages held them, which changed from run to run."""
+    return sorted(schedules, key=lambda s: (min(schedule_sort_key(r) for r in schedule_rows(s)), s.id or ""))
+
+
 def normal_schedule(row: dict[str, Any]) -> dict[str, Any]:
     """Return an editor row with every key present and only the keys its kind uses filled."""
     kind = row.get("kind") or "weekly"

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..domain.listings import assess_micro_provider, checked_ago
-from ..domain.schedules import schedule_in_words, service_next_sessions
+from ..domain.schedules import in_running_order, schedule_in_words, service_next_sessions
 from ..models import (
     ACCESSIBILITY_FEATURES,
     AreaType,
@@ -267,7 +267,7 @@ def card_facts(service: Service, now: datetime) -> CardFacts:
         organization=service.organization.name,
         description=short_description(service.description),
         when=f"Next: {session_in_words(sessions[0])}" if sessions else
-        (schedule_in_words(service.schedules[0]) if service.schedules else None),
+        (schedule_in_words(in_running_order(service.schedules)[0]) if service.schedules else None),
         cost=cost_summary(service),
         capacity=capacity_tag(service),
         badge=micro_provider_badge(service),
@@ -321,7 +321,7 @@ def present_listing(service: Service, now: datetime) -> ListingView:
     emails = [e for e in dict.fromkeys([service.email, *(c.email for c in service.contacts)]) if e]
     return ListingView(
         service=service,
-        schedules=[schedule_in_words(s) for s in service.schedules],
+        schedules=[schedule_in_words(s) for s in in_running_order(service.schedules)],
         next_sessions=[session_in_words(m) for m in service_next_sessions(service, now, 3)],
         ages=ages_in_words(service),
         locations=[
