@@ -38,7 +38,8 @@ def test_sending_a_referral_returns_at_once_when_smtp_accepts_and_never_answers(
             db.session.expire_all()
             assert referral.status is S.SENT  # sent, not left a draft
             assert took < 15  # the request never touched SMTP (it used to wait 31 s, or fail with a 500)
-            waiting = db.session.scalars(db.select(OutboundEmail).where(OutboundEmail.sent_at.is_(None))).all()
+            waiting = db.session.scalars(db.select(OutboundEmail).where(OutboundEmail.sent_at.is_(None))
+                                        .order_by(OutboundEmail.id)).all()  # the order the job tries them
             assert {m.to for m in waiting} >= {m.email for m in members}
 
             # The delivery job meets the hung server: it gives up within the SMTP timeout, and keeps every message.
