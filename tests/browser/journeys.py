@@ -30,9 +30,11 @@ def enter_code_if_asked(page: Any, user: Any) -> None:
 
 
 def sign_out(page: Any) -> None:
-    """Sign out through the confirm button."""
+    """Sign out through the confirm button, and wait until it has happened: a page.goto straight after the click
+    would race the sign-out's response, which clears the session cookie of whoever signs in next."""
     page.goto("/sign-out")
     page.get_by_role("button", name="Sign out").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("You have signed out")
 
 
 def send_change_and_open_it_as_moderator(page: Any, service_name: str) -> Any:
