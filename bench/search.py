@@ -292,21 +292,56 @@ def _bench_app(tmp: str) -> Any:
     return app
 
 
-def app_rebuild(listings: int, procs: int | None) -> tuple[int, float]:
-    """Return (listings indexed, seconds) for `flask index rebuild` (database read included) on a SQLite directory."""
+# Run in a fresh interpreter with one checkout's code on the path: `flask index rebuild` of the bench directory.
+_REBUILD_ONE = """
+import json, os, sys, time
+sys.path.insert(0, sys.argv[1])
+from microdir import create_app
+from microdir.search import indexer
+tmp, procs = sys.argv[2], (int(sys.argv[3]) if sys.argv[3] != "auto" else None)
+app = create_app({"CONFIG": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db",
+                  "SEARCH_INDEX_DIR": f"{tmp}/index-{os.getpid()}", "GEO_DATABASE": f"{tmp}/geo.sqlite",
+                  "SEARCH_SYNC_ON_COMMIT": False})
+with app.app_context():
+    started = time.perf_counter()
+    count, _ = indexer.rebuild(app, procs=procs) if procs else indexer.rebuild(app)
+    seconds = time.perf_counter() - started
+print(json.dumps({"count": count, "seconds": seconds}))
+"""
+
+
+def _rebuild_in(src: str, tmp: str, procs: int | None) -> tuple[int, float]:
+    done = subprocess.run([sys.executable, "-c", _REBUILD_ONE, src, tmp, str(procs or "auto")], check=True,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": src})
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    return int(figures["count"]), float(figures["seconds"])
+
+
+def app_rebuild(listings: int, procs: int | None, runs: int = 1,
+                baseline_src: str | None = None) -> dict[str, list[tuple[int, float]]]:
+    """Time `flask index rebuild` (database read included) of one SQLite directory of ``listings``, ``runs`` times.
+
+    Each rebuild runs in a fresh process (as the command does). With ``baseline_src``, that checkout's rebuild of
+    the same directory alternates with this one's (ABBA order), so machine noise hits both.
+    """
     from microdir.extensions import db
 
     tmp = tempfile.mkdtemp(prefix="microdir-bench-")
+    here = str(Path(__file__).resolve().parent.parent)
+    timings: dict[str, list[tuple[int, float]]] = {"this": [], "baseline": []}
     try:
         app = _bench_app(tmp)
         with app.app_context():
             add_listings(Corpus(listings, seed=5), listings)
             db.session.remove()
-            started = time.perf_counter()
-            count, _ = indexer.rebuild(app, procs=procs)
-            return count, time.perf_counter() - started
+        for run in range(runs):
+            order = [("this", here), ("baseline", baseline_src)] if baseline_src else [("this", here)]
+            for name, src in order if run % 2 == 0 else reversed(order):
+                assert src is not None
+                timings[name].append(_rebuild_in(src, tmp, procs))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return timings
 
 
 def edit_latency(listings: int, edits: int) -> list[float]:
@@ -643,6 +678,8 @@ def main() -> None:
     parser.add_argument("--edit-listings", type=int, default=500)
     parser.add_argument("--rebuild-listings", type=int, default=3000,
                         help="listings in the SQLite directory `flask index rebuild` reads (0 to skip)")
+    parser.add_argument("--rebuild-runs", type=int, default=1,
+                        help="rebuilds of that directory (alternating with --baseline-src's, when given)")
     parser.add_argument("--cache-dir", default=os.path.join(tempfile.gettempdir(), "microdir-search-bench-cache"),
                         help="where built indexes are kept between runs ('' to always build)")
     args = parser.parse_args()
@@ -658,11 +695,20 @@ def main() -> None:
     for n in sizes:
         bench_n(args, n)
     if args.rebuild_listings:
-        count, seconds = app_rebuild(args.rebuild_listings, args.procs)
+        timings = app_rebuild(args.rebuild_listings, args.procs, args.rebuild_runs, args.baseline_src)
         procs = indexer.rebuild_procs(args.rebuild_listings) if args.procs is None else args.procs
-        print(f"flask index rebuild through the app (SQLite, {count:,} listings read, documents built, written, "
-              f"swapped; procs={procs}): {seconds:.1f} s, {count / seconds:,.0f} services/s; load average "
-              f"{load_average()}")
+        print(f"flask index rebuild through the app (SQLite, {args.rebuild_listings:,} listings read, documents "
+              f"built, written with sidecars, swapped; procs={procs}; each run a fresh process):")
+        for name, runs in timings.items():
+            if runs:
+                rates = sorted(count / seconds for count, seconds in runs)
+                print(f"  {name}: " + ", ".join(f"{count / seconds:,.0f}" for count, seconds in runs)
+                      + f" services/s; median {rates[len(rates) // 2]:,.0f} ({runs[0][0]:,} indexed)")
+        if timings["baseline"]:
+            ratios = sorted(b[1] / t[1] for t, b in zip(timings["this"], timings["baseline"], strict=True))
+            print(f"  baseline time / this time, paired: median {ratios[len(ratios) // 2]:.2f}x "
+                  f"(range {ratios[0]:.2f}-{ratios[-1]:.2f})")
+        print(f"  load average {load_average()}")
     if not args.skip_edit:
         samples = edit_latency(args.edit_listings, 30)
         print(f"edit→searchable through the app (SQLite, {args.edit_listings} listings, commit + search): "

@@ -6,13 +6,43 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_UP, Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func
 
-from ..models import ListingStatus, MicroProviderProfile, Service
+from ..models import ListingStatus, Service
 
 MAX_FTE = Decimal("5")
+
+
+class MicroProviderFacts(Protocol):
+    """What the micro-provider rule reads: a ``MicroProviderProfile``, or the search indexer's row of one."""
+
+    @property
+    def paid_workers_fte(self) -> Decimal | None: ...
+    @property
+    def unpaid_workers_fte(self) -> Decimal | None: ...
+    @property
+    def independent(self) -> bool | None: ...
+    @property
+    def parent_body(self) -> str | None: ...
+    @property
+    def moderator_override(self) -> bool | None: ...
+    @property
+    def moderator_override_reason(self) -> str | None: ...
+
+
+class ListingDates(Protocol):
+    """What the visibility rule reads: a ``Service``, or the search indexer's row of one."""
+
+    @property
+    def listing_status(self) -> ListingStatus: ...
+    @property
+    def last_verified_at(self) -> datetime | None: ...
+    @property
+    def first_published_at(self) -> datetime | None: ...
+    @property
+    def created_at(self) -> datetime: ...
 FULL_TIME_HOURS = Decimal("37.5")  # a week's hours that count as one full-time equivalent worker
 
 
@@ -78,7 +108,7 @@ def _format_fte(value: Decimal) -> str:
     return text
 
 
-def assess_micro_provider(profile: MicroProviderProfile | None) -> MicroProviderVerdict:
+def assess_micro_provider(profile: MicroProviderFacts | None) -> MicroProviderVerdict:
     """Apply the rule: at most 5 full-time-equivalent workers, paid and unpaid together, and independent.
 
     A moderator's recorded override wins, and says so.
@@ -170,7 +200,7 @@ def publish_from_trusted_feed(service: Service, now: datetime) -> bool:
     return True
 
 
-def last_confirmed_at(service: Service) -> datetime:
+def last_confirmed_at(service: ListingDates) -> datetime:
     """When the listing was last known to be right: the last check, else first publication, else creation."""
     return service.last_verified_at or service.first_published_at or service.created_at
 
@@ -180,13 +210,13 @@ def last_confirmed_sql() -> Any:
     return func.coalesce(Service.last_verified_at, Service.first_published_at, Service.created_at)
 
 
-def is_stale(service: Service, now: datetime, stale_after_days: int) -> bool:
+def is_stale(service: ListingDates, now: datetime, stale_after_days: int) -> bool:
     """Return True when nobody has confirmed the listing for longer than ``stale_after_days``."""
     checked = last_confirmed_at(service)
     return checked is None or now - checked > timedelta(days=stale_after_days)
 
 
-def is_publicly_visible(service: Service, now: datetime, hide_after_days: int) -> bool:
+def is_publicly_visible(service: ListingDates, now: datetime, hide_after_days: int) -> bool:
     """Return True when residents may see the listing: published, and not stale past the hiding point."""
     return service.listing_status is ListingStatus.PUBLISHED and not is_stale(service, now, hide_after_days)
 

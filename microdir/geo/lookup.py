@@ -13,6 +13,7 @@ import os
 import re
 import sqlite3
 import threading
+import weakref
 from bisect import bisect_left
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
@@ -136,6 +137,20 @@ def _build_area_tables(tables: _Tables) -> _AreaTables:
     return _AreaTables(councils, areas, county_councils, all_areas, labels)
 
 
+# A process forked after a lookup (a rebuild's worker, a preloaded web worker) must not use its parent's SQLite
+# connection (sqlite.org/howtocorrupt.html, 2.6): it opens its own. The inherited ones are kept, never closed,
+# because closing one in the child would drop the parent's file locks.
+_GAZETTEERS: weakref.WeakSet[Gazetteer] = weakref.WeakSet()
+_INHERITED: list[Any] = []
+
+
+def _forget_connections_after_fork() -> None:
+    for gazetteer in list(_GAZETTEERS):
+        _INHERITED.append(gazetteer._local)
+        gazetteer._local = threading.local()
+        gazetteer._lock = threading.Lock()  # another parent thread may have held it at the fork: never released
+
+
 class Gazetteer:
     """Read one geo SQLite file: a read-only connection per thread, small tables cached in memory."""
 
@@ -147,6 +162,7 @@ class Gazetteer:
         self._areas: tuple[_Tables, _AreaTables] | None = None
         # Locality names for spelling suggestions (~18,000): read on the first unknown name, not at start-up.
         self._locality_names: tuple[_Tables, dict[str, dict[str, str]]] | None = None
+        _GAZETTEERS.add(self)
 
     # -- connection management -------------------------------------------------------------------
 
@@ -652,3 +668,5 @@ def status() -> dict[str, Any]:
     """Return counts for a health check (current app's gazetteer)."""
     return get_gazetteer().status()
 
+
+os.register_at_fork(after_in_child=_forget_connections_after_fork)

@@ -9,10 +9,11 @@ from ..domain.listings import assess_micro_provider, is_publicly_visible
 from ..domain.schedules import WEEKDAY_CODES, parse_byday
 from ..domain.taxonomy import CATEGORIES_TAXONOMY_ID, NEEDS_TAXONOMY_ID
 from ..models import AreaType, LocationType, Service
+from .listing_rows import ListingRow
 from .schema import AGE_UNKNOWN_MAX, AGE_UNKNOWN_MIN, TEXT_PARTS, geocell
 
 
-def is_indexable(service: Service | None, now: datetime, stale_hide_days: int) -> bool:
+def is_indexable(service: Service | ListingRow | None, now: datetime, stale_hide_days: int) -> bool:
     """Return True when the listing belongs in the index: published and not hidden as stale."""
     return service is not None and is_publicly_visible(service, now, stale_hide_days)
 
@@ -50,7 +51,7 @@ def _outcode(postcode: str | None) -> str | None:
         return None  # not a postcode (an imported listing's free text): no district to index
 
 
-def schedule_days(service: Service) -> set[str]:
+def schedule_days(service: Service | ListingRow) -> set[str]:
     """Return the weekdays a service runs: weekly and monthly rules by their BYDAY, one-offs by their date."""
     days: set[str] = set()
     for schedule in service.schedules:
@@ -61,7 +62,7 @@ def schedule_days(service: Service) -> set[str]:
     return days
 
 
-def schedule_times(service: Service) -> set[str]:
+def schedule_times(service: Service | ListingRow) -> set[str]:
     """Return morning (before 12:00), afternoon (12:00–17:00) and evening (17:00 on) from opening times."""
     times: set[str] = set()
     for schedule in service.schedules:
@@ -82,8 +83,12 @@ def searchable_text(parts: dict[str, str]) -> str:
     return " . ".join(parts[name] for name in TEXT_PARTS if parts.get(name))
 
 
-def service_document(service: Service) -> dict[str, Any]:
-    """Return the search document for a listing (the caller decides whether it is visible)."""
+def service_document(service: Service | ListingRow) -> dict[str, Any]:
+    """Return the search document for a listing (the caller decides whether it is visible).
+
+    The indexer passes rows (listing_rows.py: much cheaper to read); anything else may pass the ORM listing.
+    Lists come out sorted, so the document does not depend on the order the database returns rows in.
+    """
     organization = service.organization
     terms = service.taxonomy_terms
     categories = [t for t in terms if t.taxonomy_id == CATEGORIES_TAXONOMY_ID]
@@ -132,6 +137,7 @@ def service_document(service: Service) -> dict[str, Any]:
             modes.add("remote")
     area["lad_codes"] = sorted(set(area["lad_codes"]))
     area["outcodes"] = sorted(set(area["outcodes"]))
+    area["radius"].sort()
     place_words += [_council(code) or "" for code in area["lad_codes"]] + area["outcodes"]
 
     verdict = assess_micro_provider(organization.profile if organization is not None else None)
@@ -143,7 +149,7 @@ def service_document(service: Service) -> dict[str, Any]:
         "place": " ".join(sorted({w for w in place_words if w})),
         "organisation": organization.name if organization is not None else "",
     }
-    return {
+    document = {
         "id": service.id,
         "version": service.version,
         "name": service.name,
@@ -162,10 +168,13 @@ def service_document(service: Service) -> dict[str, Any]:
         "min_age": service.minimum_age if service.minimum_age is not None else AGE_UNKNOWN_MIN,
         "max_age": service.maximum_age if service.maximum_age is not None else AGE_UNKNOWN_MAX,
         "geocell": _join(geocell(lat, lon) for lat, lon in points),
-        "points": points,
+        "points": sorted(points),
         "area_lad": _join(area["lad_codes"]).upper(),
         "area_outcode": _join(area["outcodes"]),
         "area_kind": _join(area_kinds),
         "venue_lad": ",".join(sorted(venue_lads)),
         "area": area,
     }
+    # Empty text is left out: the index is the same without it (no terms, a length of 0), and Whoosh spent as long
+    # on an empty field as on a full one (~20% of writing a document: bench/search.py's listings have ~8 empty).
+    return {name: value for name, value in document.items() if value != ""}

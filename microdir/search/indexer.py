@@ -24,26 +24,17 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
 from ..extensions import db
-from ..models import (
-    EVERY_SERVICE,
-    Attribute,
-    DirectoryChange,
-    ListingStatus,
-    Location,
-    Organization,
-    Service,
-    ServiceAtLocation,
-    utcnow,
-)
-from . import sidecars
+from ..models import EVERY_SERVICE, DirectoryChange, ListingStatus, Service, utcnow
+from . import build_workers, sidecars
 from .documents import is_indexable, service_document
+from .listing_rows import ListingRow, read_listings
 from .postings import SegmentStore, leaves, segment_key
 from .schema import SCHEMA, SCHEMA_VERSION
 
@@ -283,36 +274,15 @@ def get_manager(app: Flask | None = None) -> IndexManager:
 
 # ---- reading listings --------------------------------------------------------------------------------------------
 
-def _load_options() -> list[Any]:
-    return [
-        selectinload(Service.organization).selectinload(Organization.profile),
-        selectinload(Service.service_at_locations)
-        .selectinload(ServiceAtLocation.location)
-        .options(
-            selectinload(Location.addresses),
-            selectinload(Location.accessibility),
-            selectinload(Location.languages),
-        ),
-        selectinload(Service.schedules),
-        selectinload(Service.service_areas),
-        selectinload(Service.cost_options),
-        selectinload(Service.languages),
-        # The topic names and keywords: without this, one lazy load per attribute was half of a rebuild's time.
-        selectinload(Service.attributes).joinedload(Attribute.taxonomy_term),
-    ]
-
-
 def _stale_days(app: Flask | None = None) -> int:
     return int((app or current_app).config["STALE_HIDE_DAYS"])
 
 
-def _read_services(session: Session, ids: Iterable[str]) -> dict[str, Service]:
+def _read_services(session: Session, ids: Iterable[str]) -> dict[str, ListingRow]:
     ids = list(ids)
-    found: dict[str, Service] = {}
+    found: dict[str, ListingRow] = {}
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start:start + BATCH]
-        for service in session.scalars(select(Service).where(Service.id.in_(chunk)).options(*_load_options())):
-            found[service.id] = service
+        found.update(read_listings(session, ids[start:start + BATCH]))
     return found
 
 
@@ -394,13 +364,18 @@ def _rebuild_until_in_step(app: Flask) -> int:
 
 
 def rebuild_procs(listings: int) -> int:
-    """Return how many writer processes suit a rebuild of ``listings``: 2 for a big directory on 2+ cores.
+    """Return how many worker processes suit a rebuild of ``listings``: 2 for a big directory on 2+ cores.
 
-    Measured on the shared 2-core machine (bench/search.py, 3,000 listings, load ~3.5): ~800/s with one process,
-    ~1,000/s with two (this process reads the database and builds documents while two others analyse and
-    write). A small directory is not worth starting processes for.
+    Each worker reads, converts and writes its share (build_workers.py). Measured on the shared 2-core machine at
+    10,000 listings (bench/search.py --rebuild-listings): one process ~600/s, two ~1,050/s. A small directory is
+    not worth starting processes for.
     """
     return 2 if listings >= PARALLEL_REBUILD_MIN and (os.cpu_count() or 1) >= 2 else 1
+
+
+def _in_memory_database() -> bool:
+    # Worker processes open their own connections, and a new connection to an in-memory SQLite sees nothing.
+    return db.engine.url.get_backend_name() == "sqlite" and db.engine.url.database in (None, "", ":memory:")
 
 
 def rebuild(app: Flask | None = None, procs: int | None = None) -> tuple[int, int]:
@@ -421,20 +396,23 @@ def rebuild(app: Flask | None = None, procs: int | None = None) -> tuple[int, in
         now, days = utcnow(), _stale_days(app)
         count = 0
         procs = rebuild_procs(len(ids)) if procs is None else procs
-        # procs=2 with multisegment is ~1.9× faster on 2 cores (SEARCH-NOTES.md); procs>1 without it is slower.
-        writer = ix.writer(procs=procs, multisegment=True) if procs > 1 else ix.writer()
-        try:
-            for begin in range(0, len(ids), BATCH):
-                services = _read_services(session, ids[begin:begin + BATCH])
-                for service in services.values():
-                    if is_indexable(service, now, days):
-                        writer.add_document(**service_document(service))
-                        count += 1
-                session.expunge_all()
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        if procs > 1 and not _in_memory_database():
+            count = build_workers.build(ix, app, ids, procs, now, days, BATCH)
+        else:
+            writer = ix.writer()
+            try:
+                for begin in range(0, len(ids), BATCH):
+                    for listing in read_listings(session, ids[begin:begin + BATCH]).values():
+                        if is_indexable(listing, now, days):
+                            writer.add_document(**service_document(listing))
+                            count += 1
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)  # never swapped in: the current index carries on
+        raise
     finally:
         session.close()
     sidecars.write_missing(directory)

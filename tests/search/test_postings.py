@@ -216,7 +216,7 @@ def test_a_sidecar_holds_exactly_what_whoosh_reads(tmp_path: Path) -> None:
             reader = sub.reader()
             side = sidecars.open_for(reader)
             assert side is not None
-            for fieldname in sidecars.posting_fields(reader):
+            for fieldname in sidecars.posting_fields(reader.schema):
                 for btext in reader.lexicon(fieldname):
                     text = reader.schema[fieldname].from_bytes(btext)
                     ids, tf = side.postings(fieldname, btext)
