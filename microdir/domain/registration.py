@@ -301,14 +301,16 @@ def summary_rows(service: Service) -> list[tuple[str, str, str]]:
     return listing_edits.summary_rows(revisions.editing_state(service)[0])
 
 
-def submit_listing(service: Service, actor: User, *, expected_version: int) -> None:
+def submit_listing(service: Service, actor: User, *, expected_version: int,
+                   expected_fingerprint: str | None = None) -> None:
     """Send a finished draft to the moderators through the one submit operation."""
     missing = incomplete_tasks(service)
     if missing:
         raise RegistrationError(
             "Complete these sections before you submit: " + ", ".join(t.title.lower() for t in missing) + "."
         )
-    revisions.submit_for_review(service, actor, expected_version=expected_version)
+    revisions.submit_for_review(service, actor, expected_version=expected_version,
+                                expected_fingerprint=expected_fingerprint)
 
 
 # ---- members ------------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ moderators' decisions, and a moderator's save is published through it. Neither i
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import cast
 
@@ -104,9 +105,28 @@ def submit_revision(service: Service, data: ListingData, actor: User, *, base_ve
     return revision
 
 
-def submit_for_review(service: Service, actor: User, *, expected_version: int) -> ListingRevision:
-    """Move a draft to PENDING_REVIEW and put it in the moderators' queue as a new listing."""
-    if service.version != expected_version:
+def listing_fingerprint(service: Service) -> str:
+    """Return a digest of what the provider sees of the listing (its fields, or its pending change).
+
+    A button that acts on the listing as shown carries it: unlike the version, it does not move for a quality-check
+    document upload or an organisation edit, which leave the listing as it was.
+    """
+    current, revision_id = editing_state(service)
+    return hashlib.sha256(f"{revision_id}|{_fingerprint(current)}".encode()).hexdigest()[:32]
+
+
+def submit_for_review(service: Service, actor: User, *, expected_version: int,
+                      expected_fingerprint: str | None = None) -> ListingRevision:
+    """Move a draft to PENDING_REVIEW and put it in the moderators' queue as a new listing.
+
+    Refused (EditConflict) when the listing changed since the page the person pressed the button on: by its
+    ``listing_fingerprint`` when the form carried one, else by its version.
+    """
+    if expected_fingerprint:
+        moved = listing_fingerprint(service) != expected_fingerprint
+    else:
+        moved = service.version != expected_version
+    if moved:
         raise EditConflict([])
     if service.listing_status is not ListingStatus.DRAFT:
         raise ModerationError("Only a draft listing can be sent for review.")

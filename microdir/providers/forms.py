@@ -196,9 +196,10 @@ _national = national_number
 
 
 class VersionForm(BaseForm):
-    """A button that acts on the version the person saw."""
+    """A button that acts on the listing as the person saw it (its fingerprint; the version for older pages)."""
 
     version = HiddenField()
+    fingerprint = HiddenField()
 
     def expected_version(self) -> int:
         try:

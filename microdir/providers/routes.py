@@ -79,7 +79,7 @@ def listings() -> Any:
         "providers/listings.html", title="Your listings", organizations=organizations, rows=rows,
         verdicts={org.id: assess_micro_provider(org.profile) for org in organizations},
         status_labels=wording.LISTING_STATUS_LABELS, status_tags=wording.LISTING_STATUS_TAGS,
-        today=now.date(), check_status=provider_profiles.check_status,
+        today=now.date(), check_status=provider_profiles.check_status, fingerprint=revisions.listing_fingerprint,
     )
 
 

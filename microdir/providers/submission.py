@@ -29,7 +29,8 @@ def submit_for_review(service: Service, *, done: str, changed: str, refused: str
         abort(400)
     me = current_user._get_current_object()  # type: ignore[attr-defined]
     with transaction(registration.RegistrationError, EditError, messages={EditConflict: CHANGED_MEANWHILE}) as outcome:
-        registration.submit_listing(service, me, expected_version=form.expected_version())
+        registration.submit_listing(service, me, expected_version=form.expected_version(),
+                                    expected_fingerprint=form.fingerprint.data or None)
     if outcome.refused:
         flash(outcome.message, "error")
         return redirect(changed if outcome.refused_by(EditConflict) else refused)

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
-from ..domain import accounts, claims, provider_profiles, registration
+from ..domain import accounts, claims, provider_profiles, registration, revisions
 from ..domain.listings import FULL_TIME_HOURS, assess_micro_provider
 from ..extensions import db, limiter
 from ..forms import BaseForm, apply_row_action
@@ -248,6 +248,7 @@ def check_answers(service_id: str) -> Any:
         fte=lambda value: format(Decimal(value).normalize(), "f"), legal_forms=LEGAL_FORM_LABELS,
         missing=registration.incomplete_tasks(service), sections=dict(registration.listing_sections()),
         section_link=lambda key: _section_link(service, key), form=VersionForm(),
+        fingerprint=revisions.listing_fingerprint(service),
     )
 
 

@@ -478,3 +478,43 @@ def test_a_document_uploaded_while_the_provider_edits_does_not_refuse_their_save
     db.session.expire_all()
     assert revisions.pending_revision(service).data["name"] == "Tuesday Tea and Chat"
     assert revisions.pending_revision(service).data["area"]["outcodes"] == ["B66"]
+
+
+def test_a_document_uploaded_in_another_tab_does_not_refuse_sending_a_draft_for_review(
+    app_ctx: Any, client_request: ClientRequest
+) -> None:
+    # The same as for a save: the upload moves the version, not the listing the provider is sending. Refused, they
+    # were told "changed by someone else". A change to the listing itself meanwhile is still refused.
+    from microdir.domain import provider_profiles
+    from microdir.models import DraftSectionSaved, ListingStatus, QualityCheckType
+    from tests.providers.test_check_documents import PDF, _upload
+
+    finished = {"listing_status": ListingStatus.DRAFT, "first_published_at": None, "email": "tea@example.org",
+                "eligibility_description": "Anyone who would like company."}
+    provider, service = _provider_with_service(**finished)
+    other = factories.create_service(service.organization, name="Friday Walk", **finished)
+    db.session.add_all([DraftSectionSaved(service_id=s.id, section="accessibility") for s in (service, other)])
+    check = provider_profiles.record_quality_check(
+        service.organization, QualityCheckType.DBS, provider, reference="001", description=None, cover_amount=None,
+        expires_on=None)
+    db.session.commit()
+    client_request.sign_in(provider)
+    listings = client_request.get("/provider/")
+    button = f"form[action='/provider/services/{service.id}/submit']"
+    sent = listings.form_data(button)
+    other_sent = listings.form_data(f"form[action='/provider/services/{other.id}/submit']")
+
+    _upload(client_request, check, PDF, "dbs.pdf")  # in another tab
+    page = Page(client_request.client.post(f"/provider/services/{service.id}/submit", data=sent))
+    assert page.status == 302
+    shown = client_request.get(page.response.headers["Location"]).text()
+    assert "has been sent for review" in shown, shown[shown.find("Your listings"):][:600]
+    db.session.expire_all()
+    assert service.listing_status is ListingStatus.PENDING_REVIEW
+
+    other.description = "Changed in another tab."  # the listing itself changed since the page was shown
+    db.session.commit()
+    page = Page(client_request.client.post(f"/provider/services/{other.id}/submit", data=other_sent))
+    assert "changed" in client_request.get(page.response.headers["Location"]).text()
+    db.session.expire_all()
+    assert other.listing_status is ListingStatus.DRAFT
