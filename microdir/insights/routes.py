@@ -58,6 +58,15 @@ def _context(slug: str) -> dict[str, Any]:
     }
 
 
+def _to_the_page_that_says_why(slug: str) -> Any:
+    """Send a download or summary whose pickers are wrong to the page, whose error summary says what to correct:
+    a file of other dates than those asked for, with nothing to say so, would be worse than none."""
+    args: dict[str, Any] = request.args.to_dict()
+    if slug != "overview":
+        args["slug"] = slug
+    return redirect(url_for("insights.overview" if slug == "overview" else "insights.page", **args))
+
+
 @bp.get("/")
 @requires("insights.view")
 def overview() -> Any:
@@ -81,6 +90,8 @@ def csv(slug: str, table_id: str) -> Any:
     if slug not in queries.PAGES:
         abort(404)
     filters = parse_filters(request.args)
+    if filters.errors:
+        return _to_the_page_that_says_why(slug)
     only = queries.CSV_ONLY.get((slug, table_id))
     table = cached_page(f"{slug}/{table_id}", filters, only) if only else cached_page(slug, filters).table(table_id)
     if table is None:
@@ -94,6 +105,8 @@ def csv(slug: str, table_id: str) -> Any:
 @requires("insights.view")
 def summary() -> Any:
     filters = parse_filters(request.args)
+    if filters.errors:
+        return _to_the_page_that_says_why("overview")
     return render_template(
         "insights/summary.html", title="Insight summary", filters=filters, area_name=queries.area_label(filters),
         overview=cached_page("overview", filters), gaps=cached_page("unmet-need", filters).table("gaps"),

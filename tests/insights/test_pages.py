@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 
+from microdir.insights.filters import parse_filters
 from microdir.models import Role
 from tests import factories
 from tests.pages import ClientRequest
@@ -38,11 +40,30 @@ def test_odd_input_never_fails(app_ctx: Any, client_request: ClientRequest) -> N
         for path in ("/insights/", "/insights/coverage", "/insights/funnel", "/insights/timeliness",
                      "/insights/providers", "/insights/summary", "/insights/funnel/by-team.csv"):
             response = client_request.client.get(f"{path}?{query}")
-            # A NUL character is refused by the app for every page (400 with a message), never a 500.
-            assert response.status_code == (400 if "%00" in query else 200), (path, query)
+            # A NUL character is refused by the app for every page (400 with a message), never a 500; a download or
+            # summary of dates that are not dates goes to the page that says so (below).
+            wrong = bool(parse_filters(dict(parse_qsl(query))).errors)
+            redirected = wrong and path.endswith(("summary", ".csv")) and "%00" not in query
+            assert response.status_code == (400 if "%00" in query else 302 if redirected else 200), (path, query)
     assert client_request.client.get("/insights/nothing-here").status_code == 404
     assert client_request.client.get("/insights/funnel/not-a-table.csv").status_code == 404
     assert client_request.client.get("/insights/nothing/weekly.csv").status_code == 404
+
+
+def test_a_download_or_summary_of_impossible_dates_goes_to_the_page_that_says_why(
+    app_ctx: Any, client_request: ClientRequest
+) -> None:
+    # A hand-edited link with 31 February used to download the last 4 weeks' figures under the default dates,
+    # with nothing to say the dates asked for were not used.
+    client_request.sign_in(factories.create_user(Role.COMMISSIONER))
+    query = "period=custom&from-day=31&from-month=2&from-year=2026&to-day=1&to-month=3&to-year=2026"
+    for path, page_path in (("/insights/funnel/by-team.csv", "/insights/funnel"), ("/insights/summary", "/insights/")):
+        response = client_request.client.get(f"{path}?{query}")
+        assert response.status_code == 302, path
+        assert response.headers["Location"].startswith(f"{page_path}?"), response.headers["Location"]
+        page = client_request.get(response.headers["Location"])
+        assert page.error_summary() == ["Enter the start date as a real date, for example 1 4 2026"]
+        assert "from-day=31" in response.headers["Location"]  # the boxes keep what was typed
 
 
 def _boxes(page: Any, name: str) -> dict[str, tuple[str, str, str]]:
