@@ -10,6 +10,8 @@ in the plain shapes described at ``snapshot`` and written back to the HSDS-shape
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -137,6 +139,42 @@ class ModerationError(EditError):
 
 
 @dataclass(frozen=True)
+class TextPart:
+    """A run of a value's words, and whether it differs from the other value (marked for the reader)."""
+
+    text: str
+    changed: bool
+
+
+_WORD_AND_SPACE = re.compile(r"(\S+)(\s*)")
+
+
+def _append_run(parts: list[TextPart], words: list[tuple[str, str]], changed: bool) -> None:
+    text = "".join(word + space for word, space in words)
+    body = text.rstrip()
+    if body:
+        parts.append(TextPart(body, changed))
+    if len(text) > len(body):
+        parts.append(TextPart(text[len(body):], False))  # the space after a marked run is not part of the change
+
+
+def changed_words(before: str, after: str) -> tuple[list[TextPart], list[TextPart]]:
+    """Return both values as runs of words, the runs that differ marked; nothing is marked when they have no word
+    in common (the whole value changed: the table's columns say so) or one is empty (a new value)."""
+    old, new = _WORD_AND_SPACE.findall(before), _WORD_AND_SPACE.findall(after)
+    matcher = difflib.SequenceMatcher(None, [w for w, _ in old], [w for w, _ in new], autojunk=False)
+    opcodes = matcher.get_opcodes()
+    if not old or not new or all(tag != "equal" for tag, *_ in opcodes):
+        return [TextPart(before, False)], [TextPart(after, False)]
+    old_parts: list[TextPart] = []
+    new_parts: list[TextPart] = []
+    for tag, i1, i2, j1, j2 in opcodes:
+        _append_run(old_parts, old[i1:i2], tag != "equal")
+        _append_run(new_parts, new[j1:j2], tag != "equal")
+    return old_parts, new_parts
+
+
+@dataclass(frozen=True)
 class FieldChange:
     """One field that differs: its label and both values in words."""
 
@@ -144,6 +182,10 @@ class FieldChange:
     label: str
     before: str
     after: str
+
+    def marked(self) -> tuple[list[TextPart], list[TextPart]]:
+        """Both values with the words that changed marked (see ``changed_words``)."""
+        return changed_words(self.before, self.after)
 
 
 def _service_phone(service: Service) -> Phone | None:

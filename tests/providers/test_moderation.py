@@ -261,3 +261,39 @@ def test_a_moderators_correction_after_the_change_still_warns_and_names_the_fiel
                         expected_version=service.version, expected_revision=revision.id)
     db.session.commit()
     assert "(Description, Phone number)" in _warning(client_request, revision)
+
+
+def test_the_review_marks_the_words_that_changed_in_a_long_field(app_ctx: Any, client_request: ClientRequest) -> None:
+    # A moderator had to compare two whole descriptions by eye to find the one sentence a provider changed.
+    _, provider, service = _setup()
+    service.description = ("We meet in the church hall for tea and a chat. Everyone is welcome, and carers too. "
+                           "Parking is on Brook Street.")
+    db.session.commit()
+    revision = pending_change(service, provider, description=(
+        "We meet in the church hall for tea and a chat. Everyone is welcome, and carers too. "
+        "Parking is behind the library."))
+    client_request.sign_in(factories.create_user(Role.MODERATOR))
+
+    page = client_request.get(f"/moderation/revisions/{revision.id}")
+
+    row = page.select("#diff tbody tr")[0]
+    before, after = row.select("td")
+    assert [d.get_text() for d in before.select("del")] == ["on Brook Street."]
+    assert [i.get_text() for i in after.select("ins")] == ["behind the library."]
+    assert after.get_text() == ("We meet in the church hall for tea and a chat. Everyone is welcome, and carers too. "
+                                "Parking is behind the library.")  # the whole text is still there to read
+    assert "Removed words are struck through" in page.text()  # said in words, not only shown
+
+
+def test_only_words_in_common_make_marks(app_ctx: Any, client_request: ClientRequest) -> None:
+    # A name that kept two of its words is marked; a cost with no word in common is not (the columns say it all).
+    _, provider, service = _setup()
+    revision = pending_change(service, provider, name="Tuesday Tea and Chat",
+                              costs=[{"type": "pay_what_you_can", "amount": None}])
+    client_request.sign_in(factories.create_user(Role.MODERATOR))
+    page = client_request.get(f"/moderation/revisions/{revision.id}")
+    name, cost = (row.select("td") for row in page.select("#diff tbody tr"))
+    assert [d.get_text() for d in name[0].select("del")] == ["Club"]
+    assert [i.get_text() for i in name[1].select("ins")] == ["and Chat"]
+    assert not cost[0].select("del") and not cost[1].select("ins")
+    assert [c.get_text() for c in cost] == ["Free", "Pay what you can"]
