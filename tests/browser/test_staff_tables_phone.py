@@ -53,3 +53,22 @@ def test_staff_tables_scroll_in_their_own_box_not_the_whole_page_on_a_phone(app_
             _assert_page_does_not_scroll_sideways(page, path)
         assert_accessible(page)  # the scrolling box can be focused and is named
         sign_out(page)
+
+
+def test_a_review_of_a_new_listing_fits_a_phone(app_ctx: Any, page: Any) -> None:
+    # The walk found the review page 533 px wide on a 390 px phone: an email address would not break, and a new
+    # listing's table kept an empty "Published" column.
+    from tests.providers.helpers import new_listing
+
+    organization = factories.create_organization(name=LONG_NAME)
+    provider = factories.create_user(Role.PROVIDER, organizations=[organization], email="pat.phone@example.com")
+    _, revision = new_listing(organization, provider, name=LONG_NAME,
+                              email="hello@wednesbury-and-darlaston-befriending.example.org")
+    moderator = factories.create_user(Role.MODERATOR, email="mo.review.phone@example.com")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, moderator)
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/moderation/revisions/", f"/moderation/revisions/{revision.id}"):
+        _assert_page_does_not_scroll_sideways(page, path)
+    assert page.locator("#diff thead th").all_inner_texts() == ["Field", "Proposed"]
+    assert_accessible(page)
