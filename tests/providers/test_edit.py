@@ -180,7 +180,7 @@ def test_someone_elses_save_in_between_is_caught_and_nothing_typed_is_lost(
     page = client_request.post(_edit_url(service), {**form, **mine, "name": "Tuesday Tea Club"}, expected_status=409)
 
     assert "This listing was changed by someone else while you were editing" in page.text()
-    changed = [row.select_one("th").get_text(strip=True) for row in page.select("#conflict-changes tbody tr")]
+    changed = [row.select_one("th").get_text(strip=True) for row in page.select("#conflict-changes tbody")]
     assert changed == ["Name", "Taking new people"]
     assert "Tuesday Tea Club (Smethwick)" in page.soup.select_one("#conflict-changes").get_text()
     assert page.soup.select_one("textarea[name=description]").get_text() == mine["description"]
@@ -207,7 +207,7 @@ def test_two_providers_changing_a_published_listing_do_not_overwrite_each_other(
     other.post(_edit_url(service), form_fields(service, name="Colleague’s name"))
 
     page = client_request.post(_edit_url(service), {**form, **form_fields(service, name="My name")}, expected_status=409)
-    assert [r.select_one("th").get_text(strip=True) for r in page.select("#conflict-changes tbody tr")] == ["Name"]
+    assert [r.select_one("th").get_text(strip=True) for r in page.select("#conflict-changes tbody")] == ["Name"]
     assert page.soup.select_one("input[name=name]")["value"] == "My name"
     assert revisions.pending_revision(service).data["name"] == "Colleague’s name"
 

@@ -41,9 +41,9 @@ def test_provider_changes_categories_and_website_without_javascript(
     page.get_by_role("group", name="What does it help with? (optional)").get_by_label("Older people").check()
     page.get_by_label("Website (optional)").fill("https://tea-club.example.org")
     diff = send_change_and_open_it_as_moderator(page, "Tuesday Tea Club")
-    expect(diff.locator("tr", has_text="Categories")).to_contain_text("Transport")
-    expect(diff.locator("tr", has_text="Helps with")).to_contain_text("Loneliness and isolation, Older people")
-    expect(diff.locator("tr", has_text="Website")).to_contain_text("https://tea-club.example.org")
+    expect(diff.locator("tbody", has_text="Categories")).to_contain_text("Transport")
+    expect(diff.locator("tbody", has_text="Helps with")).to_contain_text("Loneliness and isolation, Older people")
+    expect(diff.locator("tbody", has_text="Website")).to_contain_text("https://tea-club.example.org")
     page.get_by_role("button", name="Approve change").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("is now live")
 

@@ -85,7 +85,7 @@ def _diff_rows(client_request: ClientRequest, service: Service) -> dict[str, tup
     moderator = ClientRequest(client_request.app)
     moderator.sign_in(factories.create_user(Role.MODERATOR))
     page = moderator.get(f"/moderation/revisions/{revision.id}")
-    rows = [[c.get_text(" ", strip=True) for c in row.select("th, td")] for row in page.select("#diff tbody tr")]
+    rows = [[c.get_text(" ", strip=True) for c in row.select("th, td")] for row in page.select("#diff tbody")]
     return {label: (before, after) for label, before, after in rows}
 
 
@@ -373,7 +373,7 @@ def test_a_section_save_meanwhile_by_someone_else_is_caught(app_ctx: Any, client
 
     page = _post(client_request, service, "where", expected_status=409, page=mine, districts="B66")
     assert "This listing was changed by someone else while you were editing" in page.text()
-    assert [r.select_one("th").get_text(strip=True) for r in page.select("#conflict-changes tbody tr")] == ["Name"]
+    assert [r.select_one("th").get_text(strip=True) for r in page.select("#conflict-changes tbody")] == ["Name"]
     assert page.soup.select_one("input[name=districts]")["value"] == "B66"  # nothing typed is lost
     assert revisions.pending_revision(service).data["area"]["outcodes"] == []
 

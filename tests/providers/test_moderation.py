@@ -50,7 +50,7 @@ def test_revision_page_shows_field_by_field_diff(app_ctx: Any, client_request: C
 
     page = client_request.get(f"/moderation/revisions/{revision.id}")
 
-    rows = [[cell.get_text(" ", strip=True) for cell in row.select("th, td")] for row in page.select("#diff tbody tr")]
+    rows = [[cell.get_text(" ", strip=True) for cell in row.select("th, td")] for row in page.select("#diff tbody")]
     assert rows == [
         ["Name", "Tuesday Tea Club", "Tuesday Tea and Chat"],
         ["Phone number", "Not given", "0121 496 0000"],
@@ -276,7 +276,7 @@ def test_the_review_marks_the_words_that_changed_in_a_long_field(app_ctx: Any, c
 
     page = client_request.get(f"/moderation/revisions/{revision.id}")
 
-    row = page.select("#diff tbody tr")[0]
+    row = page.select("#diff tbody")[0]
     before, after = row.select("td")
     assert [d.get_text() for d in before.select("del")] == ["on Brook Street."]
     assert [i.get_text() for i in after.select("ins")] == ["behind the library."]
@@ -292,7 +292,7 @@ def test_only_words_in_common_make_marks(app_ctx: Any, client_request: ClientReq
                               costs=[{"type": "pay_what_you_can", "amount": None}])
     client_request.sign_in(factories.create_user(Role.MODERATOR))
     page = client_request.get(f"/moderation/revisions/{revision.id}")
-    name, cost = (row.select("td") for row in page.select("#diff tbody tr"))
+    name, cost = (row.select("td") for row in page.select("#diff tbody"))
     assert [d.get_text() for d in name[0].select("del")] == ["Club"]
     assert [i.get_text() for i in name[1].select("ins")] == ["and Chat"]
     assert not cost[0].select("del") and not cost[1].select("ins")
