@@ -1,6 +1,6 @@
 """The results page's written-out fields and links are the markup GOV.UK Frontend and url_for would have produced.
 
-templates/resident/_fields.html writes out govukInput, govukButton and govukRadios for speed; these render both
+templates/_fields.html writes out govukInput, govukButton and govukRadios for speed; these render both
 with the params the page uses (with and without a hint, an error, odd characters) and compare the element trees a
 browser and a screen reader get (text inside an element compared without its leading and trailing spaces).
 """
@@ -48,7 +48,7 @@ def render(app: Flask, source: str, **context: Any) -> str:
 GOVUK = """{% from "govuk_frontend_jinja/components/input/macro.html" import govukInput %}
 {% from "govuk_frontend_jinja/components/button/macro.html" import govukButton %}
 {% from "govuk_frontend_jinja/components/radios/macro.html" import govukRadios %}"""
-OURS = """{% from "resident/_fields.html" import text_input, submit_button, small_radios %}"""
+OURS = """{% from "_fields.html" import text_input, submit_button, small_radios %}"""
 
 
 @pytest.mark.parametrize("value", ["", "lunch club", 'a "quoted" <b>tag</b> & more', "Caf\u00e9 \u2018x\u2019"])
@@ -81,6 +81,20 @@ def test_age_box_is_govuk_input(app: Flask, value: str) -> None:
     theirs = render(app, GOVUK + """{{ govukInput({"label": {"text": "Age of the person", "classes": "govuk-label--s"},
                     "hint": {"text": "Leave blank to see services for all ages"}, "id": "filter-age", "name": "age",
                     "value": value, "inputmode": "numeric", "classes": "govuk-input--width-3"}) }}""", value=value)
+    assert element_tree(ours) == element_tree(theirs)
+
+
+@pytest.mark.parametrize("error", ["", "Enter a postcode district, like B66 or WS1, or leave it blank"])
+def test_insight_district_box_is_govuk_input(app: Flask, error: str) -> None:
+    # The insight pages' area picker uses the same macro (templates/insights/_pickers.html).
+    ours = render(app, OURS + """{{ text_input("district", "district", "Or a postcode district", "b66",
+                  label_classes="govuk-label--s", hint="For example B66. Leave blank to use the council.",
+                  error=error, classes="govuk-input--width-5", spellcheck=false, autocomplete="off") }}""", error=error)
+    theirs = render(app, GOVUK + """{{ govukInput({"label": {"text": "Or a postcode district",
+                    "classes": "govuk-label--s"}, "hint": {"text": "For example B66. Leave blank to use the council."},
+                    "id": "district", "name": "district", "value": "b66", "classes": "govuk-input--width-5",
+                    "spellcheck": false, "autocomplete": "off", "errorMessage": {"text": error} if error else None})
+                    }}""", error=error)
     assert element_tree(ours) == element_tree(theirs)
 
 
