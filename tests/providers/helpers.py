@@ -60,3 +60,14 @@ def people_data(*people: tuple[str, str]) -> dict[str, str]:
         data[f"people-{index}-paid"] = paid
         data[f"people-{index}-hours"] = hours
     return data
+
+
+def dbs_check(organization: Organization, provider: User, reference: str = "001") -> Any:
+    """Record a DBS check for ``organization`` as ``provider`` would (no document yet) and commit it."""
+    from microdir.domain import provider_profiles
+    from microdir.models import QualityCheckType
+
+    check = provider_profiles.record_quality_check(organization, QualityCheckType.DBS, provider, reference=reference,
+                                                   description=None, cover_amount=None, expires_on=None)
+    db.session.commit()
+    return check

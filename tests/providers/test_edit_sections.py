@@ -19,6 +19,7 @@ from microdir.models import AreaType, ListingRevision, ListingStatus, Role, Serv
 from microdir.search.queries import SearchRequest, search_services
 from tests import factories
 from tests.pages import ClientRequest, Page
+from tests.providers.helpers import dbs_check
 
 
 def _provider_with_service(**overrides: Any) -> tuple[Any, Service]:
@@ -451,14 +452,10 @@ def test_a_document_uploaded_while_the_provider_edits_does_not_refuse_their_save
 ) -> None:
     # An upload moves the listing's version (its quality checks show on it) but none of the fields being edited: the
     # provider was told "This listing was changed by someone else while you were editing" and had to save again.
-    from microdir.domain import provider_profiles
-    from microdir.models import QualityCheckType
     from tests.providers.test_check_documents import PDF, _upload
 
     provider, service = _provider_with_service()
-    check = provider_profiles.record_quality_check(
-        service.organization, QualityCheckType.DBS, provider, reference="001", description=None, cover_amount=None,
-        expires_on=None)
+    check = dbs_check(service.organization, provider)
     db.session.commit()
     client_request.sign_in(provider)
     section = client_request.get(_url(service, "where"))
@@ -485,8 +482,7 @@ def test_a_document_uploaded_in_another_tab_does_not_refuse_sending_a_draft_for_
 ) -> None:
     # The same as for a save: the upload moves the version, not the listing the provider is sending. Refused, they
     # were told "changed by someone else". A change to the listing itself meanwhile is still refused.
-    from microdir.domain import provider_profiles
-    from microdir.models import DraftSectionSaved, ListingStatus, QualityCheckType
+    from microdir.models import DraftSectionSaved, ListingStatus
     from tests.providers.test_check_documents import PDF, _upload
 
     finished = {"listing_status": ListingStatus.DRAFT, "first_published_at": None, "email": "tea@example.org",
@@ -494,9 +490,7 @@ def test_a_document_uploaded_in_another_tab_does_not_refuse_sending_a_draft_for_
     provider, service = _provider_with_service(**finished)
     other = factories.create_service(service.organization, name="Friday Walk", **finished)
     db.session.add_all([DraftSectionSaved(service_id=s.id, section="accessibility") for s in (service, other)])
-    check = provider_profiles.record_quality_check(
-        service.organization, QualityCheckType.DBS, provider, reference="001", description=None, cover_amount=None,
-        expires_on=None)
+    check = dbs_check(service.organization, provider)
     db.session.commit()
     client_request.sign_in(provider)
     listings = client_request.get("/provider/")

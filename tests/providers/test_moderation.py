@@ -6,12 +6,12 @@ from typing import Any
 
 from microdir.domain import moderation, provider_profiles, revisions
 from microdir.extensions import db
-from microdir.models import AuditEvent, ListingStatus, QualityCheckType, RevisionStatus, Role, VerifiedHow
+from microdir.models import AuditEvent, ListingStatus, RevisionStatus, Role, VerifiedHow
 from microdir.search.queries import SearchRequest, search_services
 from tests import factories
 from tests.conftest import Inbox
 from tests.pages import ClientRequest
-from tests.providers.helpers import edit_data, new_listing, pending_change
+from tests.providers.helpers import dbs_check, edit_data, new_listing, pending_change
 from tests.providers.test_check_documents import PDF, _upload
 
 
@@ -180,9 +180,7 @@ def test_a_document_uploaded_while_the_moderator_reviews_does_not_refuse_the_app
     # moderator was told "the listing changed while you were reviewing it" and had to reload the page to approve.
     organization, provider, service = _setup()
     revision = pending_change(service, provider, name="Tuesday Tea and Chat")
-    check = provider_profiles.record_quality_check(
-        organization, QualityCheckType.DBS, provider, reference="001", description=None, cover_amount=None,
-        expires_on=None)
+    check = dbs_check(organization, provider)
     db.session.commit()
     client_request.sign_in(factories.create_user(Role.MODERATOR))
     review = f"/moderation/revisions/{revision.id}"
@@ -228,9 +226,7 @@ def test_a_document_upload_or_organisation_edit_after_the_change_does_not_warn_t
 ) -> None:
     organization, provider, service = _setup()
     revision = pending_change(service, provider, name="Tuesday Tea and Chat")
-    check = provider_profiles.record_quality_check(
-        organization, QualityCheckType.DBS, provider, reference="001", description=None, cover_amount=None,
-        expires_on=None)
+    check = dbs_check(organization, provider)
     provider_profiles.attach_document(check, b"%PDF-1.4\n%%EOF\n", "dbs.pdf", provider)
     organization.description = "Friendly groups in Smethwick."
     db.session.commit()
