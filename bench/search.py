@@ -304,7 +304,7 @@ app = create_app({"CONFIG": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}
                   "SEARCH_SYNC_ON_COMMIT": False})
 with app.app_context():
     started = time.perf_counter()
-    count, _ = indexer.rebuild(app, procs=procs) if procs else indexer.rebuild(app)
+    count, _ = indexer.rebuild(app, procs=procs)
     seconds = time.perf_counter() - started
 print(json.dumps({"count": count, "seconds": seconds}))
 """

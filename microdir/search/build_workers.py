@@ -44,6 +44,19 @@ class _RecordingWriter(SegmentWriter):  # type: ignore[misc]
         super()._flush_segment()
 
 
+def add_visible(writer: Any, session: Session, ids: Sequence[str], now: datetime, hide_days: int) -> int:
+    """Add the listings among ``ids`` that residents may see to ``writer``; return how many were added.
+
+    The one loop of a rebuild, in a worker or (for a small directory) in the rebuilding process itself.
+    """
+    added = 0
+    for listing in read_listings(session, ids).values():
+        if is_indexable(listing, now, hide_days):
+            writer.add_document(**service_document(listing))
+            added += 1
+    return added
+
+
 class BuildFailed(RuntimeError):
     """A worker could not build its share: the new index is abandoned."""
 
@@ -60,10 +73,7 @@ def _build_share(app: Flask, directory: str, jobs: Any, results: Any, now: datet
             session = Session(bind=db.engine, autoflush=False)
             try:
                 while (batch := jobs.get()) is not None:
-                    for listing in read_listings(session, batch).values():
-                        if is_indexable(listing, now, hide_days):
-                            writer.add_document(**service_document(listing))
-                            count += 1
+                    count += add_visible(writer, session, batch, now, hide_days)
             finally:
                 session.close()
             # Never writer.cancel() or _finish() here: every writer of the index shares one temporary folder, and

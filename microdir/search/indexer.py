@@ -402,10 +402,7 @@ def rebuild(app: Flask | None = None, procs: int | None = None) -> tuple[int, in
             writer = ix.writer()
             try:
                 for begin in range(0, len(ids), BATCH):
-                    for listing in read_listings(session, ids[begin:begin + BATCH]).values():
-                        if is_indexable(listing, now, days):
-                            writer.add_document(**service_document(listing))
-                            count += 1
+                    count += build_workers.add_visible(writer, session, ids[begin:begin + BATCH], now, days)
             except BaseException:
                 writer.cancel()
                 raise

@@ -90,12 +90,10 @@ class PostingsRecorder:
         return arrays
 
 
-def build(reader: IndexReader, recorded: PostingsRecorder | None = None) -> dict[str, np.ndarray]:
-    """Return the arrays of one segment's sidecar (read from the segment through Whoosh, postings from
-    ``recorded`` when the segment's writer kept them)."""
-    arrays: dict[str, np.ndarray] = recorded.arrays() if recorded is not None else {}
-    count = reader.doc_count_all()
-    for fieldname in posting_fields(reader.schema) if recorded is None else ():
+def _postings_read_back(reader: IndexReader) -> dict[str, np.ndarray]:
+    """Return every term's postings arrays, read from the finished segment (for a segment nobody recorded)."""
+    arrays: dict[str, np.ndarray] = {}
+    for fieldname in posting_fields(reader.schema):
         terms = list(reader.lexicon(fieldname))
         starts = np.zeros(len(terms) + 1, dtype=np.int64)
         ids: list[np.ndarray] = []
@@ -112,6 +110,14 @@ def build(reader: IndexReader, recorded: PostingsRecorder | None = None) -> dict
         arrays[f"{fieldname}.starts"] = starts
         arrays[f"{fieldname}.ids"] = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32)
         arrays[f"{fieldname}.tf"] = np.concatenate(weights) if weights else np.zeros(0, dtype=np.float32)
+    return arrays
+
+
+def build(reader: IndexReader, recorded: PostingsRecorder | None = None) -> dict[str, np.ndarray]:
+    """Return the arrays of one segment's sidecar (read from the segment through Whoosh, postings from
+    ``recorded`` when the segment's writer kept them)."""
+    arrays = recorded.arrays() if recorded is not None else _postings_read_back(reader)
+    count = reader.doc_count_all()
     for fieldname in SCORED_FIELDS:
         codes = read_length_codes(reader, fieldname) if fieldname in reader.schema else None
         if codes is not None:
